@@ -1,0 +1,62 @@
+/** Aimaira (GraphV1): the client, the shapes it validates, and the OData query builders. */
+export { createAimairaClient, sameValue, WriteNotAppliedError } from './client.js';
+export type {
+  AimairaClient,
+  AimairaClientOptions,
+  GetQuery,
+  ListQuery,
+  OrderBy,
+  Selected,
+  TypeCodes,
+  UpdateResult,
+} from './client.js';
+export {
+  aimairaMaxQueryLength,
+  and,
+  chunkInList,
+  encodedQueryLength,
+  eq,
+  filterToString,
+  formatDateTime,
+  formatLiteral,
+  ge,
+  gt,
+  inList,
+  le,
+  lt,
+  ne,
+  not,
+  or,
+} from './query.js';
+export type { Filter, ODataValue, QueryParams } from './query.js';
+export {
+  AimairaObject,
+  Apprenant,
+  Campus,
+  collectionNavigations,
+  collectionOf,
+  Convention,
+  Ecole,
+  Enseignant,
+  entitySchemas,
+  EtatConvention,
+  expandableNavigations,
+  Mail,
+  Planification,
+  PlanificationRessource,
+  Professionnel,
+  Programme,
+  Ressource,
+  TypeConvention,
+  TypePlanification,
+  TypeRessource,
+} from './schemas.js';
+export type {
+  AimairaEntitySet,
+  CollectionNavigationOf,
+  CollectionNavigationSet,
+  CollectionNavigationTarget,
+  EntityOf,
+  FieldOf,
+  NavigationOf,
+} from './schemas.js';

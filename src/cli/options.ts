@@ -1,0 +1,29 @@
+/** Parsers for command-line option values: a bad value is a ConfigError naming the option. */
+import { ConfigError } from '../errors.js';
+
+export function parseNonNegativeInteger(option: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new ConfigError([`${option} must be a non-negative integer, got "${value}"`]);
+    return Number(value);
+  };
+}
+
+export function parseChoice<const T extends string>(option: string, choices: readonly T[]) {
+  return (value: string): T => {
+    const choice = choices.find((c) => c === value);
+    if (choice === undefined) throw new ConfigError([`${option} must be one of ${choices.join(', ')}, got "${value}"`]);
+    return choice;
+  };
+}
+
+/** An instant with its offset, e.g. 2026-12-01T11:00:00+01:00. */
+export function parseInstant(option: string) {
+  return (value: string): Date => {
+    const hasOffset = /(Z|[+-]\d\d:?\d\d)$/.test(value);
+    const date = new Date(value);
+    if (!hasOffset || Number.isNaN(date.getTime())) {
+      throw new ConfigError([`${option} must be an ISO 8601 instant with its offset, got "${value}"`]);
+    }
+    return date;
+  };
+}

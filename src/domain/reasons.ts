@@ -1,0 +1,41 @@
+/**
+ * Reason codes, declared as data: every sheet that does not come down, every person left out and every
+ * notable thing in a run carries one, with a plain-words explanation shown by `explain` and the dashboard.
+ */
+
+export const reasonCodes = {
+  // Why a session does not become a sheet.
+  PAST: 'The session starts before the sync instant: past sessions are not synchronised.',
+  BEYOND_HORIZON: 'The session starts after the sync horizon (end of day today + horizonDays, Paris time).',
+  CREATED_TODAY:
+    'The session was created in Aimaira today (Paris time); it comes down at the first sync of a later day.',
+  CANCELLED: 'The session is cancelled in Aimaira.',
+  NOT_ATTENDANCE_TYPE: 'The session is neither a course session (SEANCE) nor a common event (EVENEMENT).',
+  COMMON_EVENTS_DISABLED: 'The session is a common event and importEvenementsCommuns is off.',
+  DEFAULT_PROFESSOR_MISSING:
+    'The common event has no facilitator and defaultProfsForEvenementsCommun is not set or does not exist on Edusign.',
+  WRONG_STRUCTURE: "The session's brand (its programme's Ecole) is not among the tenant's structures.",
+  NO_FACILITATOR: 'The session has no facilitator.',
+  INVALID_FACILITATOR: 'No facilitator of the session has a first name, a last name and a valid e-mail.',
+  NO_VALID_LEARNER: 'The session has no learner with a first name, a last name and a valid e-mail.',
+  // Why a person is left out of a sheet.
+  INVALID_LEARNER: 'The learner lacks a first name, a last name or a valid e-mail.',
+  INVALID_TUTOR: 'The tutor lacks a first name, a last name or a valid e-mail, so the learner comes down without them.',
+  DUPLICATE_EMAIL: 'Another person of the same kind already uses this e-mail; the first one keeps it.',
+  // Notable things during a run.
+  TOO_MANY_FACILITATORS: 'Edusign takes at most 3 facilitators per sheet; the first 3 valid ones were kept.',
+  LOCKED: 'The sheet is locked (archived) on Edusign and is never modified.',
+  SIGNED: 'Someone already signed the sheet, so it is kept although its session no longer comes down.',
+  ADOPTED_BY_EMAIL: 'A record made by hand in Edusign with the same e-mail was linked instead of creating a duplicate.',
+  RECOVERED_BY_API_ID: 'A record this connector created earlier was found by its API_ID and linked again.',
+  EMAIL_TAKEN: 'An Edusign record with this e-mail belongs to another Aimaira record.',
+  EDUSIGN_REJECTED: 'Edusign refused the write.',
+  EDUSIGN_UNAVAILABLE: 'Edusign could not be reached or failed; the record is retried at the next run.',
+  SESSION_GONE: 'The session was cancelled, deleted or moved out of the window in Aimaira.',
+} as const;
+
+export type ReasonCode = keyof typeof reasonCodes;
+
+export function describeReason(code: ReasonCode): string {
+  return reasonCodes[code];
+}

@@ -1,0 +1,629 @@
+/**
+ * The Edusign v1 API client: learners (students), facilitators (professors), groups, sheets (courses), tutors
+ * (student followers), and the attendance of locked sheets.
+ *
+ * A thin layer over the shared HTTP transport: it adds the bearer key and the tenant's rate limiter, unwraps
+ * Edusign's `{status, result}` envelope (business errors come at HTTP 200), checks every answer with zod, pages
+ * through lists, and makes creates safe to repeat by looking records up by `API_ID` after an ambiguous failure.
+ */
+import { z } from 'zod';
+
+import { systemClock } from '../clock.js';
+import type { Clock } from '../clock.js';
+import { ConfigError, HttpStatusError, ResponseShapeError } from '../errors.js';
+import { createRateLimiter, edusignRequestsPerMinute } from '../http/rate-limiter.js';
+import type { RateLimiter } from '../http/rate-limiter.js';
+import { backoffDelay, defaultRetryPolicy } from '../http/retry.js';
+import type { RetryPolicy } from '../http/retry.js';
+import { createHttpTransport, describeUrl, isAmbiguousFailure } from '../http/transport.js';
+import type { Exchange, TransportOptions, TransportRequest } from '../http/transport.js';
+import { classifyEdusignMessages, EdusignBusinessError, isEdusignBusinessError } from './errors.js';
+import {
+  EdusignCourse,
+  EdusignEnvelope,
+  EdusignGroup,
+  EdusignIdResult,
+  EdusignLockResult,
+  EdusignProfessor,
+  EdusignStudent,
+  EdusignStudentFollower,
+} from './schemas.js';
+
+export const defaultEdusignBaseUrl = 'https://ext.edusign.fr';
+
+/** Records per page of each list, as Edusign serves them; a shorter page is the last one. */
+export const edusignPageSizes = { students: 100, professors: 100, groups: 100, courses: 40 } as const;
+
+/** Longest span `courses.list` accepts between `start` and `end`. */
+export const edusignCourseListMaxDays = 90;
+
+/** Look-up-then-create rounds for one create before its last failure is thrown. */
+const maxCreateRounds = 3;
+
+export interface EdusignClientOptions {
+  /** Defaults to `https://ext.edusign.fr`. Must be https, except on loopback (the simulator). */
+  baseUrl?: string;
+  /** The school's API key, sent as a bearer token and never shown in errors. */
+  apiKey: string;
+  fetch?: typeof fetch;
+  clock?: Clock;
+  /** Budget for one attempt. */
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  random?: () => number;
+  /**
+   * Shared by every client of one school, so that together they stay under Edusign's per-minute limit.
+   * Defaults to a limiter of this client's own at `edusignRequestsPerMinute`.
+   */
+  limiter?: RateLimiter;
+  onExchange?: (exchange: Exchange) => void;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** The id of a created record; `recovered` is true when an earlier attempt had written it and a look-up found it. */
+export interface CreateOutcome {
+  id: string;
+  recovered: boolean;
+}
+
+// ---- Inputs, in wire names -------------------------------------------------------------------------------
+
+export interface StudentInput {
+  FIRSTNAME: string;
+  LASTNAME: string;
+  EMAIL: string;
+  /** The connector's id for the record; creates are only recoverable with it. */
+  API_ID?: string;
+  API_TYPE?: string;
+  GROUPS?: readonly string[];
+  STUDENT_FOLLOWER_ID?: readonly string[];
+  PHONE?: string;
+  FILE_NUMBER?: string;
+  COMPANY?: string;
+  TRAINING_NAME?: string;
+  TAGS?: readonly string[];
+  /** Whether Edusign e-mails login details to the learner; false unless asked. */
+  SEND_EMAIL_CREDENTIALS?: boolean;
+}
+/**
+ * Edusign may want the names on every update (the research saw them required), so they are required here too.
+ * `HIDDEN: false` restores an archived learner; it is sent as 0/1, like Edusign's own records.
+ */
+export type StudentUpdate = { ID: string; FIRSTNAME: string; LASTNAME: string } & Partial<
+  Omit<StudentInput, 'SEND_EMAIL_CREDENTIALS' | 'FIRSTNAME' | 'LASTNAME'>
+> & { HIDDEN?: boolean };
+
+export interface ProfessorInput {
+  FIRSTNAME: string;
+  LASTNAME: string;
+  EMAIL: string;
+  API_ID?: string;
+  API_TYPE?: string;
+  PHONE?: string;
+  SPECIALITY?: string;
+  TAGS?: readonly string[];
+}
+/** Edusign's reference marks the names and the e-mail required on a facilitator update. */
+export type ProfessorUpdate = { ID: string; FIRSTNAME: string; LASTNAME: string; EMAIL: string } & Partial<
+  Omit<ProfessorInput, 'FIRSTNAME' | 'LASTNAME' | 'EMAIL'>
+> & { HIDDEN?: boolean };
+export interface ProfessorCreateOptions extends CallOptions {
+  /** Whether Edusign e-mails login details to the facilitator; false unless asked. */
+  sendCredentials?: boolean;
+}
+
+export interface GroupInput {
+  NAME: string;
+  /** Student ids; on update the list replaces the members. */
+  STUDENTS?: readonly string[];
+  API_ID?: string;
+  API_TYPE?: string;
+  DESCRIPTION?: string;
+}
+/** Edusign wants `NAME` on every group update. */
+export type GroupUpdate = { ID: string; NAME: string } & Partial<Omit<GroupInput, 'NAME'>>;
+
+export interface CourseInput {
+  NAME: string;
+  /** UTC ISO 8601 with `Z`. */
+  START: string;
+  END: string;
+  /** The first facilitator's id; a sheet has at most three. */
+  PROFESSOR: string;
+  PROFESSOR_2?: string;
+  PROFESSOR_3?: string;
+  NEED_STUDENTS_SIGNATURE: boolean;
+  /** The room's name. */
+  CLASSROOM?: string;
+  /** Group ids; their learners are enrolled. */
+  SCHOOL_GROUP?: readonly string[];
+  DESCRIPTION?: string;
+  API_ID?: string;
+  API_TYPE?: string;
+}
+/** `''` clears an optional text field (a second facilitator, the room). `NEED_STUDENTS_SIGNATURE` goes on every update. */
+export type CourseUpdate = { ID: string; NEED_STUDENTS_SIGNATURE: boolean } & Partial<
+  Omit<CourseInput, 'NEED_STUDENTS_SIGNATURE'>
+>;
+
+/** The sheet states a list can be narrowed to (Edusign has more filters; the connector needs these). */
+export const courseListFilters = ['locked', 'unlocked'] as const;
+export type CourseListFilter = (typeof courseListFilters)[number];
+export interface CourseListQuery extends CallOptions {
+  /** `YYYY-MM-DD`; at most 90 days before `end`. */
+  start: string;
+  end: string;
+  filters?: readonly CourseListFilter[];
+}
+
+export interface StudentFollowerInput {
+  FIRSTNAME: string;
+  LASTNAME: string;
+  EMAIL: string;
+  API_ID?: string;
+  API_TYPE?: string;
+}
+export type StudentFollowerUpdate = { ID: string } & Partial<StudentFollowerInput>;
+
+// ---- The client ------------------------------------------------------------------------------------------
+
+/** Pages of records, in server order, each record once. */
+export type Pages<T> = AsyncGenerator<T[], void, undefined>;
+
+export interface EdusignStudents {
+  create(input: StudentInput, options?: CallOptions): Promise<CreateOutcome>;
+  update(input: StudentUpdate, options?: CallOptions): Promise<void>;
+  get(id: string, options?: CallOptions): Promise<EdusignStudent | undefined>;
+  getByEmail(email: string, options?: CallOptions): Promise<EdusignStudent | undefined>;
+  getIdByApiId(apiId: string, options?: CallOptions): Promise<string | undefined>;
+  list(options?: CallOptions): Pages<EdusignStudent>;
+  /** Edusign archives (hides) the learner; there is no delete. */
+  archive(id: string, options?: CallOptions): Promise<void>;
+}
+
+export interface EdusignProfessors {
+  /** Throws `PROFESSOR_EXISTS` when the e-mail is already used in the school. */
+  create(input: ProfessorInput, options?: ProfessorCreateOptions): Promise<CreateOutcome>;
+  update(input: ProfessorUpdate, options?: CallOptions): Promise<void>;
+  get(id: string, options?: CallOptions): Promise<EdusignProfessor | undefined>;
+  getByEmail(email: string, options?: CallOptions): Promise<EdusignProfessor | undefined>;
+  getIdByApiId(apiId: string, options?: CallOptions): Promise<string | undefined>;
+  list(options?: CallOptions): Pages<EdusignProfessor>;
+  archive(id: string, options?: CallOptions): Promise<void>;
+}
+
+export interface EdusignGroups {
+  create(input: GroupInput, options?: CallOptions): Promise<CreateOutcome>;
+  /** `STUDENTS`, when given, replaces the members. */
+  update(input: GroupUpdate, options?: CallOptions): Promise<void>;
+  get(id: string, options?: CallOptions): Promise<EdusignGroup | undefined>;
+  /** v1 has no get-id route for groups: this reads the whole list, preferring a group that is not archived. */
+  getIdByApiId(apiId: string, options?: CallOptions): Promise<string | undefined>;
+  list(options?: CallOptions): Pages<EdusignGroup>;
+  archive(id: string, options?: CallOptions): Promise<void>;
+}
+
+export interface EdusignCourses {
+  create(input: CourseInput, options?: CallOptions): Promise<CreateOutcome>;
+  /** Sends `editSurveys: false` so surveys are left alone. Throws `COURSE_LOCKED` on a locked sheet. */
+  update(input: CourseUpdate, options?: CallOptions): Promise<void>;
+  get(id: string, options?: CallOptions): Promise<EdusignCourse | undefined>;
+  getIdByApiId(apiId: string, options?: CallOptions): Promise<string | undefined>;
+  list(query: CourseListQuery): Pages<EdusignCourse>;
+  /** Deletes the sheet (courses are not archived). */
+  delete(id: string, options?: CallOptions): Promise<void>;
+  /** Throws `COURSE_ALREADY_LOCKED` when it is (also when a retried attempt finds the first one's work done). */
+  lock(id: string, options?: CallOptions): Promise<EdusignLockResult>;
+  unlock(id: string, options?: CallOptions): Promise<void>;
+  /** Throws `STUDENT_ALREADY_IN_LIST` when the learner is on the sheet already. */
+  addStudent(courseId: string, studentId: string, options?: CallOptions): Promise<void>;
+  removeStudent(courseId: string, studentId: string, options?: CallOptions): Promise<void>;
+}
+
+export interface EdusignStudentFollowers {
+  create(input: StudentFollowerInput, options?: CallOptions): Promise<CreateOutcome>;
+  update(input: StudentFollowerUpdate, options?: CallOptions): Promise<void>;
+  get(id: string, options?: CallOptions): Promise<EdusignStudentFollower | undefined>;
+  getIdByApiId(apiId: string, options?: CallOptions): Promise<string | undefined>;
+}
+
+export interface EdusignClient {
+  readonly baseUrl: string;
+  readonly students: EdusignStudents;
+  readonly professors: EdusignProfessors;
+  readonly groups: EdusignGroups;
+  readonly courses: EdusignCourses;
+  /** Tutors. */
+  readonly followers: EdusignStudentFollowers;
+}
+
+/** Every record of every page, in order. */
+export async function collectPages<T>(pages: AsyncIterable<readonly T[]>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const page of pages) all.push(...page);
+  return all;
+}
+
+/** The default limiter for one school: share it between every client of that school. */
+export function createEdusignRateLimiter(clock: Clock = systemClock): RateLimiter {
+  return createRateLimiter({ limit: edusignRequestsPerMinute, windowMs: 60_000, clock });
+}
+
+export function createEdusignClient(options: EdusignClientOptions): EdusignClient {
+  const baseUrl = checkBaseUrl(options.baseUrl ?? defaultEdusignBaseUrl);
+  checkApiKey(options.apiKey);
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
+  const policy: RetryPolicy = { ...defaultRetryPolicy, ...options.retry };
+
+  const transportOptions: TransportOptions = {
+    system: 'edusign',
+    baseUrl,
+    headers: { authorization: `Bearer ${options.apiKey}` },
+    clock,
+    random,
+    retry: policy,
+    limiter: options.limiter ?? createEdusignRateLimiter(clock),
+  };
+  if (options.fetch) transportOptions.fetch = options.fetch;
+  if (options.timeoutMs !== undefined) transportOptions.timeoutMs = options.timeoutMs;
+  if (options.onExchange) transportOptions.onExchange = options.onExchange;
+  const transport = createHttpTransport(transportOptions);
+
+  /** Sends one request and returns the envelope's `result`, or throws what went wrong as a typed error. */
+  const send = async (request: TransportRequest): Promise<{ result: unknown; url: string }> => {
+    let response;
+    try {
+      // Edusign may report a business or validation error with a 4xx and the usual envelope: read it as such.
+      response = await transport.request({ ...request, acceptStatuses: envelopeErrorStatuses });
+    } catch (error) {
+      throw readableHtmlError(error);
+    }
+    const context = { method: request.method, url: describeUrl(new URL(response.url)) };
+    const envelope = response.json === undefined ? undefined : EdusignEnvelope.safeParse(response.json);
+    if (envelope === undefined || !envelope.success) {
+      if (response.status >= 400) {
+        throw readableHtmlError(new HttpStatusError({ system: 'edusign', ...context }, response.status, response.text));
+      }
+      const issues = envelope ? zodIssues(envelope.error) : [`not a JSON answer: ${htmlToText(response.text)}`];
+      throw new ResponseShapeError('edusign', context.url, issues);
+    }
+    const answer = envelope.data;
+    if (answer.status === 'error') {
+      const code = classifyEdusignMessages(answer.messages, answer.messageWasList);
+      throw new EdusignBusinessError(context, code, answer.messages);
+    }
+    if (response.status >= 400) {
+      throw new HttpStatusError({ system: 'edusign', ...context }, response.status, response.text);
+    }
+    return { result: answer.result, url: context.url };
+  };
+
+  const call = async <S extends z.ZodType>(schema: S, request: TransportRequest): Promise<z.output<S>> => {
+    const { result, url } = await send(request);
+    const parsed = schema.safeParse(result);
+    if (!parsed.success) throw new ResponseShapeError('edusign', url, zodIssues(parsed.error));
+    return parsed.data;
+  };
+
+  const withSignal = (request: TransportRequest, callOptions: CallOptions | undefined): TransportRequest =>
+    callOptions?.signal ? { ...request, signal: callOptions.signal } : request;
+
+  /** A look-up whose "not found" is an answer, not a failure. */
+  const lookUp = async <T>(run: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await run();
+    } catch (error) {
+      if (isEdusignBusinessError(error, 'NOT_FOUND')) return undefined;
+      throw error;
+    }
+  };
+
+  const getRecord = <S extends z.ZodType>(schema: S, path: string, callOptions?: CallOptions) =>
+    lookUp(() => call(schema, withSignal({ method: 'GET', path }, callOptions)));
+
+  const getIdByApiId = (resource: string, apiId: string, callOptions?: CallOptions) =>
+    lookUp(async () => {
+      const request = withSignal(
+        { method: 'GET', path: `/v1/${resource}/get-id/${segment(apiId, 'apiId')}` },
+        callOptions,
+      );
+      return (await call(EdusignIdResult, request)).ID;
+    });
+
+  const write = async (request: TransportRequest, callOptions?: CallOptions): Promise<void> => {
+    await send(withSignal(request, callOptions));
+  };
+
+  /** Reads a list page by page (0-based) until a page comes back short or empty. */
+  async function* pages<S extends z.ZodType<{ ID: string }>>(
+    schema: S,
+    path: string,
+    pageSize: number,
+    query: Readonly<Record<string, string | undefined>>,
+    callOptions?: CallOptions,
+  ): AsyncGenerator<z.output<S>[], void, undefined> {
+    const pageSchema = z.array(schema);
+    // A record can move to the next page while we read (one was added before it): keep it once.
+    const seen = new Set<string>();
+    for (let page = 0; ; page++) {
+      const records = await call(
+        pageSchema,
+        withSignal({ method: 'GET', path, query: { ...query, page } }, callOptions),
+      );
+      const fresh = records.filter((record) => !seen.has(record.ID));
+      for (const record of fresh) seen.add(record.ID);
+      if (fresh.length > 0) yield fresh;
+      // A full page of records already seen means the server ignores `page`: stop rather than loop forever.
+      if (records.length < pageSize || fresh.length === 0) return;
+    }
+  }
+
+  /**
+   * A create that is safe to repeat. After an ambiguous failure (no answer, or a 5xx: the record may exist),
+   * it waits a backoff, looks the record up by `API_ID`, and returns it when found; else it creates again.
+   * Without an `API_ID` there is no way to tell, so the failure is thrown as is. A later round refused because
+   * the e-mail is taken may mean an earlier round's write landed after its look-up: one more look-up settles it.
+   */
+  const create = async (
+    path: string,
+    body: unknown,
+    apiId: string | undefined,
+    findId: (apiId: string) => Promise<string | undefined>,
+    callOptions: CallOptions | undefined,
+  ): Promise<CreateOutcome> => {
+    for (let round = 1; ; round++) {
+      try {
+        const result = await call(EdusignIdResult, withSignal({ method: 'POST', path, body }, callOptions));
+        return { id: result.ID, recovered: false };
+      } catch (error) {
+        if (apiId !== undefined && round > 1 && isDuplicateRefusal(error)) {
+          const found = await findId(apiId);
+          if (found !== undefined) return { id: found, recovered: true };
+          throw error;
+        }
+        if (!isAmbiguousFailure(error) || apiId === undefined || round >= maxCreateRounds) throw error;
+        await clock.sleep(backoffDelay(round, policy, random), callOptions?.signal);
+        const found = await findId(apiId);
+        if (found !== undefined) return { id: found, recovered: true };
+      }
+    }
+  };
+
+  const students: EdusignStudents = {
+    create: async (input, callOptions) =>
+      create(
+        '/v1/student',
+        { student: { ...input, SEND_EMAIL_CREDENTIALS: input.SEND_EMAIL_CREDENTIALS ?? false } },
+        input.API_ID,
+        (apiId) => students.getIdByApiId(apiId, callOptions),
+        callOptions,
+      ),
+    update: async (input, callOptions) =>
+      write({ method: 'PATCH', path: '/v1/student', body: { student: withWireFlags(input) } }, callOptions),
+    get: async (id, callOptions) => getRecord(EdusignStudent, `/v1/student/${segment(id, 'id')}`, callOptions),
+    getByEmail: async (email, callOptions) =>
+      getRecord(EdusignStudent, `/v1/student/by-email/${segment(email, 'email')}`, callOptions),
+    getIdByApiId: async (apiId, callOptions) => getIdByApiId('student', apiId, callOptions),
+    list: (callOptions) => pages(EdusignStudent, '/v1/student', edusignPageSizes.students, {}, callOptions),
+    archive: async (id, callOptions) =>
+      write({ method: 'DELETE', path: `/v1/student/${segment(id, 'id')}` }, callOptions),
+  };
+
+  const professors: EdusignProfessors = {
+    create: async (input, createOptions) =>
+      create(
+        '/v1/professor',
+        { professor: input, dontSendCredentials: !(createOptions?.sendCredentials ?? false) },
+        input.API_ID,
+        (apiId) => professors.getIdByApiId(apiId, createOptions),
+        createOptions,
+      ),
+    update: async (input, callOptions) =>
+      write({ method: 'PATCH', path: '/v1/professor', body: { professor: withWireFlags(input) } }, callOptions),
+    get: async (id, callOptions) => getRecord(EdusignProfessor, `/v1/professor/${segment(id, 'id')}`, callOptions),
+    getByEmail: async (email, callOptions) =>
+      getRecord(EdusignProfessor, `/v1/professor/by-email/${segment(email, 'email')}`, callOptions),
+    getIdByApiId: async (apiId, callOptions) => getIdByApiId('professor', apiId, callOptions),
+    list: (callOptions) => pages(EdusignProfessor, '/v1/professor', edusignPageSizes.professors, {}, callOptions),
+    archive: async (id, callOptions) =>
+      write({ method: 'DELETE', path: `/v1/professor/${segment(id, 'id')}` }, callOptions),
+  };
+
+  const groups: EdusignGroups = {
+    create: async (input, callOptions) =>
+      create(
+        '/v1/group',
+        { group: input },
+        input.API_ID,
+        (apiId) => groups.getIdByApiId(apiId, callOptions),
+        callOptions,
+      ),
+    update: async (input, callOptions) =>
+      write({ method: 'PATCH', path: '/v1/group', body: { group: input } }, callOptions),
+    get: async (id, callOptions) => getRecord(EdusignGroup, `/v1/group/${segment(id, 'id')}`, callOptions),
+    async getIdByApiId(apiId, callOptions) {
+      let archived: string | undefined;
+      for await (const page of groups.list(callOptions)) {
+        for (const group of page) {
+          if (group.API_ID !== apiId) continue;
+          if (!group.HIDDEN) return group.ID;
+          archived ??= group.ID;
+        }
+      }
+      return archived;
+    },
+    list: (callOptions) => pages(EdusignGroup, '/v1/group', edusignPageSizes.groups, {}, callOptions),
+    archive: async (id, callOptions) =>
+      write({ method: 'DELETE', path: `/v1/group/${segment(id, 'id')}` }, callOptions),
+  };
+
+  const courses: EdusignCourses = {
+    create: async (input, callOptions) =>
+      create(
+        '/v1/course',
+        { course: input },
+        input.API_ID,
+        (apiId) => courses.getIdByApiId(apiId, callOptions),
+        callOptions,
+      ),
+    update: async (input, callOptions) => {
+      // Both are required by Edusign; `editSurveys: true` would erase and recreate the sheet's surveys.
+      if (typeof input.NEED_STUDENTS_SIGNATURE !== 'boolean') {
+        throw new TypeError('edusign courses.update: NEED_STUDENTS_SIGNATURE must be sent on every update');
+      }
+      return write({ method: 'PATCH', path: '/v1/course', body: { course: input, editSurveys: false } }, callOptions);
+    },
+    get: async (id, callOptions) => getRecord(EdusignCourse, `/v1/course/${segment(id, 'id')}`, callOptions),
+    getIdByApiId: async (apiId, callOptions) => getIdByApiId('course', apiId, callOptions),
+    list: (query) =>
+      pages(
+        EdusignCourse,
+        '/v1/course',
+        edusignPageSizes.courses,
+        courseListQuery(query),
+        query.signal ? { signal: query.signal } : undefined,
+      ),
+    delete: async (id, callOptions) =>
+      write({ method: 'DELETE', path: `/v1/course/${segment(id, 'id')}` }, callOptions),
+    lock: async (id, callOptions) =>
+      call(EdusignLockResult, withSignal({ method: 'GET', path: `/v1/course/lock/${segment(id, 'id')}` }, callOptions)),
+    unlock: async (id, callOptions) =>
+      write({ method: 'PATCH', path: `/v1/course/unlock/${segment(id, 'id')}` }, callOptions),
+    addStudent: async (courseId, studentId, callOptions) =>
+      write(
+        { method: 'PUT', path: `/v1/course/attendance/${segment(courseId, 'courseId')}`, body: { studentId } },
+        callOptions,
+      ),
+    removeStudent: async (courseId, studentId, callOptions) =>
+      write(
+        { method: 'DELETE', path: `/v1/course/attendance/${segment(courseId, 'courseId')}`, body: { studentId } },
+        callOptions,
+      ),
+  };
+
+  const followers: EdusignStudentFollowers = {
+    create: async (input, callOptions) =>
+      create(
+        '/v1/student-follower',
+        { follower: input },
+        input.API_ID,
+        (apiId) => followers.getIdByApiId(apiId, callOptions),
+        callOptions,
+      ),
+    update: async (input, callOptions) =>
+      write({ method: 'PATCH', path: '/v1/student-follower', body: { follower: input } }, callOptions),
+    get: async (id, callOptions) =>
+      getRecord(EdusignStudentFollower, `/v1/student-follower/${segment(id, 'id')}`, callOptions),
+    getIdByApiId: async (apiId, callOptions) => getIdByApiId('student-follower', apiId, callOptions),
+  };
+
+  return { baseUrl, students, professors, groups, courses, followers };
+}
+
+// ---- Helpers ---------------------------------------------------------------------------------------------
+
+/** Statuses whose body is read for an envelope instead of being thrown by the transport at once. */
+const envelopeErrorStatuses = [400, 404, 409, 422] as const;
+
+/** `HIDDEN` as Edusign writes it: 0 or 1. */
+function withWireFlags<T extends { HIDDEN?: boolean }>(input: T): Omit<T, 'HIDDEN'> & { HIDDEN?: 0 | 1 } {
+  const { HIDDEN, ...rest } = input;
+  return HIDDEN === undefined ? rest : { ...rest, HIDDEN: HIDDEN ? 1 : 0 };
+}
+
+const isDuplicateRefusal = (error: unknown): boolean =>
+  isEdusignBusinessError(error, 'STUDENT_EXISTS') || isEdusignBusinessError(error, 'PROFESSOR_EXISTS');
+
+function checkBaseUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(['edusign baseUrl: not a valid URL']);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new ConfigError(['edusign baseUrl: must not carry credentials (the API key is sent as a bearer token)']);
+  }
+  const loopback = isLoopbackHost(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new ConfigError([
+      `edusign baseUrl: must use https (plain http only on loopback), got ${url.protocol}//${url.host}`,
+    ]);
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+function checkApiKey(apiKey: string): void {
+  // A key with a line break would let a header be injected; one with spaces is a copy-paste accident.
+  if (apiKey.trim() === '') throw new ConfigError(['edusign apiKey: must not be empty']);
+  if (/\s/.test(apiKey)) throw new ConfigError(['edusign apiKey: must not contain spaces or line breaks']);
+}
+
+/** One path segment; an empty one would silently hit another route (`/v1/student/` is the list). */
+function segment(value: string, what: string): string {
+  if (value === '') throw new RangeError(`edusign: ${what} must not be empty`);
+  return encodeURIComponent(value);
+}
+
+const isoDay = /^\d{4}-\d{2}-\d{2}$/;
+
+function courseListQuery(query: CourseListQuery): Record<string, string | undefined> {
+  const start = Date.parse(`${query.start}T00:00:00Z`);
+  const end = Date.parse(`${query.end}T00:00:00Z`);
+  if (!isoDay.test(query.start) || !isoDay.test(query.end) || Number.isNaN(start) || Number.isNaN(end)) {
+    throw new RangeError(`edusign courses.list: start and end must be YYYY-MM-DD, got ${query.start} and ${query.end}`);
+  }
+  const days = (end - start) / 86_400_000;
+  if (days < 0 || days > edusignCourseListMaxDays) {
+    throw new RangeError(
+      `edusign courses.list: end must be 0 to ${edusignCourseListMaxDays} days after start, got ${days} days`,
+    );
+  }
+  const filters = query.filters && query.filters.length > 0 ? query.filters.join(',') : undefined;
+  return { start: query.start, end: query.end, filters };
+}
+
+function zodIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+}
+
+/**
+ * Proxies in front of Edusign answer errors with an HTML page; the transport keeps the page's start as the
+ * excerpt. Rewritten as its visible text, the message reads "failed with HTTP 502: 502 Bad Gateway nginx".
+ */
+function readableHtmlError(error: unknown): unknown {
+  if (!(error instanceof HttpStatusError) || !looksLikeHtml(error.bodyExcerpt)) return error;
+  const context = { system: error.system, method: error.method, url: error.url };
+  return new HttpStatusError(context, error.status, htmlToText(error.bodyExcerpt));
+}
+
+function looksLikeHtml(body: string): boolean {
+  return /^\s*<(!doctype html|html|head|body)\b/i.test(body);
+}
+
+/** The visible text of an HTML page (or of its beginning), good enough for an error message. */
+export function htmlToText(html: string): string {
+  if (!looksLikeHtml(html)) return html.replace(/\s+/g, ' ').trim();
+  const text = html
+    .replace(/<head\b[\s\S]*?(<\/head>|$)/gi, ' ')
+    .replace(/<(script|style)\b[\s\S]*?(<\/\1>|$)/gi, ' ')
+    .replace(/<[^>]*(>|$)/g, ' ')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return text === '' ? 'an HTML error page' : text;
+}

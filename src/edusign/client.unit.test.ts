@@ -1,0 +1,291 @@
+import { describe, expect, it } from 'vitest';
+
+import { createManualClock } from '../clock.js';
+import { ConfigError, HttpStatusError, ResponseShapeError } from '../errors.js';
+import { createEdusignClient, htmlToText } from './client.js';
+import { isEdusignBusinessError } from './errors.js';
+
+const T0 = Date.parse('2026-01-05T08:00:00Z');
+
+interface SentRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/** A fetch that answers from a list and records what it was sent. */
+function scriptedFetch(answers: Array<() => Response>) {
+  const sent: SentRequest[] = [];
+  const fetchImpl: typeof fetch = (input, init) => {
+    const headers = Object.fromEntries(new Headers(init?.headers).entries());
+    const raw = init?.body;
+    sent.push({
+      method: init?.method ?? 'GET',
+      url: input instanceof URL ? input.href : typeof input === 'string' ? input : input.url,
+      headers,
+      body: typeof raw === 'string' ? (JSON.parse(raw) as unknown) : undefined,
+    });
+    const next = answers.shift();
+    if (!next) return Promise.reject(new Error('no scripted answer left'));
+    return Promise.resolve(next());
+  };
+  return { fetchImpl, sent };
+}
+
+const json =
+  (body: unknown, status = 200) =>
+  () =>
+    new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const text =
+  (body: string, status: number, type = 'text/plain') =>
+  () =>
+    new Response(body, { status, headers: { 'content-type': type } });
+
+function clientWith(answers: Array<() => Response>) {
+  const { fetchImpl, sent } = scriptedFetch(answers);
+  const client = createEdusignClient({
+    apiKey: 'key-123',
+    fetch: fetchImpl,
+    clock: createManualClock(T0),
+    random: () => 0.5,
+  });
+  return { client, sent };
+}
+
+describe('createEdusignClient configuration', () => {
+  it('defaults to the production host', () => {
+    expect(createEdusignClient({ apiKey: 'k' }).baseUrl).toBe('https://ext.edusign.fr');
+  });
+
+  it('accepts plain http on loopback only', () => {
+    expect(createEdusignClient({ apiKey: 'k', baseUrl: 'http://127.0.0.1:4010/' }).baseUrl).toBe(
+      'http://127.0.0.1:4010',
+    );
+    expect(createEdusignClient({ apiKey: 'k', baseUrl: 'http://localhost:4010' }).baseUrl).toBe(
+      'http://localhost:4010',
+    );
+    expect(() => createEdusignClient({ apiKey: 'k', baseUrl: 'http://ext.edusign.fr' })).toThrow(ConfigError);
+    expect(() => createEdusignClient({ apiKey: 'k', baseUrl: 'http://ext.edusign.fr' })).toThrow(/baseUrl.*https/);
+  });
+
+  it('refuses a base URL that is not a URL or carries credentials, naming the field', () => {
+    expect(() => createEdusignClient({ apiKey: 'k', baseUrl: 'ext.edusign.fr' })).toThrow(/edusign baseUrl/);
+    expect(() => createEdusignClient({ apiKey: 'k', baseUrl: 'https://u:p@ext.edusign.fr' })).toThrow(
+      /edusign baseUrl/,
+    );
+  });
+
+  it('refuses an empty key or one with a line break, without echoing it', () => {
+    expect(() => createEdusignClient({ apiKey: ' ' })).toThrow(/edusign apiKey/);
+    try {
+      createEdusignClient({ apiKey: 'secret\nx-injected: 1' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(String(error)).not.toContain('secret');
+    }
+  });
+});
+
+describe('the envelope', () => {
+  it('sends the key as a bearer token and returns the result', async () => {
+    const { client, sent } = clientWith([json({ status: 'success', result: { ID: 'st1' } })]);
+    expect(await client.students.getIdByApiId('APP 1/2')).toBe('st1');
+    expect(sent[0]?.headers['authorization']).toBe('Bearer key-123');
+    expect(sent[0]?.url).toBe('https://ext.edusign.fr/v1/student/get-id/APP%201%2F2');
+  });
+
+  it('turns a business error at HTTP 200 into a typed error with its code', async () => {
+    const { client } = clientWith([json({ status: 'error', message: 'course locked' })]);
+    const error: unknown = await client.courses
+      .update({ ID: 'c1', NEED_STUDENTS_SIGNATURE: true, NAME: 'x' })
+      .catch((e: unknown) => e);
+    expect(isEdusignBusinessError(error, 'COURSE_LOCKED')).toBe(true);
+    expect(String(error)).toContain('PATCH https://ext.edusign.fr/v1/course');
+  });
+
+  it('reads an envelope sent with a 4xx status as a business error, an array message as validation', async () => {
+    const { client } = clientWith([
+      json({ status: 'error', message: ['student.EMAIL must be a valid email', 'student.LASTNAME is required'] }, 400),
+    ]);
+    const error: unknown = await client.students
+      .create({ FIRSTNAME: 'A', LASTNAME: '', EMAIL: 'nope', API_ID: 'x' })
+      .catch((e: unknown) => e);
+    expect(isEdusignBusinessError(error, 'VALIDATION')).toBe(true);
+  });
+
+  it('keeps a 4xx without an envelope an HTTP error, with the HTML reduced to its text', async () => {
+    const page =
+      '<!DOCTYPE html>\n<html lang="en">\n<head>\n<title>Error</title>\n</head>\n<body>\n<pre>Cannot GET /v1/nope</pre>\n</body>\n</html>\n';
+    const { client } = clientWith([text(page, 404, 'text/html')]);
+    const error: unknown = await client.students.get('s1').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HttpStatusError);
+    expect((error as HttpStatusError).status).toBe(404);
+    expect((error as HttpStatusError).bodyExcerpt).toBe('Cannot GET /v1/nope');
+  });
+
+  it('reports a success answer that is not JSON, or a result of the wrong shape', async () => {
+    const { client } = clientWith([
+      text('<html><body>Maintenance</body></html>', 200, 'text/html'),
+      json({ status: 'success', result: { NAME: 'no id' } }),
+    ]);
+    await expect(client.students.get('s1')).rejects.toThrow(ResponseShapeError);
+    await expect(client.students.get('s1')).rejects.toThrow(/ID/);
+  });
+
+  it('answers undefined for a look-up the server says found nothing', async () => {
+    const { client } = clientWith([
+      json({ status: 'error', message: 'No student with this ID found' }),
+      json({ status: 'error', message: 'No student with this email found' }),
+      json({ status: 'error', message: 'Error - cannot get professor by email' }),
+      json({ status: 'error', message: 'No course with this API_ID found' }),
+    ]);
+    expect(await client.students.get('s1')).toBeUndefined();
+    expect(await client.students.getByEmail('a@b.c')).toBeUndefined();
+    expect(await client.professors.getByEmail('a@b.c')).toBeUndefined();
+    expect(await client.courses.getIdByApiId('PLA-1')).toBeUndefined();
+  });
+
+  it('lets any other business error of a look-up through', async () => {
+    const { client } = clientWith([json({ status: 'error', message: 'Something else' })]);
+    await expect(client.students.get('s1')).rejects.toMatchObject({ code: 'UNKNOWN' });
+  });
+});
+
+describe('request bodies', () => {
+  it('wraps records and keeps credentials e-mails off unless asked', async () => {
+    const ok = json({ status: 'success', result: { ID: 'x' } });
+    const { client, sent } = clientWith([ok, ok, ok, ok]);
+    await client.students.create({ FIRSTNAME: 'A', LASTNAME: 'B', EMAIL: 'a@b.c', API_ID: 'APP-1' });
+    await client.professors.create({ FIRSTNAME: 'P', LASTNAME: 'Q', EMAIL: 'p@q.r', API_ID: 'ENS-1' });
+    await client.professors.create({ FIRSTNAME: 'P', LASTNAME: 'Q', EMAIL: 'p2@q.r' }, { sendCredentials: true });
+    await client.followers.create({ FIRSTNAME: 'T', LASTNAME: 'U', EMAIL: 't@u.v' });
+    expect(sent.map((r) => r.body)).toEqual([
+      { student: { FIRSTNAME: 'A', LASTNAME: 'B', EMAIL: 'a@b.c', API_ID: 'APP-1', SEND_EMAIL_CREDENTIALS: false } },
+      { professor: { FIRSTNAME: 'P', LASTNAME: 'Q', EMAIL: 'p@q.r', API_ID: 'ENS-1' }, dontSendCredentials: true },
+      { professor: { FIRSTNAME: 'P', LASTNAME: 'Q', EMAIL: 'p2@q.r' }, dontSendCredentials: false },
+      { follower: { FIRSTNAME: 'T', LASTNAME: 'U', EMAIL: 't@u.v' } },
+    ]);
+  });
+
+  it('sends NEED_STUDENTS_SIGNATURE and editSurveys: false on every course update', async () => {
+    const { client, sent } = clientWith([json({ status: 'success', result: { ID: 'c1' } })]);
+    await client.courses.update({ ID: 'c1', NEED_STUDENTS_SIGNATURE: false, CLASSROOM: '' });
+    expect(sent[0]?.body).toEqual({
+      course: { ID: 'c1', NEED_STUDENTS_SIGNATURE: false, CLASSROOM: '' },
+      editSurveys: false,
+    });
+  });
+
+  it('refuses a course update without NEED_STUDENTS_SIGNATURE before sending anything', async () => {
+    const { client, sent } = clientWith([]);
+    const untyped = { ID: 'c1' } as unknown as Parameters<typeof client.courses.update>[0];
+    await expect(client.courses.update(untyped)).rejects.toThrow(/NEED_STUDENTS_SIGNATURE/);
+    expect(sent).toHaveLength(0);
+  });
+
+  it('puts the roster change in the body and the course in the path', async () => {
+    const ok = json({ status: 'success', result: { ID: 'c1' } });
+    const { client, sent } = clientWith([ok, ok]);
+    await client.courses.addStudent('c1', 's1');
+    await client.courses.removeStudent('c1', 's1');
+    expect(sent.map((r) => `${r.method} ${new URL(r.url).pathname} ${JSON.stringify(r.body)}`)).toEqual([
+      'PUT /v1/course/attendance/c1 {"studentId":"s1"}',
+      'DELETE /v1/course/attendance/c1 {"studentId":"s1"}',
+    ]);
+  });
+
+  it('refuses an empty id rather than reaching another route', async () => {
+    const { client } = clientWith([]);
+    await expect(client.students.get('')).rejects.toThrow(RangeError);
+  });
+});
+
+describe('create recovery', () => {
+  it('adopts the record when a later round is refused as a duplicate of its own earlier write', async () => {
+    const { client, sent } = clientWith([
+      json({ status: 'error', message: 'oops' }, 500),
+      json({ status: 'error', message: 'No student with this API_ID found' }),
+      json({ status: 'error', message: 'Student already exists in this school' }),
+      json({ status: 'success', result: { ID: 'late' } }),
+    ]);
+    expect(await client.students.create({ FIRSTNAME: 'A', LASTNAME: 'B', EMAIL: 'a@b.c', API_ID: 'APP-1' })).toEqual({
+      id: 'late',
+      recovered: true,
+    });
+    expect(sent.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual([
+      'POST /v1/student',
+      'GET /v1/student/get-id/APP-1',
+      'POST /v1/student',
+      'GET /v1/student/get-id/APP-1',
+    ]);
+  });
+
+  it('lets a first-round duplicate through: the e-mail belongs to someone else', async () => {
+    const { client, sent } = clientWith([
+      json({ status: 'error', message: 'Professor already exists in this school' }),
+    ]);
+    await expect(
+      client.professors.create({ FIRSTNAME: 'A', LASTNAME: 'B', EMAIL: 'a@b.c', API_ID: 'ENS-1' }),
+    ).rejects.toMatchObject({ code: 'PROFESSOR_EXISTS' });
+    expect(sent).toHaveLength(1);
+  });
+
+  it('throws a 5xx on a create without API_ID at once', async () => {
+    const { client, sent } = clientWith([json({ status: 'error', message: 'oops' }, 502)]);
+    await expect(client.groups.create({ NAME: 'G' })).rejects.toBeInstanceOf(HttpStatusError);
+    expect(sent).toHaveLength(1);
+  });
+});
+
+describe('courses.list', () => {
+  it('sends the range and the filters, and pages from 0', async () => {
+    const { client, sent } = clientWith([json({ status: 'success', result: [] })]);
+    const pages = client.courses.list({ start: '2026-01-01', end: '2026-03-31', filters: ['locked'] });
+    for await (const _page of pages) expect.unreachable();
+    expect(new URL(sent[0]?.url ?? '').search).toBe('?start=2026-01-01&end=2026-03-31&filters=locked&page=0');
+  });
+
+  it('refuses a range longer than 90 days, reversed, or not made of calendar days', () => {
+    const { client } = clientWith([]);
+    expect(() => client.courses.list({ start: '2026-01-01', end: '2026-04-02' })).toThrow(/0 to 90 days/);
+    expect(() => client.courses.list({ start: '2026-02-01', end: '2026-01-01' })).toThrow(RangeError);
+    expect(() => client.courses.list({ start: '2026-01-01T00:00', end: '2026-01-02' })).toThrow(/YYYY-MM-DD/);
+  });
+
+  it('stops when a full page brings nothing new (a server that ignores the page)', async () => {
+    const page = Array.from({ length: 40 }, (_, i) => ({
+      ID: `c${i}`,
+      NAME: 'x',
+      START: '2026-01-05T08:00:00.000Z',
+      END: '2026-01-05T09:00:00.000Z',
+    }));
+    const same = json({ status: 'success', result: page });
+    const { client, sent } = clientWith([same, same, same]);
+    const seen: string[] = [];
+    for await (const records of client.courses.list({ start: '2026-01-01', end: '2026-01-31' })) {
+      seen.push(...records.map((r) => r.ID));
+    }
+    expect(seen).toHaveLength(40);
+    expect(sent).toHaveLength(2);
+  });
+});
+
+describe('htmlToText', () => {
+  it('keeps the visible text of an error page', () => {
+    expect(
+      htmlToText(
+        '<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>',
+      ),
+    ).toBe('502 Bad Gateway nginx');
+  });
+
+  it('copes with a page cut in the middle of a tag and with entities', () => {
+    expect(htmlToText('<html><body><p>Tom &amp; Jerry &lt;3</p><div class="x')).toBe('Tom & Jerry <3');
+  });
+
+  it('leaves plain text alone', () => {
+    expect(htmlToText('Internal Server Error')).toBe('Internal Server Error');
+  });
+});

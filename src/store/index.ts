@@ -1,0 +1,22 @@
+/** The state store: its port, the Kysely implementation, the SQLite adapter and the migrations. */
+export { eventActions, eventLevels, linkOrigins, runDirections, runStatuses } from './port.js';
+export type {
+  EventAction,
+  EventFilter,
+  EventLevel,
+  Link,
+  LinkOrigin,
+  Run,
+  RunCounts,
+  RunDirection,
+  RunStatus,
+  StateStore,
+  SyncEvent,
+} from './port.js';
+export { createKyselyStore, defaultEventLimit, defaultRunLimit, maxBoundValues } from './kysely-store.js';
+export { InMemoryMigrationProvider, migrateToLatest, sqlDialects, storeMigrations } from './migrations.js';
+export type { SqlDialect } from './migrations.js';
+export { StateStoreError } from './schema.js';
+export type { Database } from './schema.js';
+export { openSqliteStore, sqliteBusyTimeoutMs, sqliteFileName } from './sqlite.js';
+export type { SqliteStateStore, SqliteStoreOptions } from './sqlite.js';

@@ -1,0 +1,215 @@
+/**
+ * The state store over any Kysely database that has the store's tables. Every query is written with Kysely's
+ * builder and portable SQL (`on conflict ... do update`, `returning`, `limit`), so the same code serves the
+ * SQLite file today and PostgreSQL later; only opening the connection and the migrations' id columns differ.
+ */
+import type { Kysely } from 'kysely';
+
+import type { RecordKind } from '../domain/types.js';
+import type { EventFilter, Link, Run, RunCounts, RunDirection, RunStatus, StateStore, SyncEvent } from './port.js';
+import { DbEvent, DbLink, DbRun, DbSessionCreation, StateStoreError } from './schema.js';
+import type { Database } from './schema.js';
+
+/** How many runs `listRuns` returns when no limit is given. */
+export const defaultRunLimit = 50;
+/** How many events `listEvents` returns when no limit is given. */
+export const defaultEventLimit = 100;
+
+/**
+ * Most values bound in one statement. 999 is the lowest limit of any SQLite build (before 3.32); recent SQLite
+ * allows 32,766 and PostgreSQL 65,535, so chunks of this size are safe everywhere and still few.
+ */
+export const maxBoundValues = 999;
+
+/** Columns written per event and per session creation: sizes the chunks of multi-row inserts. */
+const eventColumns = 10;
+const sessionCreationColumns = 3;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let index = 0; index < items.length; index += size) result.push(items.slice(index, index + size));
+  return result;
+}
+
+function checkLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`A list limit must be a whole number ≥ 0: ${limit}`);
+  return limit;
+}
+
+/**
+ * Builds the store over `db`, whose schema is already migrated (see `migrateToLatest`). The store owns `db`:
+ * `close()` destroys it.
+ */
+export function createKyselyStore(db: Kysely<Database>): StateStore {
+  return {
+    async getLink(tenantId: string, kind: RecordKind, aimairaId: number): Promise<Link | undefined> {
+      const row = await db
+        .selectFrom('links')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('kind', '=', kind)
+        .where('aimaira_id', '=', aimairaId)
+        .executeTakeFirst();
+      return row === undefined ? undefined : DbLink.from(row);
+    },
+
+    async listLinks(tenantId: string, kind?: RecordKind): Promise<Link[]> {
+      let query = db.selectFrom('links').selectAll().where('tenant_id', '=', tenantId);
+      if (kind !== undefined) query = query.where('kind', '=', kind);
+      const rows = await query.orderBy('kind').orderBy('aimaira_id').execute();
+      return rows.map((row) => DbLink.from(row));
+    },
+
+    async findLinkByEdusignId(tenantId: string, kind: RecordKind, edusignId: string): Promise<Link | undefined> {
+      // The index is not unique; should two links share an Edusign id, the oldest Aimaira id answers, always the same.
+      const row = await db
+        .selectFrom('links')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('kind', '=', kind)
+        .where('edusign_id', '=', edusignId)
+        .orderBy('aimaira_id')
+        .limit(1)
+        .executeTakeFirst();
+      return row === undefined ? undefined : DbLink.from(row);
+    },
+
+    async saveLink(link: Omit<Link, 'createdAt' | 'updatedAt'>, at: string): Promise<void> {
+      await db
+        .insertInto('links')
+        .values(DbLink.to({ ...link, createdAt: at, updatedAt: at }))
+        .onConflict((conflict) =>
+          // Everything but created_at: a link keeps the date it was first made.
+          conflict.columns(['tenant_id', 'kind', 'aimaira_id']).doUpdateSet((eb) => ({
+            edusign_id: eb.ref('excluded.edusign_id'),
+            hash: eb.ref('excluded.hash'),
+            data: eb.ref('excluded.data'),
+            origin: eb.ref('excluded.origin'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute();
+    },
+
+    async deleteLink(tenantId: string, kind: RecordKind, aimairaId: number): Promise<void> {
+      await db
+        .deleteFrom('links')
+        .where('tenant_id', '=', tenantId)
+        .where('kind', '=', kind)
+        .where('aimaira_id', '=', aimairaId)
+        .execute();
+    },
+
+    async getSessionCreations(tenantId: string, aimairaIds: readonly number[]): Promise<Map<number, string>> {
+      const creations = new Map<number, string>();
+      // A window holds thousands of sessions: one `in (...)` per chunk keeps each statement under the bound limit.
+      for (const ids of chunks([...new Set(aimairaIds)], maxBoundValues - 1)) {
+        const rows = await db
+          .selectFrom('session_creations')
+          .selectAll()
+          .where('tenant_id', '=', tenantId)
+          .where('aimaira_id', 'in', ids)
+          .execute();
+        for (const row of rows) {
+          const creation = DbSessionCreation.from(row);
+          creations.set(creation.aimairaId, creation.createdAt);
+        }
+      }
+      return creations;
+    },
+
+    async saveSessionCreations(tenantId: string, creations: ReadonlyMap<number, string>): Promise<void> {
+      if (creations.size === 0) return;
+      const rows = [...creations].map(([aimairaId, createdAt]) =>
+        DbSessionCreation.to({ tenantId, aimairaId, createdAt }),
+      );
+      await db.transaction().execute(async (trx) => {
+        for (const chunk of chunks(rows, Math.floor(maxBoundValues / sessionCreationColumns))) {
+          await trx
+            .insertInto('session_creations')
+            .values(chunk)
+            .onConflict((conflict) =>
+              conflict
+                .columns(['tenant_id', 'aimaira_id'])
+                .doUpdateSet((eb) => ({ created_at: eb.ref('excluded.created_at') })),
+            )
+            .execute();
+        }
+      });
+    },
+
+    async startRun(tenantId: string, direction: RunDirection, at: string): Promise<Run> {
+      const row = await db
+        .insertInto('runs')
+        .values(
+          DbRun.to({ tenantId, direction, startedAt: at, endedAt: null, status: 'running', counts: {}, error: null }),
+        )
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return DbRun.from(row);
+    },
+
+    async finishRun(
+      runId: number,
+      status: Exclude<RunStatus, 'running'>,
+      counts: RunCounts,
+      at: string,
+      error?: string,
+    ): Promise<void> {
+      const result = await db
+        .updateTable('runs')
+        .set({ status, counts: JSON.stringify(counts), ended_at: at, error: error ?? null })
+        .where('id', '=', runId)
+        .executeTakeFirst();
+      // A run that is not there means the caller lost track of its run: say so rather than record nothing.
+      if (result.numUpdatedRows === 0n) throw new StateStoreError(`Cannot finish run ${runId}: no such run`);
+    },
+
+    async getRun(runId: number): Promise<Run | undefined> {
+      const row = await db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst();
+      return row === undefined ? undefined : DbRun.from(row);
+    },
+
+    async listRuns(tenantId: string, limit = defaultRunLimit): Promise<Run[]> {
+      // By id rather than started_at: ids only grow, and two runs may start within the same millisecond.
+      const rows = await db
+        .selectFrom('runs')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .orderBy('id', 'desc')
+        .limit(checkLimit(limit))
+        .execute();
+      return rows.map((row) => DbRun.from(row));
+    },
+
+    async appendEvents(events: readonly SyncEvent[]): Promise<void> {
+      if (events.length === 0) return;
+      const rows = events.map((event) => DbEvent.to(event));
+      // One transaction: a batch is recorded whole or not at all, and its chunks cost a single commit.
+      await db.transaction().execute(async (trx) => {
+        for (const chunk of chunks(rows, Math.floor(maxBoundValues / eventColumns))) {
+          await trx.insertInto('events').values(chunk).execute();
+        }
+      });
+    },
+
+    async listEvents(filter: EventFilter): Promise<SyncEvent[]> {
+      let query = db.selectFrom('events').selectAll().where('tenant_id', '=', filter.tenantId);
+      if (filter.runId !== undefined) query = query.where('run_id', '=', filter.runId);
+      if (filter.level !== undefined) query = query.where('level', '=', filter.level);
+      if (filter.action !== undefined) query = query.where('action', '=', filter.action);
+      if (filter.reason !== undefined) query = query.where('reason', '=', filter.reason);
+      if (filter.aimairaId !== undefined) query = query.where('aimaira_id', '=', filter.aimairaId);
+      if (filter.beforeId !== undefined) query = query.where('id', '<', filter.beforeId);
+      const rows = await query
+        .orderBy('id', 'desc')
+        .limit(checkLimit(filter.limit ?? defaultEventLimit))
+        .execute();
+      return rows.map((row) => DbEvent.from(row));
+    },
+
+    async close(): Promise<void> {
+      await db.destroy();
+    },
+  };
+}

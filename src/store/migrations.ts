@@ -1,0 +1,177 @@
+/**
+ * The schema of the state store, as migrations in code: each one is applied once, in name order, and recorded in
+ * Kysely's migration table. The schema never changes in place: every change, from the first table on, is a new
+ * migration appended here.
+ *
+ * The same migrations run on SQLite and PostgreSQL: portable column types only (text, integer, bigint), JSON and
+ * instants stored as text. Generated ids are the one thing the two spell differently, hence the dialect argument.
+ *
+ * Kysely runs SQLite migrations outside a transaction (its SQLite adapter does not claim transactional DDL), so a
+ * process killed halfway through one leaves some of its tables behind; every statement uses `if not exists` so the
+ * interrupted migration simply runs again at the next start.
+ */
+import { Migrator } from 'kysely';
+import type { ColumnDefinitionBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
+
+import { StateStoreError } from './schema.js';
+
+export const sqlDialects = ['sqlite', 'postgres'] as const;
+export type SqlDialect = (typeof sqlDialects)[number];
+
+/** Serves migrations from memory, so the store needs no migration folder next to the compiled code. */
+export class InMemoryMigrationProvider implements MigrationProvider {
+  readonly #migrations: Record<string, Migration>;
+
+  constructor(migrations: Record<string, Migration>) {
+    this.#migrations = migrations;
+  }
+
+  getMigrations(): Promise<Record<string, Migration>> {
+    return Promise.resolve(this.#migrations);
+  }
+}
+
+/**
+ * The type of a generated id column. SQLite: `integer primary key autoincrement`, the rowid itself, never reused
+ * even after the newest rows are deleted (paging by `beforeId` relies on ids only growing). PostgreSQL: a bigint
+ * identity column.
+ */
+function idType(dialect: SqlDialect): 'integer' | 'bigint' {
+  return dialect === 'sqlite' ? 'integer' : 'bigint';
+}
+
+function generatedId(dialect: SqlDialect) {
+  return (column: ColumnDefinitionBuilder) =>
+    dialect === 'sqlite' ? column.primaryKey().autoIncrement() : column.primaryKey().generatedByDefaultAsIdentity();
+}
+
+const notNull = (column: ColumnDefinitionBuilder) => column.notNull();
+
+/*
+ * Migrations take `Kysely<unknown>`: they describe the schema as it was when they were written, not the current
+ * `Database` interface.
+ */
+export function storeMigrations(dialect: SqlDialect): Record<string, Migration> {
+  return {
+    '0001_links': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('links')
+          .ifNotExists()
+          .addColumn('tenant_id', 'text', notNull)
+          .addColumn('kind', 'text', notNull)
+          .addColumn('aimaira_id', 'bigint', notNull)
+          .addColumn('edusign_id', 'text', notNull)
+          .addColumn('hash', 'text')
+          .addColumn('data', 'text', notNull)
+          .addColumn('origin', 'text', notNull)
+          .addColumn('created_at', 'text', notNull)
+          .addColumn('updated_at', 'text', notNull)
+          .addPrimaryKeyConstraint('links_pkey', ['tenant_id', 'kind', 'aimaira_id'])
+          .execute();
+        // Not unique: two Aimaira records pointing at one Edusign record is a state the sync must be able to see.
+        await db.schema
+          .createIndex('links_edusign_id_idx')
+          .ifNotExists()
+          .on('links')
+          .columns(['tenant_id', 'kind', 'edusign_id'])
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable('links').ifExists().execute();
+      },
+    },
+    '0002_runs': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('runs')
+          .ifNotExists()
+          .addColumn('id', idType(dialect), generatedId(dialect))
+          .addColumn('tenant_id', 'text', notNull)
+          .addColumn('direction', 'text', notNull)
+          .addColumn('started_at', 'text', notNull)
+          .addColumn('ended_at', 'text')
+          .addColumn('status', 'text', notNull)
+          .addColumn('counts', 'text', notNull)
+          .addColumn('error', 'text')
+          .execute();
+        // A tenant's runs, newest first.
+        await db.schema
+          .createIndex('runs_tenant_id_idx')
+          .ifNotExists()
+          .on('runs')
+          .columns(['tenant_id', 'id'])
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable('runs').ifExists().execute();
+      },
+    },
+    '0003_events': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('events')
+          .ifNotExists()
+          .addColumn('id', idType(dialect), generatedId(dialect))
+          // Pruning old runs takes their events along.
+          .addColumn('run_id', 'bigint', (column) => column.notNull().references('runs.id').onDelete('cascade'))
+          .addColumn('tenant_id', 'text', notNull)
+          .addColumn('at', 'text', notNull)
+          .addColumn('level', 'text', notNull)
+          .addColumn('action', 'text', notNull)
+          .addColumn('record_kind', 'text', notNull)
+          .addColumn('aimaira_id', 'bigint')
+          .addColumn('edusign_id', 'text')
+          .addColumn('reason', 'text')
+          .addColumn('message', 'text', notNull)
+          .execute();
+        await db.schema
+          .createIndex('events_tenant_id_idx')
+          .ifNotExists()
+          .on('events')
+          .columns(['tenant_id', 'id'])
+          .execute();
+        await db.schema
+          .createIndex('events_reason_idx')
+          .ifNotExists()
+          .on('events')
+          .columns(['tenant_id', 'reason'])
+          .execute();
+        await db.schema.createIndex('events_run_id_idx').ifNotExists().on('events').column('run_id').execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable('events').ifExists().execute();
+      },
+    },
+    '0004_session_creations': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('session_creations')
+          .ifNotExists()
+          .addColumn('tenant_id', 'text', notNull)
+          .addColumn('aimaira_id', 'bigint', notNull)
+          .addColumn('created_at', 'text', notNull)
+          .addPrimaryKeyConstraint('session_creations_pkey', ['tenant_id', 'aimaira_id'])
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable('session_creations').ifExists().execute();
+      },
+    },
+  };
+}
+
+/**
+ * Applies the migrations not applied yet and returns their names (empty when the schema is up to date). Safe to
+ * call at every start.
+ */
+export async function migrateToLatest<DB>(db: Kysely<DB>, dialect: SqlDialect): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new InMemoryMigrationProvider(storeMigrations(dialect)) });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  const failed = results.find((result) => result.status === 'Error');
+  if (error !== undefined) {
+    const which = failed === undefined ? '' : ` at ${failed.migrationName}`;
+    throw new StateStoreError(`State store migration failed${which}`, { cause: error });
+  }
+  return results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
+}

@@ -1,0 +1,121 @@
+/**
+ * The state store port: the little the syncs need to remember between runs. One interface, one contract test
+ * suite, an adapter per database (SQLite file now, PostgreSQL later).
+ */
+import type { ReasonCode } from '../domain/reasons.js';
+import type { RecordKind } from '../domain/types.js';
+
+/** How a link came to be: the connector created the Edusign record, adopted one made by hand, or found its own. */
+export const linkOrigins = ['created', 'adopted', 'recovered'] as const;
+export type LinkOrigin = (typeof linkOrigins)[number];
+
+/** The stored pair (Aimaira id, Edusign id) of one record, with what was last written. */
+export interface Link {
+  tenantId: string;
+  kind: RecordKind;
+  aimairaId: number;
+  edusignId: string;
+  /** Hash of the payload last written; null while a write is known to be incomplete (e.g. a sheet's roster). */
+  hash: string | null;
+  /** What the plan needs to remember about the record (a sheet's start and roster, a group's members...). */
+  data: Record<string, unknown>;
+  origin: LinkOrigin;
+  /** ISO instants. */
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const runDirections = ['down', 'up'] as const;
+export type RunDirection = (typeof runDirections)[number];
+
+export const runStatuses = ['running', 'success', 'partial', 'failed', 'interrupted'] as const;
+export type RunStatus = (typeof runStatuses)[number];
+
+/** Counts by record kind and action, e.g. `{ "sheet.created": 12, "learner.skipped": 3 }`. */
+export type RunCounts = Record<string, number>;
+
+export interface Run {
+  id: number;
+  tenantId: string;
+  direction: RunDirection;
+  startedAt: string;
+  endedAt: string | null;
+  status: RunStatus;
+  counts: RunCounts;
+  /** The failure that ended the run, in plain words. */
+  error: string | null;
+}
+
+export const eventLevels = ['info', 'warning', 'error'] as const;
+export type EventLevel = (typeof eventLevels)[number];
+
+export const eventActions = [
+  'created',
+  'updated',
+  'deleted',
+  'adopted',
+  'recovered',
+  'kept',
+  'skipped',
+  'warning',
+  'error',
+] as const;
+export type EventAction = (typeof eventActions)[number];
+
+export interface SyncEvent {
+  id?: number;
+  runId: number;
+  tenantId: string;
+  at: string;
+  level: EventLevel;
+  action: EventAction;
+  recordKind: RecordKind;
+  aimairaId: number | null;
+  edusignId: string | null;
+  reason: ReasonCode | null;
+  /** A short plain-words message, without e-mails or secrets. */
+  message: string;
+}
+
+export interface EventFilter {
+  tenantId: string;
+  runId?: number;
+  level?: EventLevel;
+  action?: EventAction;
+  reason?: ReasonCode;
+  aimairaId?: number;
+  limit?: number;
+  /** Events with an id below this one (paging, newest first). */
+  beforeId?: number;
+}
+
+export interface StateStore {
+  getLink(tenantId: string, kind: RecordKind, aimairaId: number): Promise<Link | undefined>;
+  listLinks(tenantId: string, kind?: RecordKind): Promise<Link[]>;
+  findLinkByEdusignId(tenantId: string, kind: RecordKind, edusignId: string): Promise<Link | undefined>;
+  /** Inserts or replaces the link of (tenant, kind, aimairaId); keeps `createdAt` of an existing one. */
+  saveLink(link: Omit<Link, 'createdAt' | 'updatedAt'>, at: string): Promise<void>;
+  deleteLink(tenantId: string, kind: RecordKind, aimairaId: number): Promise<void>;
+
+  /** Creation dates of sessions seen before (Aimaira `Object.DateCreation`), so they are read once. */
+  getSessionCreations(tenantId: string, aimairaIds: readonly number[]): Promise<Map<number, string>>;
+  saveSessionCreations(tenantId: string, creations: ReadonlyMap<number, string>): Promise<void>;
+
+  startRun(tenantId: string, direction: RunDirection, at: string): Promise<Run>;
+  finishRun(
+    runId: number,
+    status: Exclude<RunStatus, 'running'>,
+    counts: RunCounts,
+    at: string,
+    error?: string,
+  ): Promise<void>;
+  getRun(runId: number): Promise<Run | undefined>;
+  /** Newest first. */
+  listRuns(tenantId: string, limit?: number): Promise<Run[]>;
+
+  appendEvents(events: readonly SyncEvent[]): Promise<void>;
+  /** Newest first. */
+  listEvents(filter: EventFilter): Promise<SyncEvent[]>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,240 @@
+/**
+ * The tables of the state store as Kysely sees them, and the mapping between their rows (snake_case, text and
+ * integers only) and the domain objects of the port (camelCase, typed unions, parsed JSON).
+ *
+ * Each `Db*` name is both the row type and a companion object with `to` (domain → row) and `from` (row → domain).
+ * `from` checks what it reads: a value outside its union or a JSON column that does not parse is a corrupt row,
+ * reported as a `StateStoreError` instead of leaking into a sync as a wrongly typed value.
+ */
+import type { ColumnType, Insertable, Selectable } from 'kysely';
+
+import { reasonCodes } from '../domain/reasons.js';
+import type { ReasonCode } from '../domain/reasons.js';
+import { recordKinds } from '../domain/types.js';
+import { ConnectorError } from '../errors.js';
+import { eventActions, eventLevels, linkOrigins, runDirections, runStatuses } from './port.js';
+import type { Link, Run, RunCounts, SyncEvent } from './port.js';
+
+/** The state store could not do what was asked: a failed migration, an unknown run, a row it cannot read. */
+export class StateStoreError extends ConnectorError {
+  override name = 'StateStoreError';
+}
+
+/**
+ * A 64-bit integer column. better-sqlite3 reads it as a number, node-postgres as a string (int8 may exceed
+ * 2^53), so every read goes through `Number()` in the mapping below.
+ */
+export type Int8 = ColumnType<number | string, number, number>;
+export type NullableInt8 = ColumnType<number | string | null, number | null, number | null>;
+/** An id the database generates: never written by the store. */
+export type GeneratedId = ColumnType<number | string, never, never>;
+
+export interface LinksTable {
+  tenant_id: string;
+  kind: string;
+  aimaira_id: Int8;
+  edusign_id: string;
+  hash: string | null;
+  /** JSON object. */
+  data: string;
+  origin: string;
+  /** ISO instants, as text: the same column type on SQLite and PostgreSQL, and they sort as text. */
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RunsTable {
+  id: GeneratedId;
+  tenant_id: string;
+  direction: string;
+  started_at: string;
+  ended_at: string | null;
+  status: string;
+  /** JSON object of counts. */
+  counts: string;
+  error: string | null;
+}
+
+export interface EventsTable {
+  id: GeneratedId;
+  run_id: Int8;
+  tenant_id: string;
+  at: string;
+  level: string;
+  action: string;
+  record_kind: string;
+  aimaira_id: NullableInt8;
+  edusign_id: string | null;
+  reason: string | null;
+  message: string;
+}
+
+export interface SessionCreationsTable {
+  tenant_id: string;
+  aimaira_id: Int8;
+  created_at: string;
+}
+
+export interface Database {
+  links: LinksTable;
+  runs: RunsTable;
+  events: EventsTable;
+  session_creations: SessionCreationsTable;
+}
+
+function corrupt(table: string, column: string, problem: string): StateStoreError {
+  return new StateStoreError(`State store row of ${table} has ${problem} in ${column}`);
+}
+
+function readInteger(value: number | string, table: string, column: string): number {
+  const number = Number(value);
+  if (!Number.isSafeInteger(number)) throw corrupt(table, column, 'a value that is not a safe integer');
+  return number;
+}
+
+function readOneOf<T extends string>(values: readonly T[], value: string, table: string, column: string): T {
+  const found = values.find((candidate) => candidate === value);
+  if (found === undefined) throw corrupt(table, column, `the unknown value "${value}"`);
+  return found;
+}
+
+function readReason(value: string, table: string): ReasonCode {
+  if (!Object.hasOwn(reasonCodes, value)) throw corrupt(table, 'reason', `the unknown value "${value}"`);
+  return value as ReasonCode;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function readJsonObject(text: string, table: string, column: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw corrupt(table, column, 'text that is not JSON');
+  }
+  if (!isPlainObject(value)) throw corrupt(table, column, 'JSON that is not an object');
+  return value;
+}
+
+function readCounts(text: string): RunCounts {
+  const counts: RunCounts = {};
+  for (const [key, value] of Object.entries(readJsonObject(text, 'runs', 'counts'))) {
+    if (typeof value !== 'number') throw corrupt('runs', 'counts', `a count "${key}" that is not a number`);
+    counts[key] = value;
+  }
+  return counts;
+}
+
+export type DbLink = Selectable<LinksTable>;
+export const DbLink = {
+  to(link: Link): Insertable<LinksTable> {
+    return {
+      tenant_id: link.tenantId,
+      kind: link.kind,
+      aimaira_id: link.aimairaId,
+      edusign_id: link.edusignId,
+      hash: link.hash,
+      data: JSON.stringify(link.data),
+      origin: link.origin,
+      created_at: link.createdAt,
+      updated_at: link.updatedAt,
+    };
+  },
+  from(row: DbLink): Link {
+    return {
+      tenantId: row.tenant_id,
+      kind: readOneOf(recordKinds, row.kind, 'links', 'kind'),
+      aimairaId: readInteger(row.aimaira_id, 'links', 'aimaira_id'),
+      edusignId: row.edusign_id,
+      hash: row.hash,
+      data: readJsonObject(row.data, 'links', 'data'),
+      origin: readOneOf(linkOrigins, row.origin, 'links', 'origin'),
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  },
+};
+
+export type DbRun = Selectable<RunsTable>;
+export const DbRun = {
+  to(run: Omit<Run, 'id'>): Insertable<RunsTable> {
+    return {
+      tenant_id: run.tenantId,
+      direction: run.direction,
+      started_at: run.startedAt,
+      ended_at: run.endedAt,
+      status: run.status,
+      counts: JSON.stringify(run.counts),
+      error: run.error,
+    };
+  },
+  from(row: DbRun): Run {
+    return {
+      id: readInteger(row.id, 'runs', 'id'),
+      tenantId: row.tenant_id,
+      direction: readOneOf(runDirections, row.direction, 'runs', 'direction'),
+      startedAt: row.started_at,
+      endedAt: row.ended_at,
+      status: readOneOf(runStatuses, row.status, 'runs', 'status'),
+      counts: readCounts(row.counts),
+      error: row.error,
+    };
+  },
+};
+
+export type DbEvent = Selectable<EventsTable>;
+export const DbEvent = {
+  /** The id, if any, is left out: the database numbers events in the order they are appended. */
+  to(event: SyncEvent): Insertable<EventsTable> {
+    return {
+      run_id: event.runId,
+      tenant_id: event.tenantId,
+      at: event.at,
+      level: event.level,
+      action: event.action,
+      record_kind: event.recordKind,
+      aimaira_id: event.aimairaId,
+      edusign_id: event.edusignId,
+      reason: event.reason,
+      message: event.message,
+    };
+  },
+  from(row: DbEvent): SyncEvent {
+    return {
+      id: readInteger(row.id, 'events', 'id'),
+      runId: readInteger(row.run_id, 'events', 'run_id'),
+      tenantId: row.tenant_id,
+      at: row.at,
+      level: readOneOf(eventLevels, row.level, 'events', 'level'),
+      action: readOneOf(eventActions, row.action, 'events', 'action'),
+      recordKind: readOneOf(recordKinds, row.record_kind, 'events', 'record_kind'),
+      aimairaId: row.aimaira_id === null ? null : readInteger(row.aimaira_id, 'events', 'aimaira_id'),
+      edusignId: row.edusign_id,
+      reason: row.reason === null ? null : readReason(row.reason, 'events'),
+      message: row.message,
+    };
+  },
+};
+
+/** One known creation date of a session. */
+export interface SessionCreation {
+  tenantId: string;
+  aimairaId: number;
+  createdAt: string;
+}
+
+export type DbSessionCreation = Selectable<SessionCreationsTable>;
+export const DbSessionCreation = {
+  to(creation: SessionCreation): Insertable<SessionCreationsTable> {
+    return { tenant_id: creation.tenantId, aimaira_id: creation.aimairaId, created_at: creation.createdAt };
+  },
+  from(row: DbSessionCreation): SessionCreation {
+    return {
+      tenantId: row.tenant_id,
+      aimairaId: readInteger(row.aimaira_id, 'session_creations', 'aimaira_id'),
+      createdAt: row.created_at,
+    };
+  },
+};

@@ -1,0 +1,421 @@
+/**
+ * The contract every state store adapter meets: one suite, run by each adapter's test file against a real
+ * database (`describeStoreContract('SQLite file', () => openSqliteStore(...))`). Each test gets a fresh, empty,
+ * migrated store from `makeStore` and closes it afterwards.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import type { Link, StateStore, SyncEvent } from './port.js';
+
+const tenantA = 'tenant-a';
+const tenantB = 'tenant-b';
+const t0 = '2026-03-02T08:00:00.000Z';
+const t1 = '2026-03-02T09:30:00.000Z';
+const t2 = '2026-03-03T07:15:00.000Z';
+
+type LinkInput = Omit<Link, 'createdAt' | 'updatedAt'>;
+
+function aLink(overrides: Partial<LinkInput> = {}): LinkInput {
+  return {
+    tenantId: tenantA,
+    kind: 'sheet',
+    aimairaId: 1001,
+    edusignId: 'course-1001',
+    hash: 'hash-1',
+    data: { start: '2026-03-05T08:00:00.000Z', learnerIds: [1, 2, 3] },
+    origin: 'created',
+    ...overrides,
+  };
+}
+
+function anEvent(runId: number, overrides: Partial<SyncEvent> = {}): SyncEvent {
+  return {
+    runId,
+    tenantId: tenantA,
+    at: t0,
+    level: 'info',
+    action: 'created',
+    recordKind: 'sheet',
+    aimairaId: 1001,
+    edusignId: 'course-1001',
+    reason: null,
+    message: 'Sheet created',
+    ...overrides,
+  };
+}
+
+/** The events as appended, without the ids the store gives them. */
+function withoutIds(events: readonly SyncEvent[]): SyncEvent[] {
+  return events.map(({ id: _id, ...event }) => event);
+}
+
+export function describeStoreContract(name: string, makeStore: () => Promise<StateStore>): void {
+  describe(`${name}: state store contract`, () => {
+    let store: StateStore;
+
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+
+    afterEach(async () => {
+      await store.close();
+    });
+
+    describe('links', () => {
+      it('answers undefined for a link never saved', async () => {
+        expect(await store.getLink(tenantA, 'sheet', 1)).toBeUndefined();
+        expect(await store.findLinkByEdusignId(tenantA, 'sheet', 'nope')).toBeUndefined();
+        expect(await store.listLinks(tenantA)).toEqual([]);
+      });
+
+      it('saves a link and reads every field back, with createdAt = updatedAt = the save instant', async () => {
+        const link = aLink();
+        await store.saveLink(link, t0);
+        expect(await store.getLink(tenantA, 'sheet', 1001)).toEqual({ ...link, createdAt: t0, updatedAt: t0 });
+      });
+
+      it('replaces an existing link on save but keeps its createdAt', async () => {
+        await store.saveLink(aLink(), t0);
+        const replacement = aLink({ edusignId: 'course-2002', hash: null, data: { roster: [] }, origin: 'recovered' });
+        await store.saveLink(replacement, t1);
+        expect(await store.getLink(tenantA, 'sheet', 1001)).toEqual({ ...replacement, createdAt: t0, updatedAt: t1 });
+        expect(await store.listLinks(tenantA)).toHaveLength(1);
+      });
+
+      it('keeps a null hash (a write known to be incomplete)', async () => {
+        await store.saveLink(aLink({ hash: null }), t0);
+        expect((await store.getLink(tenantA, 'sheet', 1001))?.hash).toBeNull();
+      });
+
+      it('round-trips the data JSON, unicode and nesting included', async () => {
+        const data = {
+          name: 'Séance de révision — Module « Œnologie » 🍷',
+          rooms: ['Salle 1', '会议室', 'Сала'],
+          quotes: 'it\'s "quoted"\nand on two lines\t\\ with a backslash',
+          nested: { deep: { list: [1, 2.5, -3, true, false, null], empty: {} } },
+          big: 9_007_199_254_740_991,
+        };
+        await store.saveLink(aLink({ data }), t0);
+        expect((await store.getLink(tenantA, 'sheet', 1001))?.data).toEqual(data);
+      });
+
+      it('keeps Aimaira ids beyond 32 bits', async () => {
+        const aimairaId = 2 ** 40 + 7;
+        await store.saveLink(aLink({ aimairaId }), t0);
+        expect((await store.getLink(tenantA, 'sheet', aimairaId))?.aimairaId).toBe(aimairaId);
+      });
+
+      it('lists the links of a tenant, all kinds or one kind', async () => {
+        await store.saveLink(aLink({ kind: 'sheet', aimairaId: 2 }), t0);
+        await store.saveLink(aLink({ kind: 'learner', aimairaId: 1, edusignId: 'student-1' }), t0);
+        await store.saveLink(aLink({ kind: 'sheet', aimairaId: 1 }), t0);
+        await store.saveLink(aLink({ kind: 'group', aimairaId: 5, edusignId: 'group-5' }), t0);
+
+        const all = await store.listLinks(tenantA);
+        expect(all.map((link) => `${link.kind}:${link.aimairaId}`).sort()).toEqual([
+          'group:5',
+          'learner:1',
+          'sheet:1',
+          'sheet:2',
+        ]);
+        const sheets = await store.listLinks(tenantA, 'sheet');
+        expect(sheets.map((link) => link.aimairaId).sort((a, b) => a - b)).toEqual([1, 2]);
+        expect(await store.listLinks(tenantA, 'tutor')).toEqual([]);
+      });
+
+      it('finds a link by its Edusign id within its kind', async () => {
+        await store.saveLink(aLink({ kind: 'learner', aimairaId: 42, edusignId: 'edu-42', origin: 'adopted' }), t0);
+        expect(await store.findLinkByEdusignId(tenantA, 'learner', 'edu-42')).toMatchObject({
+          kind: 'learner',
+          aimairaId: 42,
+          origin: 'adopted',
+        });
+        expect(await store.findLinkByEdusignId(tenantA, 'facilitator', 'edu-42')).toBeUndefined();
+        expect(await store.findLinkByEdusignId(tenantA, 'learner', 'edu-43')).toBeUndefined();
+      });
+
+      it('finds a link by its new Edusign id after a replacement, not by the old one', async () => {
+        await store.saveLink(aLink({ edusignId: 'old' }), t0);
+        await store.saveLink(aLink({ edusignId: 'new' }), t1);
+        expect(await store.findLinkByEdusignId(tenantA, 'sheet', 'old')).toBeUndefined();
+        expect((await store.findLinkByEdusignId(tenantA, 'sheet', 'new'))?.aimairaId).toBe(1001);
+      });
+
+      it('deletes one link and ignores the deletion of a missing one', async () => {
+        await store.saveLink(aLink({ aimairaId: 1 }), t0);
+        await store.saveLink(aLink({ aimairaId: 2 }), t0);
+        await store.deleteLink(tenantA, 'sheet', 1);
+        await store.deleteLink(tenantA, 'sheet', 999);
+        expect(await store.getLink(tenantA, 'sheet', 1)).toBeUndefined();
+        expect((await store.listLinks(tenantA)).map((link) => link.aimairaId)).toEqual([2]);
+      });
+
+      it('keeps tenants apart: same ids, separate links', async () => {
+        await store.saveLink(aLink({ tenantId: tenantA, edusignId: 'shared-edusign-id', data: { who: 'A' } }), t0);
+        await store.saveLink(aLink({ tenantId: tenantB, edusignId: 'shared-edusign-id', data: { who: 'B' } }), t1);
+
+        expect((await store.getLink(tenantA, 'sheet', 1001))?.data).toEqual({ who: 'A' });
+        expect((await store.getLink(tenantB, 'sheet', 1001))?.data).toEqual({ who: 'B' });
+        expect((await store.findLinkByEdusignId(tenantA, 'sheet', 'shared-edusign-id'))?.tenantId).toBe(tenantA);
+        expect(await store.listLinks('tenant-c')).toEqual([]);
+
+        await store.deleteLink(tenantA, 'sheet', 1001);
+        expect(await store.listLinks(tenantA)).toEqual([]);
+        expect(await store.listLinks(tenantB)).toHaveLength(1);
+        expect(await store.findLinkByEdusignId(tenantA, 'sheet', 'shared-edusign-id')).toBeUndefined();
+      });
+    });
+
+    describe('session creations', () => {
+      it('round-trips 2,000 creation dates and leaves unknown ids out', async () => {
+        const creations = new Map<number, string>();
+        for (let index = 0; index < 2_000; index += 1) {
+          creations.set(500_000 + index, new Date(Date.UTC(2025, 0, 1) + index * 60_000).toISOString());
+        }
+        await store.saveSessionCreations(tenantA, creations);
+
+        const asked = [...creations.keys(), 1, 2, 3];
+        const found = await store.getSessionCreations(tenantA, asked);
+        expect(found.size).toBe(2_000);
+        expect(new Map([...found].sort(([a], [b]) => a - b))).toEqual(creations);
+      });
+
+      it('answers an empty map for no ids or an empty store, and accepts an empty save', async () => {
+        await store.saveSessionCreations(tenantA, new Map());
+        expect(await store.getSessionCreations(tenantA, [])).toEqual(new Map());
+        expect(await store.getSessionCreations(tenantA, [1, 2])).toEqual(new Map());
+      });
+
+      it('accepts an id asked twice', async () => {
+        await store.saveSessionCreations(tenantA, new Map([[7, t0]]));
+        expect(await store.getSessionCreations(tenantA, [7, 7])).toEqual(new Map([[7, t0]]));
+      });
+
+      it('overwrites a known date when saved again', async () => {
+        await store.saveSessionCreations(tenantA, new Map([[7, t0]]));
+        await store.saveSessionCreations(
+          tenantA,
+          new Map([
+            [7, t1],
+            [8, t2],
+          ]),
+        );
+        expect(await store.getSessionCreations(tenantA, [7, 8])).toEqual(
+          new Map([
+            [7, t1],
+            [8, t2],
+          ]),
+        );
+      });
+
+      it('keeps tenants apart', async () => {
+        await store.saveSessionCreations(tenantA, new Map([[7, t0]]));
+        await store.saveSessionCreations(tenantB, new Map([[7, t1]]));
+        expect(await store.getSessionCreations(tenantA, [7])).toEqual(new Map([[7, t0]]));
+        expect(await store.getSessionCreations(tenantB, [7])).toEqual(new Map([[7, t1]]));
+        expect(await store.getSessionCreations('tenant-c', [7])).toEqual(new Map());
+      });
+    });
+
+    describe('runs', () => {
+      it('starts a run as running, with empty counts and no end', async () => {
+        const run = await store.startRun(tenantA, 'down', t0);
+        expect(run).toEqual({
+          id: expect.any(Number) as number,
+          tenantId: tenantA,
+          direction: 'down',
+          startedAt: t0,
+          endedAt: null,
+          status: 'running',
+          counts: {},
+          error: null,
+        });
+        expect(await store.getRun(run.id)).toEqual(run);
+      });
+
+      it('finishes a run with its status, counts, end and error', async () => {
+        const run = await store.startRun(tenantA, 'up', t0);
+        const counts = { 'sheet.created': 12, 'learner.skipped': 3, 'group.updated': 0 };
+        await store.finishRun(run.id, 'failed', counts, t1, 'Edusign could not be reached');
+        expect(await store.getRun(run.id)).toEqual({
+          ...run,
+          status: 'failed',
+          counts,
+          endedAt: t1,
+          error: 'Edusign could not be reached',
+        });
+      });
+
+      it('finishes a run without error as error null', async () => {
+        const run = await store.startRun(tenantA, 'down', t0);
+        await store.finishRun(run.id, 'success', { 'sheet.kept': 4 }, t1);
+        expect(await store.getRun(run.id)).toMatchObject({ status: 'success', error: null, endedAt: t1 });
+      });
+
+      it('refuses to finish a run that does not exist', async () => {
+        await expect(store.finishRun(987_654, 'success', {}, t1)).rejects.toThrow(/987654/);
+      });
+
+      it('answers undefined for an unknown run', async () => {
+        expect(await store.getRun(987_654)).toBeUndefined();
+      });
+
+      it('lists runs newest first, up to the limit, per tenant', async () => {
+        const first = await store.startRun(tenantA, 'down', t0);
+        const other = await store.startRun(tenantB, 'down', t0);
+        const second = await store.startRun(tenantA, 'up', t0);
+        const third = await store.startRun(tenantA, 'down', t1);
+        expect(new Set([first.id, second.id, third.id, other.id]).size).toBe(4);
+
+        expect((await store.listRuns(tenantA)).map((run) => run.id)).toEqual([third.id, second.id, first.id]);
+        expect((await store.listRuns(tenantA, 2)).map((run) => run.id)).toEqual([third.id, second.id]);
+        expect(await store.listRuns(tenantA, 0)).toEqual([]);
+        expect(await store.listRuns(tenantB)).toEqual([other]);
+        expect(await store.listRuns('tenant-c')).toEqual([]);
+      });
+    });
+
+    describe('events', () => {
+      it('appends events and lists them newest first with their ids', async () => {
+        const run = await store.startRun(tenantA, 'down', t0);
+        const events = [
+          anEvent(run.id, { aimairaId: 1, message: 'first' }),
+          anEvent(run.id, {
+            aimairaId: 2,
+            level: 'warning',
+            action: 'skipped',
+            reason: 'NO_VALID_LEARNER',
+            edusignId: null,
+            message: 'second « é » 🙂',
+          }),
+          anEvent(run.id, {
+            aimairaId: null,
+            edusignId: null,
+            level: 'error',
+            action: 'error',
+            recordKind: 'group',
+            reason: 'EDUSIGN_UNAVAILABLE',
+            at: t1,
+            message: 'third',
+          }),
+        ];
+        await store.appendEvents(events);
+
+        const listed = await store.listEvents({ tenantId: tenantA });
+        expect(withoutIds(listed)).toEqual([...events].reverse());
+        const ids = listed.map((event) => event.id ?? Number.NaN);
+        expect(ids.every((id) => Number.isInteger(id))).toBe(true);
+        expect([...ids].sort((a, b) => b - a)).toEqual(ids);
+      });
+
+      it('numbers later batches after earlier ones', async () => {
+        const run = await store.startRun(tenantA, 'down', t0);
+        await store.appendEvents([anEvent(run.id, { message: 'batch 1' })]);
+        await store.appendEvents([anEvent(run.id, { message: 'batch 2' })]);
+        expect((await store.listEvents({ tenantId: tenantA })).map((event) => event.message)).toEqual([
+          'batch 2',
+          'batch 1',
+        ]);
+      });
+
+      it('accepts an empty batch', async () => {
+        await store.appendEvents([]);
+        expect(await store.listEvents({ tenantId: tenantA })).toEqual([]);
+      });
+
+      it('stores a large batch whole and in order', async () => {
+        const run = await store.startRun(tenantA, 'down', t0);
+        const events = Array.from({ length: 1_500 }, (_, index) => anEvent(run.id, { aimairaId: index }));
+        await store.appendEvents(events);
+        const listed = await store.listEvents({ tenantId: tenantA, limit: 2_000 });
+        expect(listed.map((event) => event.aimairaId)).toEqual(events.map((event) => event.aimairaId).reverse());
+      });
+
+      it('stores nothing of a batch when one event cannot be stored', async () => {
+        const run = await store.startRun(tenantA, 'down', t0);
+        const events = Array.from({ length: 300 }, (_, index) => anEvent(run.id, { aimairaId: index }));
+        // The last event points at a run that does not exist.
+        events.push(anEvent(run.id + 1_000, { aimairaId: 300 }));
+        await expect(store.appendEvents(events)).rejects.toThrow();
+        expect(await store.listEvents({ tenantId: tenantA })).toEqual([]);
+      });
+
+      it('filters by run, level, action, reason and Aimaira id, alone or together', async () => {
+        const run1 = await store.startRun(tenantA, 'down', t0);
+        const run2 = await store.startRun(tenantA, 'down', t1);
+        await store.appendEvents([
+          anEvent(run1.id, { aimairaId: 1, message: 'r1 created 1' }),
+          anEvent(run1.id, {
+            aimairaId: 2,
+            level: 'warning',
+            action: 'skipped',
+            reason: 'CANCELLED',
+            message: 'r1 skipped 2',
+          }),
+          anEvent(run2.id, {
+            aimairaId: 2,
+            level: 'warning',
+            action: 'skipped',
+            reason: 'PAST',
+            message: 'r2 skipped 2',
+          }),
+          anEvent(run2.id, { aimairaId: 3, level: 'error', action: 'error', message: 'r2 error 3' }),
+          anEvent(run2.id, { aimairaId: 1, action: 'updated', message: 'r2 updated 1' }),
+        ]);
+        const messages = async (filter: Omit<Parameters<StateStore['listEvents']>[0], 'tenantId'>) =>
+          (await store.listEvents({ tenantId: tenantA, ...filter })).map((event) => event.message);
+
+        expect(await messages({ runId: run1.id })).toEqual(['r1 skipped 2', 'r1 created 1']);
+        expect(await messages({ level: 'warning' })).toEqual(['r2 skipped 2', 'r1 skipped 2']);
+        expect(await messages({ action: 'updated' })).toEqual(['r2 updated 1']);
+        expect(await messages({ reason: 'CANCELLED' })).toEqual(['r1 skipped 2']);
+        expect(await messages({ aimairaId: 1 })).toEqual(['r2 updated 1', 'r1 created 1']);
+        expect(await messages({ runId: run2.id, level: 'warning', aimairaId: 2 })).toEqual(['r2 skipped 2']);
+        expect(await messages({ runId: run1.id, reason: 'PAST' })).toEqual([]);
+        expect(await messages({ level: 'info', limit: 1 })).toEqual(['r2 updated 1']);
+      });
+
+      it('pages newest first with limit and beforeId, without gaps or repeats', async () => {
+        const run = await store.startRun(tenantA, 'down', t0);
+        await store.appendEvents(Array.from({ length: 25 }, (_, index) => anEvent(run.id, { aimairaId: index })));
+
+        const seen: number[] = [];
+        let beforeId: number | undefined;
+        for (;;) {
+          const page = await store.listEvents({
+            tenantId: tenantA,
+            limit: 10,
+            ...(beforeId === undefined ? {} : { beforeId }),
+          });
+          if (page.length === 0) break;
+          expect(page.length).toBeLessThanOrEqual(10);
+          seen.push(...page.map((event) => event.aimairaId ?? -1));
+          beforeId = page.at(-1)?.id;
+        }
+        expect(seen).toEqual(Array.from({ length: 25 }, (_, index) => 24 - index));
+      });
+
+      it('uses a default limit when none is given', async () => {
+        const run = await store.startRun(tenantA, 'down', t0);
+        await store.appendEvents(Array.from({ length: 150 }, (_, index) => anEvent(run.id, { aimairaId: index })));
+        const listed = await store.listEvents({ tenantId: tenantA });
+        expect(listed.length).toBeGreaterThan(0);
+        expect(listed.length).toBeLessThan(150);
+        expect(listed[0]?.aimairaId).toBe(149);
+      });
+
+      it('keeps tenants apart, even when filtered by a run of the other tenant', async () => {
+        const runA = await store.startRun(tenantA, 'down', t0);
+        const runB = await store.startRun(tenantB, 'down', t0);
+        await store.appendEvents([
+          anEvent(runA.id, { tenantId: tenantA, message: 'A' }),
+          anEvent(runB.id, { tenantId: tenantB, message: 'B' }),
+        ]);
+        expect((await store.listEvents({ tenantId: tenantA })).map((event) => event.message)).toEqual(['A']);
+        expect((await store.listEvents({ tenantId: tenantB })).map((event) => event.message)).toEqual(['B']);
+        expect(await store.listEvents({ tenantId: tenantA, runId: runB.id })).toEqual([]);
+        expect(await store.listEvents({ tenantId: 'tenant-c' })).toEqual([]);
+      });
+    });
+  });
+}
