@@ -16,8 +16,15 @@ export class ConnectorError extends Error {
 /** Longest body excerpt kept in an error: enough to recognise the answer, too short to carry a data dump. */
 export const bodyExcerptLength = 300;
 
+/** A short, readable form of a response body: HTML reduced to its visible text, whitespace collapsed. */
 export function excerpt(body: string): string {
-  const flat = body.replace(/\s+/g, ' ').trim();
+  const text = /^\s*</.test(body)
+    ? body
+        .replace(/<(script|style|head)[\s\S]*?<\/\1>/gi, ' ')
+        .replace(/<[^>]*>/g, ' ')
+        .replace(/&nbsp;/g, ' ')
+    : body;
+  const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > bodyExcerptLength ? `${flat.slice(0, bodyExcerptLength)}…` : flat;
 }
 

@@ -76,16 +76,28 @@ function isLeapYear(year: number): boolean {
 
 /**
  * Writes instants the way the API answers them: Europe/Paris wall time with its offset, seconds always, milliseconds
- * only when not zero (`2022-01-01T07:00:00+01:00`). Keeps the zone offset per UTC hour, because asking the time-zone
- * database costs microseconds and a large seed formats hundreds of thousands of date-times.
+ * only when not zero (`2022-01-01T07:00:00+01:00`). The offset comes from the EU rule rather than the time-zone
+ * database where the rule applies, because a large seed formats hundreds of thousands of date-times and each
+ * database lookup costs microseconds.
  */
 export class ParisDateTimes {
   private readonly zone = IANAZone.create('Europe/Paris');
   private readonly offsetByHour = new Map<number, number>();
+  private readonly summerByYear = new Map<number, readonly [number, number]>();
 
   /** Minutes east of UTC in Paris at `instant` (60 in winter, 120 in summer). */
   offsetMinutes(instant: number): number {
-    // Paris changes its offset on whole UTC hours, so one lookup per hour is exact.
+    const year = new Date(instant).getUTCFullYear();
+    if (year >= 1996) {
+      // Since 1996 (EU rule): summer time from the last Sunday of March to the last Sunday of October, 01:00 UTC.
+      let summer = this.summerByYear.get(year);
+      if (summer === undefined) {
+        summer = [lastSundayOneAmUtc(year, 2), lastSundayOneAmUtc(year, 9)];
+        this.summerByYear.set(year, summer);
+      }
+      return instant >= summer[0] && instant < summer[1] ? 120 : 60;
+    }
+    // Earlier rules vary: ask the time-zone database, once per UTC hour (Paris changes offset on whole hours).
     const hour = Math.floor(instant / 3_600_000);
     let offset = this.offsetByHour.get(hour);
     if (offset === undefined) {
@@ -108,6 +120,11 @@ export class ParisDateTimes {
       `${sign}${pad(Math.floor(absolute / 60), 2)}:${pad(absolute % 60, 2)}`
     );
   }
+}
+
+function lastSundayOneAmUtc(year: number, monthIndex: number): number {
+  const lastDay = new Date(Date.UTC(year, monthIndex + 1, 0));
+  return Date.UTC(year, monthIndex, lastDay.getUTCDate() - lastDay.getUTCDay(), 1);
 }
 
 function pad(value: number, width: number): string {
@@ -224,7 +241,9 @@ function lexDateTime(text: string, at: number): (Token & { type: 'datetime' }) |
     const parsed = parseDateTimeOffset(dateTime);
     if ('problem' in parsed) {
       // A space where the offset should be is the usual sign of a '+' sent unencoded in a URL.
-      const hint = /^[ ]\d{2}:\d{2}/.test(text.slice(at + dateTime.length)) ? " (a '+' in a URL must be sent as %2B)" : '';
+      const hint = /^[ ]\d{2}:\d{2}/.test(text.slice(at + dateTime.length))
+        ? " (a '+' in a URL must be sent as %2B)"
+        : '';
       throw filterError(text, parsed.problem + hint, at);
     }
     return { type: 'datetime', instant: parsed.instant, text: dateTime, position: at };
@@ -499,21 +518,24 @@ function resolvePath(
   if (first === undefined) throw fail('empty property path');
   const fieldKind = fieldKindOf(set, first);
   if (fieldKind !== undefined) {
-    if (second !== undefined) throw fail(`'${first}' of ${set} is not a navigation property; it cannot be followed by '/'`);
+    if (second !== undefined) {
+      throw fail(`'${first}' of ${set} is not a navigation property; it cannot be followed by '/'`);
+    }
     return { kind: 'field', field: first, fieldKind };
   }
   const navigation = navigationOf(set, first);
   if (navigation === undefined) throw fail(`could not find a property named '${first}' on ${set}`);
   if (navigation.kind === 'many') {
-    throw fail(`'${first}' is a collection navigation of ${set}; collections cannot be used here (any/all are not supported)`);
+    throw fail(
+      `'${first}' is a collection navigation of ${set}; collections cannot be used here (any/all are not supported)`,
+    );
   }
   if (second === undefined) return { kind: 'navigation', navigation };
-  if (rest.length > 0) throw fail(`'${path.join('/')}' goes more than one navigation level deep`);
-  const targetKind = fieldKindOf(navigation.target, second);
-  if (targetKind === undefined) {
-    const more = navigationOf(navigation.target, second) ? ' (only one navigation level is supported)' : '';
-    throw fail(`could not find a property named '${second}' on ${navigation.target}${more}`);
+  if (rest.length > 0 || navigationOf(navigation.target, second) !== undefined) {
+    throw fail(`'${path.join('/')}' goes more than one navigation level deep`);
   }
+  const targetKind = fieldKindOf(navigation.target, second);
+  if (targetKind === undefined) throw fail(`could not find a property named '${second}' on ${navigation.target}`);
   return { kind: 'navigationField', navigation, field: second, fieldKind: targetKind };
 }
 
@@ -584,7 +606,10 @@ export function compileFilter(
   const fail = (what: string, position: number): ODataQueryError => filterError(filterText, what, position);
   const compiled = compileNode(expression, { set, lookup, fail });
   if (compiled.type !== 'bool') {
-    throw fail(`the expression must be a condition (Edm.Boolean), not ${typeLabel(compiled.type)}`, expression.position);
+    throw fail(
+      `the expression must be a condition (Edm.Boolean), not ${typeLabel(compiled.type)}`,
+      expression.position,
+    );
   }
   const evaluate = compiled.evaluate;
   return (record) => evaluate(record) === true;
@@ -800,7 +825,12 @@ export function sortRecords(
   lookup: RelatedLookup,
 ): EntityRecord[] {
   if (items.length === 0) return [...records].sort((a, b) => (a['Id'] as number) - (b['Id'] as number));
-  const readers = items.map((item) => pathReader(resolvePath(set, item.path, (m) => new ODataQueryError(m)), lookup));
+  const readers = items.map((item) =>
+    pathReader(
+      resolvePath(set, item.path, (m) => new ODataQueryError(m)),
+      lookup,
+    ),
+  );
   const directions = items.map((item) => (item.descending ? -1 : 1));
   const keyed = records.map((record) => ({ record, keys: readers.map((read) => read(record)) }));
   keyed.sort((a, b) => {
@@ -838,9 +868,15 @@ export function parseSelect(text: string, set: EntitySetName): string[] | undefi
 export function parseExpand(text: string, set: EntitySetName): string[] {
   const names = splitList(text, '$expand');
   for (const name of names) {
-    if (name.includes('(')) throw new ODataQueryError(`Invalid $expand: '${name}': nested query options are not supported`);
-    if (name.includes('/')) throw new ODataQueryError(`Invalid $expand: '${name}': only one level of expansion is supported`);
-    if (name === '*') throw new ODataQueryError(`Invalid $expand: '*' is not supported; name the navigation properties`);
+    if (name.includes('(')) {
+      throw new ODataQueryError(`Invalid $expand: '${name}': nested query options are not supported`);
+    }
+    if (name.includes('/')) {
+      throw new ODataQueryError(`Invalid $expand: '${name}': only one level of expansion is supported`);
+    }
+    if (name === '*') {
+      throw new ODataQueryError(`Invalid $expand: '*' is not supported; name the navigation properties`);
+    }
     if (navigationOf(set, name) === undefined) {
       const why = fieldKindOf(set, name) === undefined ? 'could not find' : 'is not';
       throw new ODataQueryError(`Invalid $expand: ${why} a navigation property named '${name}' on ${set}`);

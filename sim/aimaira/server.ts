@@ -75,7 +75,8 @@ export const rootPath = '/GraphV1';
  */
 export const maxQueryStringLength = 2048;
 
-const odataJson = 'application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8';
+const odataJson =
+  'application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8';
 
 /** Documented as mandatory when creating an event (doc page "Événement du calendrier"). */
 const requiredOnCreate: Partial<Record<EntitySetName, string[]>> = {
@@ -111,7 +112,12 @@ export function createAimairaHandler(store: AimairaStore, options: AimairaHandle
 
   const authorised = (headers: SimRequest['headers']): boolean => {
     const key = headers['x-apikey'];
-    if (apiKey !== undefined && apiKey !== '' && typeof key === 'string' && sameBytes(Buffer.from(key), Buffer.from(apiKey))) {
+    if (
+      apiKey !== undefined &&
+      apiKey !== '' &&
+      typeof key === 'string' &&
+      sameBytes(Buffer.from(key), Buffer.from(apiKey))
+    ) {
       return true;
     }
     const match = /^Basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(headers.authorization ?? '');
@@ -155,10 +161,17 @@ export function createAimairaHandler(store: AimairaStore, options: AimairaHandle
     }
     if (first === '$metadata' && rest.length === 0) {
       requireGet(request, '$metadata');
-      return { status: 200, headers: { 'content-type': 'application/xml; charset=utf-8', 'odata-version': '4.0' }, body: metadataDocument() };
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/xml; charset=utf-8', 'odata-version': '4.0' },
+        body: metadataDocument(),
+      };
     }
     const head = /^([A-Za-z_]\w*)(?:\(([^()]*)\))?$/.exec(first);
-    const set = head?.[1] !== undefined && (entitySetNames as string[]).includes(head[1]) ? (head[1] as EntitySetName) : undefined;
+    const set =
+      head?.[1] !== undefined && (entitySetNames as string[]).includes(head[1])
+        ? (head[1] as EntitySetName)
+        : undefined;
     if (head === null || set === undefined) throw notFound(`Resource not found for the segment '${first}'`);
 
     let keyText = head[2];
@@ -183,7 +196,9 @@ export function createAimairaHandler(store: AimairaStore, options: AimairaHandle
         return page(request, set, candidates, query, root);
       }
       case 'POST': {
-        if (set === 'Object') throw methodNotAllowed('POST', 'Object', 'GET', ': object metadata is maintained by Aimaira');
+        if (set === 'Object') {
+          throw methodNotAllowed('POST', 'Object', 'GET', ': object metadata is maintained by Aimaira');
+        }
         const body = readEntityBody(request, set);
         const missing = (requiredOnCreate[set] ?? []).filter((field) => isEmpty(body[field]));
         if (missing.length > 0) throw badRequest(`A new ${set} needs ${missing.join(', ')}`);
@@ -249,7 +264,8 @@ export function createAimairaHandler(store: AimairaStore, options: AimairaHandle
     }
     const query = parseQueryOptions(parseQueryString(request.url.search), target.target, 'entity');
     const foreignKey = parent[target.foreignKey];
-    const related = typeof foreignKey === 'number' && foreignKey !== 0 ? store.get(target.target, foreignKey) : undefined;
+    const related =
+      typeof foreignKey === 'number' && foreignKey !== 0 ? store.get(target.target, foreignKey) : undefined;
     // OData: a single-valued navigation that points nowhere is "204 No Content".
     if (related === undefined) return { status: 204, headers: { 'odata-version': '4.0' } };
     return odata(200, {
@@ -299,7 +315,8 @@ export function createAimairaHandler(store: AimairaStore, options: AimairaHandle
         out[name] = store.where(target.target, target.foreignKey, [record['Id'] as number]);
       } else {
         const foreignKey = record[target.foreignKey];
-        out[name] = (typeof foreignKey === 'number' && foreignKey !== 0 && store.get(target.target, foreignKey)) || null;
+        out[name] =
+          (typeof foreignKey === 'number' && foreignKey !== 0 && store.get(target.target, foreignKey)) || null;
       }
     }
     return out;

@@ -7,9 +7,9 @@
  * foreign keys go through indexes, built on first use and kept up to date on every write: the connector asks for
  * `PlanificationId in (...)` over tens of thousands of rows.
  */
-import { entitySetNames, makeRecord, navigations } from './entities.js';
+import { entityFields, entitySetNames, makeRecord, navigations } from './entities.js';
 import type { EntitySetName, FieldKind } from './entities.js';
-import { ParisDateTimes, edmTypeOf, fieldKindOf, parseDateTimeOffset } from './odata.js';
+import { ParisDateTimes, edmTypeOf, parseDateTimeOffset } from './odata.js';
 import type { EntityRecord } from './odata.js';
 
 /** Seed data per entity set; records may be partial (missing fields take their empty value). */
@@ -126,12 +126,19 @@ export class AimairaStore {
       if (table.records.has(id)) throw new InvalidEntityError(`Object ${id} already exists`, 'Id');
     } else {
       const owner = this.owners.get(id);
-      if (owner !== undefined) throw new InvalidEntityError(`Id ${id} is already used by a ${owner}`, 'Id');
+      if (owner !== undefined) {
+        throw new InvalidEntityError(
+          `Id ${id} is already taken by ${owner} ${id} (ids are unique across all sets)`,
+          'Id',
+        );
+      }
       this.owners.set(id, set);
     }
     this.nextId = Math.max(this.nextId, id + 1);
     fields['Id'] = id;
-    const record = Object.freeze(makeRecord(set, set === 'Object' ? { ...this.metadataDefaults(fields), ...fields } : fields));
+    const record = Object.freeze(
+      makeRecord(set, set === 'Object' ? { ...this.metadataDefaults(fields), ...fields } : fields),
+    );
     this.write(set, id, record);
     if (set !== 'Object') {
       const metadata = this.table('Object').records.get(id);
@@ -246,7 +253,9 @@ export class AimairaStore {
   private touch(set: EntitySetName, id: number): void {
     if (set === 'Object') return;
     const metadata = this.table('Object').records.get(id);
-    if (metadata !== undefined) this.write('Object', id, Object.freeze({ ...metadata, DateModification: this.stamp() }));
+    if (metadata !== undefined) {
+      this.write('Object', id, Object.freeze({ ...metadata, DateModification: this.stamp() }));
+    }
   }
 
   private stamp(): string {
@@ -278,7 +287,7 @@ export class AimairaStore {
       // `@odata.context`, `Field@odata.type`...: annotations, not data.
       if (!Object.hasOwn(values, field) || field.includes('@')) continue;
       const value = values[field];
-      const kind = fieldKindOf(set, field);
+      const kind = fieldKinds.get(set)?.get(field);
       if (kind === undefined) {
         unknown.push(field);
         continue;
@@ -340,7 +349,9 @@ function invalidValue(set: EntitySetName, field: string, kind: FieldKind, value:
 function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
+  if (typeof value === 'string') {
+    return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
+  }
   if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${value}`;
   return typeof value === 'object' ? 'an object' : typeof value;
 }
@@ -352,6 +363,11 @@ function describeValue(value: unknown): string {
 export function legacyTypeOf(set: EntitySetName): string {
   return `myapp.T_${set.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`;
 }
+
+/** Field kinds by name, per set: the lookup every written value goes through. */
+const fieldKinds = new Map<EntitySetName, ReadonlyMap<string, FieldKind>>(
+  entitySetNames.map((set) => [set, new Map<string, FieldKind>(Object.entries(entityFields[set]))]),
+);
 
 const legacyTypes = Object.fromEntries(entitySetNames.map((set) => [set, legacyTypeOf(set)])) as Record<
   EntitySetName,

@@ -1,39 +1,47 @@
 /**
  * Seeded scenario generator: realistic Aimaira data for the simulator, the tests and the benchmarks.
  *
- * A scenario is a pure function of (size, seed, now). It holds, as complete records (every field of the entity
- * set, built with `makeRecord`):
+ * A scenario is a pure function of (size, seed, now): no clock, no Math.random. It holds complete records (every
+ * field of the entity set, over the empty record `makeRecord` gives) of:
  * - reference data: `TypePlanification` (SEANCE, EXAMEN, EVENEMENT, RESERVATIO), `TypeRessource` (SALLE, MATERIEL,
- *   APPRENANT, PROF, GROUPE), `EtatConvention` (all seven states), `TypeConvention` (STG, PRO, APP, STA), with ids
- *   drawn like every other id (7-digit, unique across sets, different per seed), never small constants;
- * - brands (`Ecole`), campuses, programmes (a programme is one training on one campus, `EcoleId` = its brand,
- *   `EntiteJuridiqueId` = its campus), and as `Ressource` records: rooms (SALLE), equipment (MATERIEL) and groups
- *   (GROUPE, "BTS MCO 1A – Groupe A"); a class is split into groups, some learners also join an option group;
+ *   APPRENANT, PROF, GROUPE), `EtatConvention` (all seven states), `TypeConvention` (STG, PRO, APP, STA);
+ * - brands (`Ecole`), campuses, programmes (one training on one campus: `EcoleId` its brand, `EntiteJuridiqueId` its
+ *   campus; every brand and campus has one), and `Ressource` records for rooms (SALLE), equipment (MATERIEL) and
+ *   groups (GROUPE, "BTS MCO 1A – Groupe A"): each class is split into groups, and some learners of a class also
+ *   join its option group, so they belong to two groups;
  * - learners (`Apprenant`, `A00001` codes), facilitators (`Enseignant`, `P00000042` codes) and tutors
- *   (`Professionnel`), each with a `Mail` record unless the e-mail is missing;
- * - course sessions (SEANCE) on weekdays from 7 days before `now` to 21 days after, in Europe/Paris local time
- *   (ISO with the Paris offset), each with its `PlanificationRessource` rows: one SALLE row, PROF rows, GROUPE rows
- *   and one APPRENANT row per learner (group members are listed one by one too); common events (EVENEMENT, no PROF
- *   row, some without programme), a few exams (EXAMEN) and room bookings (RESERVATIO); one night session spanning
- *   the first Paris daylight-saving change after now − 7 days (possibly outside the four weeks);
- * - an `Object` record per Planification (same Id) whose `DateCreation` is 2–40 days before `now` (and before the
- *   session), except the sessions created on `now`'s Paris day and one created late on the evening before;
- * - conventions in every state pointing at tutors; some learners with a COMPLET one, some with other states only,
- *   some with two.
+ *   (`Professionnel`), each with its own `Mail` record unless the e-mail is missing;
+ * - course sessions (SEANCE) on weekdays from 7 days before `now` to 21 days after, in Paris local time written as
+ *   ISO with the Paris offset, each with its `PlanificationRessource` rows: SALLE, sometimes MATERIEL, PROF, GROUPE,
+ *   then one APPRENANT row per learner (group members listed one by one, plus now and then a learner from another
+ *   group); common events (EVENEMENT, no PROF row, two in five without programme), a few exams (EXAMEN) and room
+ *   bookings (RESERVATIO); one night session, 01:00 to 04:00, on the first Paris daylight-saving change after
+ *   now − 7 days (found with luxon; it may fall outside the four weeks);
+ * - an `Object` record per Planification (same Id): created 2–40 days before `now` and before the session, except
+ *   the sessions created today (the first one just after Paris midnight) and one created at 23:xx the evening before;
+ * - conventions in every state and type, naming tutors; learners with a COMPLET one, with other states only, with two.
+ * Ids are 7-digit, unique across entity sets (an `Object` shares its Planification's), increasing with random gaps
+ * from a seed-dependent start: reference data ids are never small constants.
  *
- * Rates (`badRecordRates`, of the learners unless said otherwise; counts are rounded, with a floor so the small
- * scenario has every case): missing e-mail 2% (`MailId` 0, or one in three a Mail with an empty `Adresse`),
- * malformed e-mail 2% (`jean.dupont@`, `marie@@ecole.fr`, `a b@x.fr`, no `@`), missing first name 1%, shared e-mail
- * 0.5% (pairs, at least two; odd pairs differ only in case), facilitators without e-mail 1% (at least one, and one
- * session has only that facilitator), tutors without e-mail ~1% (at least one, tutor of a COMPLET convention).
- * Every other address is valid, lower-case ASCII folded from the name; of those, 3% are written with capitals and 1%
- * with surrounding spaces (learners: at least one of each; facilitators too, without a floor). A person has at
- * most one problem. Sessions (`sessionRates`): 3% cancelled, 3% created today, 2% without facilitator, 3% without
- * room, 8% with two facilitators, 1 (small) or 2 with four, 5% with a learner outside their groups, 3% with
- * equipment, and at least two without any valid learner (one whose learners are all invalid, one with no learner).
- * The special cases are kept on distinct sessions within the next 13 days, so each one would otherwise be synced.
+ * Bad people (`badRecordRates`; of the learners unless said otherwise; rounded, never under the floor in brackets,
+ * so the small scenario has every case; one problem per person): missing e-mail 2% [1] (`MailId` 0, or for one in
+ * three a Mail whose `Adresse` is empty), malformed e-mail 2% [1] (`jean.dupont@`, `marie@@ecole.fr`, `a b@x.fr`,
+ * no `@`), missing first name 1% [1] (the address still carries it), shared e-mail 0.5% in pairs [2 pairs] (both
+ * Mails flagged `IsDuplicate`; every other pair differs only in case), facilitators without e-mail 1% of
+ * facilitators [1], tutors without e-mail 1% of new tutors, plus the first tutor of a COMPLET convention. Bad
+ * learners are drawn from those with a session in the next 13 days first. Every other address is valid, lower-case
+ * ASCII folded from the name (`anais.lefevre@gmail.com`), unique across people; then 3% of the learners and of
+ * the facilitators (people with no other problem) get theirs written with capitals, 1% with surrounding spaces
+ * [1 each, learners only].
  *
- * `manifest` names all of this by Aimaira id, computed from the generated records, so tests assert on facts.
+ * Special sessions (`sessionRates`, of the target number of sessions, on distinct sessions, in the next 1–13 days
+ * so a sync would otherwise pick them up): created today 3% [1], created the evening before [exactly 1], cancelled
+ * 3% [1] (one in the look-ahead, the rest on any day), without facilitator 2% [1], with four facilitators [1 small,
+ * 2 otherwise], whose only facilitator has no e-mail [1], without room 3% [1]; and, added on top, without any valid
+ * learner 1% [2], alternately listing only invalid learners and no learner at all. Other sessions have two
+ * facilitators 8% of the time, a learner from outside their groups 5% and equipment 3% [1 each].
+ *
+ * `manifest` names all of this by Aimaira id, computed from the generated data, so tests assert on facts.
  */
 import { DateTime, IANAZone } from 'luxon';
 
@@ -222,7 +230,7 @@ export const scenarioTargets: Readonly<Record<ScenarioSize, ScenarioTarget>> = {
     exams: 2,
     reservations: 2,
     groupSize: [6, 9],
-    apprenantRows: 330,
+    apprenantRows: 340,
   },
   medium: {
     sessions: 300,
@@ -236,7 +244,7 @@ export const scenarioTargets: Readonly<Record<ScenarioSize, ScenarioTarget>> = {
     exams: 8,
     reservations: 6,
     groupSize: [9, 14],
-    apprenantRows: 4_000,
+    apprenantRows: 4_500,
   },
   large: {
     sessions: 3_000,
@@ -554,7 +562,7 @@ function makeClock(now: Date): Clock {
 
 /*
  * Europe/Paris wall-clock time. luxon answers every offset question through Intl, tens of microseconds a call,
- * and the large scenario writes over a hundred thousand date-times; so the zone's offset changes are looked up
+ * and the large scenario writes some fifty thousand date-times; so the zone's offset changes are looked up
  * with luxon once per year and cached, and date arithmetic is done on calendar fields.
  */
 const parisRules = IANAZone.create(parisZone);
@@ -737,10 +745,13 @@ function makeOrganisation(
     }),
   );
   const chosen = new Set<(typeof pairs)[number]>();
-  for (const brand of brands) {
-    const pair = pairs.find((candidate) => candidate.brand === brand && !chosen.has(candidate));
+  brands.forEach((brand, index) => {
+    // Brands spread over the campuses first, so the coverage below rarely needs an extra programme.
+    const preferred = campuses[index % campuses.length];
+    const ofBrand = pairs.filter((candidate) => candidate.brand === brand);
+    const pair = ofBrand.find((candidate) => candidate.campus === preferred) ?? ofBrand[0];
     if (pair !== undefined) chosen.add(pair);
-  }
+  });
   for (const campus of campuses) {
     if ([...chosen].some((pair) => pair.campus === campus)) continue;
     const pair = pairs.find((candidate) => candidate.campus === campus && !chosen.has(candidate));
@@ -949,8 +960,9 @@ function makeFacilitators(
     facilitators.push(facilitator);
   }
   const withoutEmail = rateCount(badRecordRates.facilitatorWithoutEmail, facilitators.length, 1);
-  for (const facilitator of random.sample(facilitators, withoutEmail))
+  for (const facilitator of random.sample(facilitators, withoutEmail)) {
     facilitator.problem = 'FACILITATOR_WITHOUT_EMAIL';
+  }
   return facilitators;
 }
 
@@ -1041,7 +1053,7 @@ function makePlanner(
   function drawUnit(schoolClass: SchoolClass): Group[] {
     const roll = random.next();
     if (schoolClass.option !== null && roll < 0.12) return [schoolClass.option];
-    if (schoolClass.groups.length >= 2 && roll < 0.27) {
+    if (schoolClass.groups.length >= 2 && roll < 0.22) {
       const first = random.int(0, schoolClass.groups.length - 1);
       const pair = [schoolClass.groups[first], schoolClass.groups[(first + 1) % schoolClass.groups.length]];
       return pair.filter((group): group is Group => group !== undefined).sort((a, b) => a.id - b.id);
@@ -1067,7 +1079,7 @@ function makePlanner(
   }
 
   function freeRoom(slot: Slot, campus: Campus): Resource {
-    // Amphitheatres (the first two rooms) are kept for events and whole classes.
+    // Amphitheatres (the first two rooms) are kept for common events.
     const rooms = campus.rooms.length > 3 ? campus.rooms.slice(2) : campus.rooms;
     let room = random.pick(rooms);
     for (let attempt = 0; attempt < 8 && isBusy(slot, room.id); attempt++) room = random.pick(rooms);
@@ -1134,7 +1146,11 @@ function makePlanner(
         }
         plans.push(courseSession(slot, schoolClass, unit));
       }
-      // Every scenario has a learner listed outside their groups.
+      // Every scenario has a session with equipment and one with a learner listed outside their groups.
+      if (!plans.some((session) => session.equipment !== null)) {
+        const session = plans.find((candidate) => candidate.dayOffset >= specialDays[0]) ?? plans[0];
+        if (session !== undefined) session.equipment = random.pick(session.campus.equipment);
+      }
       if (!plans.some((session) => session.extraLearners.length > 0)) {
         const session = plans.find((candidate) => candidate.dayOffset >= specialDays[0]) ?? plans[0];
         const outsider = classes
@@ -1759,13 +1775,18 @@ interface RecordInputs {
   conventions: Conventions;
 }
 
+/** The first name as the record holds it: lost for MISSING_FIRST_NAME (the e-mail address still carries it). */
+function storedFirstName(person: Person): string {
+  return person.problem === 'MISSING_FIRST_NAME' ? '' : person.firstName;
+}
+
 /** "Prénom NOM", as Aimaira shows a person on an event. */
 function displayName(person: Person): string {
-  return [person.firstName, (person.usageLastName || person.lastName).toUpperCase()].filter(Boolean).join(' ');
+  return [storedFirstName(person), (person.usageLastName || person.lastName).toUpperCase()].filter(Boolean).join(' ');
 }
 
 function personValues(person: Person): Record<string, unknown> {
-  const firstName = person.problem === 'MISSING_FIRST_NAME' ? '' : person.firstName;
+  const firstName = storedFirstName(person);
   return {
     Id: person.id,
     Nom: person.lastName,
@@ -1783,6 +1804,22 @@ function personValues(person: Person): Record<string, unknown> {
   };
 }
 
+/**
+ * A complete record of `set`: `values` over the set's empty record from `makeRecord`. makeRecord fills a record
+ * field by field, which V8 stores as a hash table (about 1.6 kB a row); spreading over one template per set gives
+ * the same fields in the same order as compact objects, six times smaller for the large scenario's 54,000 rows.
+ * `values` must only name fields of the set (the unit tests check every record's field list).
+ */
+function completeRecord(set: EntitySetName, values: Record<string, unknown>): Record<string, unknown> {
+  let template = recordTemplates.get(set);
+  if (template === undefined) {
+    template = { ...makeRecord(set, {}) };
+    recordTemplates.set(set, template);
+  }
+  return { ...template, ...values };
+}
+const recordTemplates = new Map<EntitySetName, Record<string, unknown>>();
+
 function buildRecords(inputs: RecordInputs): Partial<Record<EntitySetName, Record<string, unknown>[]>> {
   const { nextId, reference } = inputs;
   const codeRecords = <Code extends string>(
@@ -1792,14 +1829,14 @@ function buildRecords(inputs: RecordInputs): Partial<Record<EntitySetName, Recor
     extra: (code: Code, index: number) => Record<string, unknown> = () => ({}),
   ): Record<string, unknown>[] =>
     (Object.keys(ids) as Code[]).map((code, index) =>
-      makeRecord(set, { Id: ids[code], Code: code, Nom: names[code], ...extra(code, index) }),
+      completeRecord(set, { Id: ids[code], Code: code, Nom: names[code], ...extra(code, index) }),
     );
 
   const ressources: Record<string, unknown>[] = [];
   for (const campus of inputs.campuses) {
     for (const resource of [...campus.rooms, ...campus.equipment]) {
       ressources.push(
-        makeRecord('Ressource', {
+        completeRecord('Ressource', {
           Id: resource.id,
           Nom: resource.name,
           Code: resource.code,
@@ -1811,7 +1848,7 @@ function buildRecords(inputs: RecordInputs): Partial<Record<EntitySetName, Recor
   for (const schoolClass of inputs.classes) {
     for (const group of [...schoolClass.groups, ...(schoolClass.option === null ? [] : [schoolClass.option])]) {
       ressources.push(
-        makeRecord('Ressource', {
+        completeRecord('Ressource', {
           Id: group.id,
           Nom: group.name,
           Code: group.code,
@@ -1828,7 +1865,7 @@ function buildRecords(inputs: RecordInputs): Partial<Record<EntitySetName, Recor
     const debut = iso(plan.start);
     const fin = iso(plan.end);
     planifications.push(
-      makeRecord('Planification', {
+      completeRecord('Planification', {
         Id: plan.id,
         Nom: plan.name,
         EntiteJuridiqueId: plan.campus.id,
@@ -1844,7 +1881,7 @@ function buildRecords(inputs: RecordInputs): Partial<Record<EntitySetName, Recor
     const dates = inputs.objects.get(plan);
     if (dates === undefined) throw new Error(`No creation date for planification ${plan.id}`);
     objects.push(
-      makeRecord('Object', {
+      completeRecord('Object', {
         Id: plan.id,
         DateCreation: iso(dates.created),
         DateModification: iso(dates.modified),
@@ -1855,7 +1892,7 @@ function buildRecords(inputs: RecordInputs): Partial<Record<EntitySetName, Recor
     );
     const row = (type: TypeRessourceCode, reference_: number, nom: string, code: string): void => {
       rows.push(
-        makeRecord('PlanificationRessource', {
+        completeRecord('PlanificationRessource', {
           Id: nextId(),
           Nom: nom,
           Code: code,
@@ -1884,7 +1921,7 @@ function buildRecords(inputs: RecordInputs): Partial<Record<EntitySetName, Recor
 
   const tutorOf = (tutor: Tutor | null): number => tutor?.id ?? 0;
   const conventions = inputs.conventions.conventions.map((convention) =>
-    makeRecord('Convention', {
+    completeRecord('Convention', {
       Id: convention.id,
       Nom: `${typeConventionNames[convention.type]} – ${convention.company.name}`,
       ApprenantId: convention.learner.id,
@@ -1912,7 +1949,7 @@ function buildRecords(inputs: RecordInputs): Partial<Record<EntitySetName, Recor
       AvecSignatureEnLigne: code === 'APP' || code === 'PRO',
     })),
     Ecole: inputs.brands.map((brand) =>
-      makeRecord('Ecole', {
+      completeRecord('Ecole', {
         Id: brand.id,
         Nom: brand.template.name,
         Code: brand.template.code,
@@ -1921,7 +1958,7 @@ function buildRecords(inputs: RecordInputs): Partial<Record<EntitySetName, Recor
       }),
     ),
     Campus: inputs.campuses.map((campus) =>
-      makeRecord('Campus', {
+      completeRecord('Campus', {
         Id: campus.id,
         Code: campus.template.code,
         Nom: campus.template.city,
@@ -1933,7 +1970,7 @@ function buildRecords(inputs: RecordInputs): Partial<Record<EntitySetName, Recor
       }),
     ),
     Programme: inputs.programmes.map((programme) =>
-      makeRecord('Programme', {
+      completeRecord('Programme', {
         Id: programme.id,
         Nom: programme.name,
         Code: programme.code,
@@ -1946,10 +1983,10 @@ function buildRecords(inputs: RecordInputs): Partial<Record<EntitySetName, Recor
       }),
     ),
     Ressource: byId(ressources),
-    Apprenant: byId(inputs.learners.map((learner) => makeRecord('Apprenant', personValues(learner)))),
+    Apprenant: byId(inputs.learners.map((learner) => completeRecord('Apprenant', personValues(learner)))),
     Enseignant: byId(
       inputs.facilitators.map((facilitator) =>
-        makeRecord('Enseignant', {
+        completeRecord('Enseignant', {
           ...personValues(facilitator),
           EntiteJuridiqueId: facilitator.campus.id,
           Fonction: facilitator.female ? 'Formatrice' : 'Formateur',
@@ -1958,12 +1995,12 @@ function buildRecords(inputs: RecordInputs): Partial<Record<EntitySetName, Recor
     ),
     Professionnel: byId(
       inputs.conventions.tutors.map((tutor) =>
-        makeRecord('Professionnel', { ...personValues(tutor), Login: '', Fonction: tutor.jobTitle }),
+        completeRecord('Professionnel', { ...personValues(tutor), Login: '', Fonction: tutor.jobTitle }),
       ),
     ),
     Mail: byId(
       inputs.mails.map((mail) =>
-        makeRecord('Mail', { Id: mail.id, Adresse: mail.address, IsDuplicate: mail.duplicate }),
+        completeRecord('Mail', { Id: mail.id, Adresse: mail.address, IsDuplicate: mail.duplicate }),
       ),
     ),
     Convention: byId(conventions),
@@ -1999,8 +2036,11 @@ interface ManifestInputs {
 }
 
 function isValidPerson(person: Person): boolean {
-  const firstName = person.problem === 'MISSING_FIRST_NAME' ? '' : person.firstName;
-  return firstName.trim() !== '' && person.lastName.trim() !== '' && isPlausibleEmail(person.mail?.address ?? '');
+  return (
+    storedFirstName(person).trim() !== '' &&
+    person.lastName.trim() !== '' &&
+    isPlausibleEmail(person.mail?.address ?? '')
+  );
 }
 
 function buildManifest(inputs: ManifestInputs): ScenarioManifest {

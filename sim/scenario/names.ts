@@ -283,6 +283,17 @@ export const lastNames: readonly string[] = [
 
 /** Fold to lower-case ASCII for e-mail local parts and domains: `Lefèvre` → `lefevre`, `N'Diaye` → `ndiaye`. */
 export function asciiFold(text: string): string {
+  // Names repeat a lot and Unicode normalisation is slow: remember each answer.
+  let folded = foldedNames.get(text);
+  if (folded === undefined) {
+    folded = fold(text);
+    foldedNames.set(text, folded);
+  }
+  return folded;
+}
+const foldedNames = new Map<string, string>();
+
+function fold(text: string): string {
   return text
     .replace(/[Œœ]/g, 'oe')
     .replace(/[Ææ]/g, 'ae')

@@ -87,7 +87,8 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
 
   const send = (res: ServerResponse, response: SimResponse): void => {
     const isText = typeof response.body === 'string';
-    const payload = response.body === undefined ? '' : isText ? (response.body as string) : JSON.stringify(response.body);
+    const payload =
+      response.body === undefined ? '' : isText ? (response.body as string) : JSON.stringify(response.body);
     const headers: Record<string, string> = {
       'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
       ...response.headers,

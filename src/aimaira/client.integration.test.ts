@@ -211,6 +211,8 @@ describe('reading', () => {
     expect(gets.length).toBeGreaterThan(3);
     expect(gets.every((r) => r.status === 200)).toBe(true);
     expect(Math.max(...gets.map((r) => r.search.length - 1))).toBeLessThanOrEqual(2048);
+    // Chunks of more than 200 ids are paged too: the next links stay under the limit as well.
+    expect(gets.some((r) => r.search.includes('$skip='))).toBe(true);
   });
 
   it('combines the caller filter with the id chunks', async () => {
@@ -340,6 +342,15 @@ describe('faults', () => {
     expect(sim.requests).toHaveLength(2);
   });
 
+  it('fails at once when a query string is too long (414), with one request', async () => {
+    reset();
+    await expect(makeClient().listAll('Campus', { filter: eq('Nom', 'x'.repeat(2_100)) })).rejects.toMatchObject({
+      name: 'HttpStatusError',
+      status: 414,
+    });
+    expect(sim.requests).toHaveLength(1);
+  });
+
   it('fails at once on a bad filter (400), with one request', async () => {
     reset();
     const error = await makeClient()
@@ -415,6 +426,19 @@ describe('update (GET-modify-PUT)', () => {
       Debut: '2026-01-05T08:00:00Z',
     }));
     expect(result.outcome).toBe('unchanged');
+    expect(apiRequests('PUT')).toHaveLength(0);
+  });
+
+  it('refuses a change that drops a field or breaks the record, before any PUT', async () => {
+    reset();
+    const client = makeClient();
+    await expect(
+      client.update('PlanificationRessource', rowId, ({ Detail: _, ...row }) => row as typeof row & { Detail: string }),
+    ).rejects.toThrow(/must not drop fields \(Detail\)/);
+    await expect(
+      client.update('PlanificationRessource', rowId, (row) => ({ ...row, Presence: 'yes' as unknown as boolean })),
+    ).rejects.toThrow(/Presence: expected boolean/);
+    await expect(client.update('PlanificationRessource', rowId, (row) => ({ ...row, Id: 1 }))).rejects.toThrow(/Id/);
     expect(apiRequests('PUT')).toHaveLength(0);
   });
 
@@ -496,8 +520,24 @@ describe('update (GET-modify-PUT)', () => {
       .update('PlanificationRessource', id, (row) => ({ ...row, Depart: true }))
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'HttpStatusError', status: 500, method: 'PUT' });
-    expect(apiRequests('PUT')).toHaveLength(3);
+    expect(apiRequests().map((r) => r.method)).toEqual(['GET', 'PUT', 'GET', 'PUT', 'GET', 'PUT', 'GET']);
+    expect(clock.sleeps).toHaveLength(2);
     expect(storedRow(id)['Depart']).toBe(false);
+  });
+
+  it('counts a last PUT that was applied although its answer was lost', async () => {
+    reset();
+    const id = rowId + 10;
+    sim.faults.add({ kind: 'reset-after-write', method: 'PUT', path: `/GraphV1/PlanificationRessource/${id}` });
+    const result = await makeClient({ retry: { maxAttempts: 1 } }).update('PlanificationRessource', id, (row) => ({
+      ...row,
+      Exclusion: true,
+    }));
+    // The only PUT allowed was reset but applied: the read-back finds nothing left to do.
+    expect(result.outcome).toBe('updated');
+    expect(storedRow(id)['Exclusion']).toBe(true);
+    expect(apiRequests().map((r) => r.method)).toEqual(['GET', 'PUT', 'GET']);
+    expect(clock.sleeps).toEqual([]);
   });
 
   it('reports a network failure of a read as a NetworkError once attempts run out', async () => {

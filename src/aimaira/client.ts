@@ -255,9 +255,10 @@ export function createAimairaClient(options: AimairaClientOptions): AimairaClien
   };
 
   const client: AimairaClient = {
-    async *list(set, query) {
-      const iterator = pages(set, toParams(set, query), entitySchemaFor(set, query?.select));
-      for await (const page of iterator) yield page as never;
+    async *list<S extends AimairaEntitySet, K extends FieldOf<S>>(set: S, query?: ListQuery<S, K>) {
+      for await (const page of pages(set, toParams(set, query), entitySchemaFor(set, query?.select))) {
+        yield page as Selected<S, K>[];
+      }
     },
 
     async listAll<S extends AimairaEntitySet, K extends FieldOf<S>>(set: S, query?: ListQuery<S, K>) {
@@ -313,14 +314,16 @@ export function createAimairaClient(options: AimairaClientOptions): AimairaClien
       let current = await read();
       if (current === undefined) return { outcome: 'missing' };
       const before = current;
+      let lastFailure: unknown;
       for (let attempt = 1; ; attempt++) {
         const next = change(structuredClone(current));
-        checkChangedRecord(set, id, schema, next);
+        checkChangedRecord(set, id, schema, current, next);
         const changed = changedFields(current, next);
         if (changed.length === 0) {
-          // On a later attempt this means the write whose answer was lost had been applied.
+          // After a failed attempt this means the write whose answer was lost had been applied after all.
           return { outcome: attempt === 1 ? 'unchanged' : 'updated', before, after: current };
         }
+        if (attempt > policy.maxAttempts) throw lastFailure;
         let response: TransportResponse;
         try {
           // Not `idempotent`: the transport then resends only what surely was not applied (429, 408, a refused
@@ -328,8 +331,10 @@ export function createAimairaClient(options: AimairaClientOptions): AimairaClien
           // overwrite a change someone made since; reading back and applying `change` again does not.
           response = await transport.request({ method: 'PUT', path, body: writableFields(next), idempotent: false });
         } catch (error) {
-          if (!isAmbiguousFailure(error) || attempt >= policy.maxAttempts) throw error;
-          await clock.sleep(backoffDelay(attempt, policy, random));
+          if (!isAmbiguousFailure(error)) throw error;
+          lastFailure = error;
+          if (attempt < policy.maxAttempts) await clock.sleep(backoffDelay(attempt, policy, random));
+          // Read back even after the last attempt: it may have been applied.
           const fresh = await read();
           if (fresh === undefined) return { outcome: 'missing' };
           current = fresh;
@@ -493,7 +498,20 @@ function writableFields(record: Readonly<Record<string, unknown>>): Record<strin
   return Object.fromEntries(Object.entries(record).filter(([key]) => !key.includes('@')));
 }
 
-function checkChangedRecord<E>(set: string, id: number, schema: z.ZodType<E>, next: E): void {
+/** `change` may set fields, not drop them: a field left out of the PUT would be reset. */
+function checkChangedRecord<E extends Readonly<Record<string, unknown>>>(
+  set: string,
+  id: number,
+  schema: z.ZodType<E>,
+  current: E,
+  next: E,
+): void {
+  const dropped = Object.keys(current).filter((key) => !key.includes('@') && !(key in next));
+  if (dropped.length > 0) {
+    throw new ConnectorError(
+      `update of ${set}/${id} must not drop fields (${dropped.join(', ')}): they would be reset`,
+    );
+  }
   const parsed = schema.safeParse(next);
   if (!parsed.success) {
     throw new ConnectorError(

@@ -91,8 +91,9 @@ export const ConnectorConfig = z
   .superRefine((config, ctx) => {
     const seen = new Set<string>();
     config.tenants.forEach((tenant, index) => {
-      if (seen.has(tenant.id))
+      if (seen.has(tenant.id)) {
         ctx.addIssue({ code: 'custom', message: `duplicate tenant id "${tenant.id}"`, path: ['tenants', index, 'id'] });
+      }
       seen.add(tenant.id);
     });
   });
@@ -123,8 +124,9 @@ function substituteEnvironment(
       return replacement;
     });
   }
-  if (Array.isArray(value))
+  if (Array.isArray(value)) {
     return value.map((item, index) => substituteEnvironment(item, env, [...path, index], problems));
+  }
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(
       Object.entries(value).map(([key, item]) => [key, substituteEnvironment(item, env, [...path, key], problems)]),

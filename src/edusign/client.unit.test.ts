@@ -169,6 +169,17 @@ describe('request bodies', () => {
     ]);
   });
 
+  it('sends HIDDEN as 0/1 on updates', async () => {
+    const ok = json({ status: 'success', result: { ID: 'x' } });
+    const { client, sent } = clientWith([ok, ok]);
+    await client.professors.update({ ID: 'p1', FIRSTNAME: 'P', LASTNAME: 'Q', EMAIL: 'p@q.r', HIDDEN: true });
+    await client.students.update({ ID: 's1', FIRSTNAME: 'A', LASTNAME: 'B', HIDDEN: false });
+    expect(sent.map((r) => r.body)).toEqual([
+      { professor: { ID: 'p1', FIRSTNAME: 'P', LASTNAME: 'Q', EMAIL: 'p@q.r', HIDDEN: 1 } },
+      { student: { ID: 's1', FIRSTNAME: 'A', LASTNAME: 'B', HIDDEN: 0 } },
+    ]);
+  });
+
   it('sends NEED_STUDENTS_SIGNATURE and editSurveys: false on every course update', async () => {
     const { client, sent } = clientWith([json({ status: 'success', result: { ID: 'c1' } })]);
     await client.courses.update({ ID: 'c1', NEED_STUDENTS_SIGNATURE: false, CLASSROOM: '' });

@@ -17,8 +17,9 @@ export interface RateLimiterOptions {
 }
 
 export function createRateLimiter({ limit, windowMs, clock }: RateLimiterOptions): RateLimiter {
-  if (!Number.isInteger(limit) || limit < 1)
+  if (!Number.isInteger(limit) || limit < 1) {
     throw new RangeError(`rate limit must be a positive integer, got ${limit}`);
+  }
   /** Start times of the last `limit` requests, oldest first. */
   const starts: number[] = [];
   // Acquisitions are served one at a time so that concurrent callers cannot both take the last slot.

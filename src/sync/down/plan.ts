@@ -198,9 +198,9 @@ function planPeople(
     const match = matches.get(person.aimairaId);
     if (!match) operations.push({ op: 'create', person, hash });
     else if (match.foundBy === 'api-id') operations.push({ op: 'recover', person, edusignId: match.edusignId, hash });
-    else if (match.apiId === '')
+    else if (match.apiId === '') {
       operations.push({ op: 'adopt', person, edusignId: match.edusignId, hash, restore: match.hidden });
-    else operations.push({ op: 'conflict', person, edusignId: match.edusignId, reason: 'EMAIL_TAKEN' });
+    } else operations.push({ op: 'conflict', person, edusignId: match.edusignId, reason: 'EMAIL_TAKEN' });
   }
   return operations;
 }

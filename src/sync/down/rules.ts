@@ -175,8 +175,9 @@ export function sessionExclusions(session: Session, context: RulesContext, windo
   }
   if (session.cancelled) exclusions.push('CANCELLED');
   if (session.type === 'other') exclusions.push('NOT_ATTENDANCE_TYPE');
-  if (session.type === 'common-event' && !context.options.importEvenementsCommuns)
+  if (session.type === 'common-event' && !context.options.importEvenementsCommuns) {
     exclusions.push('COMMON_EVENTS_DISABLED');
+  }
   const { structures } = context.options;
   // A common event without a programme has no brand and is not filtered by brand.
   const unfilteredCommonEvent = session.type === 'common-event' && session.brandId === undefined;
@@ -211,8 +212,9 @@ function leftOutReason(kind: PersonKind, verdicts: PeopleVerdicts, id: number): 
       problems,
     };
   }
-  if (verdicts.duplicates.has(id))
+  if (verdicts.duplicates.has(id)) {
     return { kind, aimairaId: id, reason: 'DUPLICATE_EMAIL', problems: ['e-mail used by another person'] };
+  }
   return undefined;
 }
 
@@ -249,8 +251,9 @@ export function evaluate(snapshot: AimairaSnapshot, context: RulesContext): Eval
     if (session.facilitatorIds.length === 0) {
       if (session.type === 'common-event') {
         if (defaultProfessor !== undefined && context.defaultProfessorExists) defaultProfessorId = defaultProfessor;
-        else if (session.type === 'common-event' && context.options.importEvenementsCommuns)
+        else if (session.type === 'common-event' && context.options.importEvenementsCommuns) {
           exclusions.push('DEFAULT_PROFESSOR_MISSING');
+        }
       } else if (session.type === 'course') {
         exclusions.push('NO_FACILITATOR');
       }

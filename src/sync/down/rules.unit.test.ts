@@ -133,8 +133,9 @@ describe('session rules', () => {
 describe('people', () => {
   it('validates e-mails after trimming, case-insensitively', () => {
     expect(isValidEmail('  Zoe.Lefevre@Ecole.fr ')).toBe(true);
-    for (const bad of ['', 'jean.dupont@', 'marie@@ecole.fr', 'a b@x.fr', 'no-at-sign.fr'])
+    for (const bad of ['', 'jean.dupont@', 'marie@@ecole.fr', 'a b@x.fr', 'no-at-sign.fr']) {
       expect(isValidEmail(bad)).toBe(false);
+    }
   });
 
   it('needs a facilitator, and a valid one', () => {

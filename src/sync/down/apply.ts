@@ -1,0 +1,495 @@
+/**
+ * Carries out a downward plan on Edusign: people, then groups (they need learner ids), then sheets (they need
+ * everyone). The thin I/O layer: every decision was taken by the plan; this resolves Aimaira ids to Edusign ids,
+ * writes, saves the link right after each write (so a killed process loses at most the record in flight, which
+ * the next run finds again by API_ID), and reports each outcome as an event.
+ */
+import type { Clock } from '../../clock.js';
+import type { ReasonCode } from '../../domain/reasons.js';
+import type { RecordKind } from '../../domain/types.js';
+import { HttpStatusError } from '../../errors.js';
+import type { EdusignClient } from '../../edusign/client.js';
+import { isEdusignBusinessError } from '../../edusign/errors.js';
+import {
+  coursePayload,
+  followerPayload,
+  groupPayload,
+  professorPayload,
+  studentPayload,
+} from '../../edusign/mapping.js';
+import type { Link, LinkOrigin, RunCounts, StateStore, SyncEvent } from '../../store/port.js';
+import type { DownPlan, GroupOperation, PersonOperation, SheetOperation } from './plan.js';
+import { readSheetLinkData, rosterDiff, sheetLinkData } from './plan.js';
+import type { DesiredSheet, PersonKind } from './rules.js';
+
+/** Where the run's events go (the runner batches them into the store). */
+export interface EventSink {
+  add(event: Omit<SyncEvent, 'runId' | 'tenantId' | 'at'>): void;
+}
+
+export interface ApplyContext {
+  tenantId: string;
+  edusign: EdusignClient;
+  store: StateStore;
+  clock: Clock;
+  sendCredentials: boolean;
+  events: EventSink;
+  /** Links of the tenant by kind, as read before planning; kept up to date while applying. */
+  links: Record<RecordKind, Map<number, Link>>;
+  /** Called after each operation. */
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface ApplyOutcome {
+  counts: RunCounts;
+  /** Records that failed and will be retried at the next run. */
+  failures: number;
+}
+
+/** Failures that concern the whole tenant, not one record: the run stops. */
+export function isSystemicFailure(error: unknown): boolean {
+  return error instanceof HttpStatusError && [401, 402, 403].includes(error.status);
+}
+
+function failureReason(error: unknown): ReasonCode {
+  return isEdusignBusinessError(error) ? 'EDUSIGN_REJECTED' : 'EDUSIGN_UNAVAILABLE';
+}
+
+function describeFailure(error: unknown): string {
+  if (isEdusignBusinessError(error)) return `Edusign refused: ${error.serverMessage}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Promise<ApplyOutcome> {
+  const counts: RunCounts = {};
+  let failures = 0;
+  let done = 0;
+  const total =
+    plan.facilitators.length + plan.tutors.length + plan.learners.length + plan.groups.length + plan.sheets.length;
+  const count = (kind: RecordKind, action: string) => {
+    const key = `${kind}.${action}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  };
+  const edusignIdOf = (kind: RecordKind, aimairaId: number) => context.links[kind].get(aimairaId)?.edusignId;
+
+  const saveLink = async (
+    kind: RecordKind,
+    aimairaId: number,
+    edusignId: string,
+    hash: string | null,
+    origin: LinkOrigin,
+    data: Record<string, unknown> = {},
+  ) => {
+    const at = new Date(context.clock.now()).toISOString();
+    const existing = context.links[kind].get(aimairaId);
+    const link = {
+      tenantId: context.tenantId,
+      kind,
+      aimairaId,
+      edusignId,
+      hash,
+      data,
+      origin: existing?.origin ?? origin,
+    };
+    await context.store.saveLink(link, at);
+    context.links[kind].set(aimairaId, { ...link, createdAt: existing?.createdAt ?? at, updatedAt: at });
+  };
+
+  /** Runs one record's operation; a failure of that record is reported and the run goes on. */
+  const guard = async (kind: RecordKind, aimairaId: number, work: () => Promise<void>) => {
+    context.signal?.throwIfAborted();
+    try {
+      await work();
+    } catch (error) {
+      if (isSystemicFailure(error) || context.signal?.aborted) throw error;
+      failures++;
+      count(kind, 'error');
+      context.events.add({
+        level: 'error',
+        action: 'error',
+        recordKind: kind,
+        aimairaId,
+        edusignId: edusignIdOf(kind, aimairaId) ?? null,
+        reason: failureReason(error),
+        message: describeFailure(error),
+      });
+    } finally {
+      done++;
+      context.onProgress?.(done, total);
+    }
+  };
+
+  // ---- People ----------------------------------------------------------------------------------------------
+
+  const writePerson = async (kind: PersonKind, operation: PersonOperation, id: string | undefined, create: boolean) => {
+    const { person } = operation;
+    if (kind === 'facilitator') {
+      const payload = professorPayload(person);
+      if (create) {
+        return (await context.edusign.professors.create(payload, { sendCredentials: context.sendCredentials })).id;
+      }
+      await context.edusign.professors.update({ ...payload, ID: id ?? '' });
+      return id ?? '';
+    }
+    if (kind === 'tutor') {
+      const payload = followerPayload(person);
+      if (create) return (await context.edusign.followers.create(payload)).id;
+      await context.edusign.followers.update({ ...payload, ID: id ?? '' });
+      return id ?? '';
+    }
+    const tutorIds = person.tutorIds.flatMap((tutorId) => edusignIdOf('tutor', tutorId) ?? []);
+    const payload = studentPayload(person, tutorIds);
+    if (create) {
+      return (await context.edusign.students.create({ ...payload, SEND_EMAIL_CREDENTIALS: context.sendCredentials }))
+        .id;
+    }
+    await context.edusign.students.update({
+      ...payload,
+      ID: id ?? '',
+      ...(operation.op === 'adopt' && operation.restore && { HIDDEN: false }),
+    });
+    return id ?? '';
+  };
+
+  const applyPerson = async (kind: PersonKind, operation: PersonOperation) => {
+    const { person } = operation;
+    await guard(kind, person.aimairaId, async () => {
+      switch (operation.op) {
+        case 'create': {
+          const id = await writePerson(kind, operation, undefined, true);
+          await saveLink(kind, person.aimairaId, id, operation.hash, 'created');
+          count(kind, 'created');
+          context.events.add({
+            level: 'info',
+            action: 'created',
+            recordKind: kind,
+            aimairaId: person.aimairaId,
+            edusignId: id,
+            reason: null,
+            message: `${kind} created`,
+          });
+          return;
+        }
+        case 'adopt':
+        case 'recover': {
+          // Set our API_ID (adoption) or bring the record up to date (recovery) before linking it.
+          await writePerson(kind, operation, operation.edusignId, false);
+          const origin = operation.op === 'adopt' ? 'adopted' : 'recovered';
+          await saveLink(kind, person.aimairaId, operation.edusignId, operation.hash, origin);
+          count(kind, operation.op === 'adopt' ? 'adopted' : 'recovered');
+          context.events.add({
+            level: operation.op === 'adopt' ? 'warning' : 'info',
+            action: operation.op === 'adopt' ? 'adopted' : 'recovered',
+            recordKind: kind,
+            aimairaId: person.aimairaId,
+            edusignId: operation.edusignId,
+            reason: operation.op === 'adopt' ? 'ADOPTED_BY_EMAIL' : 'RECOVERED_BY_API_ID',
+            message:
+              operation.op === 'adopt'
+                ? `${kind} made by hand in Edusign with the same e-mail was linked instead of creating a duplicate`
+                : `${kind} created by an earlier run was found by its API_ID and linked again`,
+          });
+          return;
+        }
+        case 'update': {
+          await writePerson(kind, operation, operation.edusignId, false);
+          await saveLink(kind, person.aimairaId, operation.edusignId, operation.hash, 'created');
+          count(kind, 'updated');
+          context.events.add({
+            level: 'info',
+            action: 'updated',
+            recordKind: kind,
+            aimairaId: person.aimairaId,
+            edusignId: operation.edusignId,
+            reason: null,
+            message: `${kind} updated`,
+          });
+          return;
+        }
+        case 'conflict': {
+          failures++;
+          count(kind, 'error');
+          context.events.add({
+            level: 'error',
+            action: 'error',
+            recordKind: kind,
+            aimairaId: person.aimairaId,
+            edusignId: operation.edusignId,
+            reason: operation.reason,
+            message: `an Edusign ${kind} with this e-mail is linked to another Aimaira record; fix the e-mail in Aimaira or Edusign`,
+          });
+          return;
+        }
+      }
+    });
+  };
+
+  for (const operation of plan.facilitators) await applyPerson('facilitator', operation);
+  for (const operation of plan.tutors) await applyPerson('tutor', operation);
+  for (const operation of plan.learners) await applyPerson('learner', operation);
+
+  // ---- Groups ----------------------------------------------------------------------------------------------
+
+  const applyGroup = async (operation: GroupOperation) => {
+    const { group } = operation;
+    await guard('group', group.aimairaId, async () => {
+      const memberIds = group.memberIds.filter((id) => edusignIdOf('learner', id) !== undefined);
+      const payload = groupPayload(
+        group,
+        memberIds.map((id) => edusignIdOf('learner', id) ?? ''),
+      );
+      // A member whose learner could not be written is left out for now, and the hash says so.
+      const hash = memberIds.length === group.memberIds.length ? operation.hash : null;
+      let id: string;
+      if (operation.op === 'create') id = (await context.edusign.groups.create(payload)).id;
+      else {
+        id = operation.edusignId;
+        await context.edusign.groups.update({ ...payload, ID: id });
+      }
+      await saveLink('group', group.aimairaId, id, hash, operation.op === 'recover' ? 'recovered' : 'created', {
+        memberIds,
+      });
+      const action = operation.op === 'create' ? 'created' : operation.op === 'recover' ? 'recovered' : 'updated';
+      count('group', action);
+      context.events.add({
+        level: 'info',
+        action,
+        recordKind: 'group',
+        aimairaId: group.aimairaId,
+        edusignId: id,
+        reason: operation.op === 'recover' ? 'RECOVERED_BY_API_ID' : null,
+        message: `group ${group.name} ${action}`,
+      });
+    });
+  };
+  for (const operation of plan.groups) await applyGroup(operation);
+
+  // ---- Sheets ----------------------------------------------------------------------------------------------
+
+  /** The group members Edusign enrols when a sheet is given these groups (as last written). */
+  const enrolledThroughGroups = (groupIds: readonly number[]): Set<number> => {
+    const enrolled = new Set<number>();
+    for (const groupId of groupIds) {
+      const memberIds = (context.links.group.get(groupId)?.data['memberIds'] as number[] | undefined) ?? [];
+      for (const id of memberIds) enrolled.add(id);
+    }
+    return enrolled;
+  };
+
+  const resolvedFields = (sheet: DesiredSheet) => {
+    const professorIds = sheet.defaultProfessorId
+      ? [sheet.defaultProfessorId]
+      : sheet.facilitatorIds.flatMap((id) => edusignIdOf('facilitator', id) ?? []);
+    const groupIds = sheet.groupIds.filter((id) => edusignIdOf('group', id) !== undefined);
+    return {
+      professorIds,
+      groupIds,
+      payload: coursePayload(
+        sheet,
+        professorIds,
+        groupIds.map((id) => edusignIdOf('group', id) ?? ''),
+      ),
+    };
+  };
+
+  /** Brings a sheet's roster from `current` to the sheet's learners; returns whether it fully succeeded. */
+  const correctRoster = async (sheet: DesiredSheet, courseId: string, current: Iterable<number>) => {
+    const onSheet = new Set(current);
+    const { add, remove } = rosterDiff(onSheet, sheet.learnerIds);
+    let complete = true;
+    for (const learnerId of add) {
+      const studentId = edusignIdOf('learner', learnerId);
+      if (studentId === undefined) {
+        complete = false;
+        continue;
+      }
+      try {
+        await context.edusign.courses.addStudent(courseId, studentId);
+      } catch (error) {
+        // Already there (an earlier attempt landed): the roster is as wanted.
+        if (!isEdusignBusinessError(error, 'STUDENT_ALREADY_IN_LIST')) throw error;
+      }
+      onSheet.add(learnerId);
+    }
+    for (const learnerId of remove) {
+      const studentId = edusignIdOf('learner', learnerId);
+      if (studentId !== undefined) {
+        try {
+          await context.edusign.courses.removeStudent(courseId, studentId);
+        } catch (error) {
+          if (!isEdusignBusinessError(error, 'STUDENT_NOT_IN_LIST') && !isEdusignBusinessError(error, 'NOT_FOUND')) {
+            throw error;
+          }
+        }
+      }
+      onSheet.delete(learnerId);
+    }
+    return { complete, learnerIds: [...onSheet].sort((a, b) => a - b) };
+  };
+
+  /** The learners Edusign has on a sheet, in Aimaira ids (learners it does not know of are left alone). */
+  const readRoster = async (courseId: string) => {
+    const course = await context.edusign.courses.get(courseId);
+    if (!course) return undefined;
+    const aimairaIdByStudent = new Map(
+      [...context.links.learner.values()].map((link) => [link.edusignId, link.aimairaId]),
+    );
+    return {
+      locked: course.LOCKED,
+      signed: course.STUDENTS.some((row) => row.state),
+      learnerIds: course.STUDENTS.flatMap((row) => aimairaIdByStudent.get(row.studentId) ?? []),
+    };
+  };
+
+  const lockedEvent = (aimairaId: number, edusignId: string, what: string) => {
+    count('sheet', 'kept');
+    context.events.add({
+      level: 'warning',
+      action: 'kept',
+      recordKind: 'sheet',
+      aimairaId,
+      edusignId,
+      reason: 'LOCKED',
+      message: `sheet is locked on Edusign: ${what} not applied`,
+    });
+  };
+
+  const applySheet = async (operation: SheetOperation) => {
+    const aimairaId =
+      operation.op === 'delete' || operation.op === 'keep' ? operation.aimairaId : operation.sheet.aimairaId;
+    await guard('sheet', aimairaId, async () => {
+      switch (operation.op) {
+        case 'create': {
+          const { sheet } = operation;
+          const { professorIds, groupIds, payload } = resolvedFields(sheet);
+          if (professorIds.length === 0) throw new Error('no facilitator of this sheet could be written to Edusign');
+          const { id } = await context.edusign.courses.create(payload);
+          // Saved before the roster is corrected, with no hash: a crash here is finished by the next run.
+          const enrolled = [...enrolledThroughGroups(groupIds)];
+          await saveLink('sheet', aimairaId, id, null, 'created', { ...sheetLinkData(sheet, enrolled) });
+          const roster = await correctRoster(sheet, id, enrolled);
+          await saveLink('sheet', aimairaId, id, roster.complete ? operation.hash : null, 'created', {
+            ...sheetLinkData(sheet, roster.learnerIds),
+          });
+          count('sheet', 'created');
+          context.events.add({
+            level: 'info',
+            action: 'created',
+            recordKind: 'sheet',
+            aimairaId,
+            edusignId: id,
+            reason: null,
+            message: `sheet "${sheet.name}" created with ${roster.learnerIds.length} learners`,
+          });
+          return;
+        }
+        case 'recover':
+        case 'update': {
+          const { sheet } = operation;
+          const edusignId = operation.edusignId;
+          const { professorIds, payload } = resolvedFields(sheet);
+          if (professorIds.length === 0) throw new Error('no facilitator of this sheet could be written to Edusign');
+          const mustWriteFields = operation.op === 'recover' || operation.fieldsChanged;
+          if (mustWriteFields) {
+            try {
+              await context.edusign.courses.update({ ...payload, ID: edusignId });
+            } catch (error) {
+              if (isEdusignBusinessError(error, 'COURSE_LOCKED')) {
+                return lockedEvent(aimairaId, edusignId, 'changes from Aimaira');
+              }
+              throw error;
+            }
+          }
+          // After a recovery or a change of groups, Edusign's roster is not what we last wrote: read it.
+          let current: number[];
+          if (operation.op === 'recover' || operation.groupsChanged) {
+            const roster = await readRoster(edusignId);
+            if (!roster) throw new Error('the sheet disappeared from Edusign');
+            if (roster.locked) return lockedEvent(aimairaId, edusignId, 'roster changes');
+            current = roster.learnerIds;
+          } else current = operation.previousLearnerIds;
+          let roster;
+          try {
+            roster = await correctRoster(sheet, edusignId, current);
+          } catch (error) {
+            if (isEdusignBusinessError(error, 'COURSE_LOCKED')) {
+              return lockedEvent(aimairaId, edusignId, 'roster changes');
+            }
+            throw error;
+          }
+          await saveLink(
+            'sheet',
+            aimairaId,
+            edusignId,
+            roster.complete ? operation.hash : null,
+            operation.op === 'recover' ? 'recovered' : 'created',
+            {
+              ...sheetLinkData(sheet, roster.learnerIds),
+            },
+          );
+          const action = operation.op === 'recover' ? 'recovered' : 'updated';
+          count('sheet', action);
+          context.events.add({
+            level: 'info',
+            action,
+            recordKind: 'sheet',
+            aimairaId,
+            edusignId,
+            reason: operation.op === 'recover' ? 'RECOVERED_BY_API_ID' : null,
+            message: `sheet "${sheet.name}" ${action}`,
+          });
+          return;
+        }
+        case 'delete': {
+          const roster = await readRoster(operation.edusignId);
+          if (roster?.locked) return lockedEvent(aimairaId, operation.edusignId, 'deletion');
+          if (roster?.signed) {
+            count('sheet', 'kept');
+            context.events.add({
+              level: 'warning',
+              action: 'kept',
+              recordKind: 'sheet',
+              aimairaId,
+              edusignId: operation.edusignId,
+              reason: 'SIGNED',
+              message: 'session no longer comes down, but the sheet has signatures: kept',
+            });
+            return;
+          }
+          if (roster) await context.edusign.courses.delete(operation.edusignId);
+          await context.store.deleteLink(context.tenantId, 'sheet', aimairaId);
+          context.links.sheet.delete(aimairaId);
+          count('sheet', 'deleted');
+          context.events.add({
+            level: 'info',
+            action: 'deleted',
+            recordKind: 'sheet',
+            aimairaId,
+            edusignId: operation.edusignId,
+            reason: operation.reason,
+            message: `sheet deleted: ${operation.reason === 'CANCELLED' ? 'session cancelled' : 'session deleted or moved out of the window'}`,
+          });
+          return;
+        }
+        case 'keep': {
+          count('sheet', 'kept');
+          const written = context.links.sheet.get(aimairaId);
+          context.events.add({
+            level: 'warning',
+            action: 'kept',
+            recordKind: 'sheet',
+            aimairaId,
+            edusignId: operation.edusignId,
+            reason: operation.reason,
+            message: `session no longer comes down (${operation.reason}); the sheet "${written ? readSheetLinkData(written).name : ''}" is kept`,
+          });
+          return;
+        }
+      }
+    });
+  };
+  for (const operation of plan.sheets) await applySheet(operation);
+
+  return { counts, failures };
+}

@@ -1,0 +1,151 @@
+/**
+ * Reads what a downward run needs from Aimaira, in batches: the sessions of the window, their resource rows, the
+ * people and programmes they name, creation dates of sessions not seen before, and tutors when asked. No request
+ * per session or per person: `in` filters, chunked to the query length limit.
+ */
+import { and, gt, inList, lt } from '../../aimaira/query.js';
+import type { AimairaClient } from '../../aimaira/client.js';
+import { toGroup, toPerson, toSession } from '../../aimaira/mapping.js';
+import type { PlanificationRecord, ResourceRowRecord, TenantTypeIds } from '../../aimaira/mapping.js';
+import type { AimairaSnapshot, Group, Person } from '../../domain/types.js';
+import type { SyncWindow } from './rules.js';
+
+export interface ReadRequest {
+  window: SyncWindow;
+  /** Sessions outside the window that the run must still know about (linked, upcoming sheets). */
+  extraSessionIds: readonly number[];
+  /** Sessions outside the window to read in full, with their rows and people (`explain`). */
+  detailSessionIds?: readonly number[];
+  /** Creation dates already known, for the given session ids. */
+  knownCreations: (sessionIds: readonly number[]) => Promise<ReadonlyMap<number, string>>;
+  importStudentTutors: boolean;
+}
+
+export interface ReadResult {
+  snapshot: AimairaSnapshot;
+  types: TenantTypeIds;
+  /** Creation dates read in this run, to remember. */
+  newCreations: Map<number, string>;
+}
+
+const planificationFields = ['Id', 'Nom', 'Debut', 'Fin', 'TypePlanificationId', 'Annule', 'ProgrammeId'] as const;
+const personFields = ['Id', 'Nom', 'Prenoms', 'NomUsage', 'PrenomUsage', 'MailId'] as const;
+
+export async function readSnapshot(client: AimairaClient, request: ReadRequest): Promise<ReadResult> {
+  const types = await client.resolveTypeCodes();
+  const attendanceTypes = ['SEANCE', 'EVENEMENT'].flatMap((code) => types.planification[code] ?? []);
+  const rowTypes = ['APPRENANT', 'PROF', 'SALLE', 'GROUPE'].flatMap((code) => types.ressource[code] ?? []);
+
+  const windowPlanifications: PlanificationRecord[] = await client.listAll('Planification', {
+    filter: and(
+      gt('Debut', new Date(request.window.start)),
+      lt('Debut', new Date(request.window.end)),
+      inList('TypePlanificationId', attendanceTypes),
+    ),
+    select: planificationFields,
+  });
+  const inWindow = new Set(windowPlanifications.map((p) => p.Id));
+  const extraIds = [...new Set([...request.extraSessionIds, ...(request.detailSessionIds ?? [])])].filter(
+    (id) => !inWindow.has(id),
+  );
+  const extraPlanifications: PlanificationRecord[] =
+    extraIds.length > 0 ? await client.listByIds('Planification', 'Id', extraIds, { select: planificationFields }) : [];
+
+  // Rows, people and creation dates are read for the window and for the sessions asked in detail.
+  const detailIds = new Set(request.detailSessionIds ?? []);
+  const windowIds = [...inWindow, ...extraPlanifications.filter((p) => detailIds.has(p.Id)).map((p) => p.Id)];
+  const rows: ResourceRowRecord[] =
+    windowIds.length > 0
+      ? await client.listByIds('PlanificationRessource', 'PlanificationId', windowIds, {
+          filter: inList('TypeRessourceId', rowTypes),
+          select: ['Id', 'PlanificationId', 'TypeRessourceId', 'Reference', 'Nom', 'Code'],
+        })
+      : [];
+  const rowsBySession = new Map<number, ResourceRowRecord[]>();
+  for (const row of rows) {
+    const list = rowsBySession.get(row.PlanificationId);
+    if (list) list.push(row);
+    else rowsBySession.set(row.PlanificationId, [row]);
+  }
+
+  const idsOfType = (code: string) => [
+    ...new Set(
+      rows.flatMap((row) => (row.TypeRessourceId === types.ressource[code] && row.Reference ? [row.Reference] : [])),
+    ),
+  ];
+  const programmeIds = [
+    ...new Set(
+      [...windowPlanifications, ...extraPlanifications].flatMap((p) => (p.ProgrammeId ? [p.ProgrammeId] : [])),
+    ),
+  ];
+  const knownCreations = await request.knownCreations(windowIds);
+  const newCreationIds = windowIds.filter((id) => !knownCreations.has(id));
+
+  const [learnerRecords, facilitatorRecords, programmes, objects] = await Promise.all([
+    readPeople(client, 'Apprenant', idsOfType('APPRENANT')),
+    readPeople(client, 'Enseignant', idsOfType('PROF')),
+    programmeIds.length > 0 ? client.listByIds('Programme', 'Id', programmeIds, { select: ['Id', 'EcoleId'] }) : [],
+    newCreationIds.length > 0
+      ? client.listByIds('Object', 'Id', newCreationIds, { select: ['Id', 'DateCreation'] })
+      : [],
+  ]);
+
+  const newCreations = new Map<number, string>();
+  for (const object of objects) {
+    if (object.DateCreation) newCreations.set(object.Id, new Date(object.DateCreation).toISOString());
+  }
+  const createdAt = (id: number) => newCreations.get(id) ?? knownCreations.get(id);
+  const brandByProgramme = new Map(
+    programmes.flatMap((programme) => (programme.EcoleId ? [[programme.Id, programme.EcoleId] as const] : [])),
+  );
+
+  const sessions = [...windowPlanifications, ...extraPlanifications].map((planification) =>
+    toSession(planification, rowsBySession.get(planification.Id) ?? [], {
+      types,
+      brandByProgramme,
+      createdAt: createdAt(planification.Id),
+    }),
+  );
+
+  const groups = new Map<number, Group>();
+  for (const row of rows) {
+    if (row.TypeRessourceId === types.ressource['GROUPE'] && row.Reference && !groups.has(row.Reference)) {
+      groups.set(row.Reference, toGroup(row));
+    }
+  }
+
+  const learners = new Map(learnerRecords.map((record) => [record.Id, toPerson(record)]));
+  const facilitators = new Map(facilitatorRecords.map((record) => [record.Id, toPerson(record)]));
+
+  const tutors = new Map<number, Person>();
+  const tutorsByLearner = new Map<number, number[]>();
+  if (request.importStudentTutors && learners.size > 0) {
+    const states = await client.listAll('EtatConvention', { select: ['Id', 'Code'] });
+    const completed = states.find((state) => state.Code === 'COMPLET')?.Id;
+    if (completed !== undefined) {
+      const conventions = await client.listByIds('Convention', 'ApprenantId', [...learners.keys()], {
+        filter: inList('EtatConventionId', [completed]),
+        select: ['Id', 'ApprenantId', 'MaitreId', 'MaitreBisId'],
+      });
+      for (const convention of conventions) {
+        if (!convention.ApprenantId) continue;
+        const ids = [convention.MaitreId, convention.MaitreBisId].flatMap((id) => (id ? [id] : []));
+        const current = tutorsByLearner.get(convention.ApprenantId) ?? [];
+        tutorsByLearner.set(convention.ApprenantId, [...new Set([...current, ...ids])]);
+      }
+      const tutorIds = [...new Set([...tutorsByLearner.values()].flat())];
+      for (const record of await readPeople(client, 'Professionnel', tutorIds)) tutors.set(record.Id, toPerson(record));
+    }
+  }
+
+  return { snapshot: { sessions, learners, facilitators, groups, tutors, tutorsByLearner }, types, newCreations };
+}
+
+async function readPeople(
+  client: AimairaClient,
+  set: 'Apprenant' | 'Enseignant' | 'Professionnel',
+  ids: readonly number[],
+) {
+  if (ids.length === 0) return [];
+  return client.listByIds(set, 'Id', ids, { select: personFields, expand: ['Mail'] });
+}

@@ -1,0 +1,236 @@
+/**
+ * One downward run of one tenant: read Aimaira, apply the rules, look up what Edusign already has, plan, then
+ * either return the plan (dry run: nothing written anywhere) or apply it and record the run and its events.
+ */
+import type { AimairaClient } from '../../aimaira/client.js';
+import type { Clock } from '../../clock.js';
+import type { TenantConfig } from '../../config/config.js';
+import { describeReason } from '../../domain/reasons.js';
+import { recordKinds } from '../../domain/types.js';
+import type { RecordKind } from '../../domain/types.js';
+import type { EdusignClient } from '../../edusign/client.js';
+import { toError } from '../../errors.js';
+import type { Link, RunCounts, RunStatus, StateStore } from '../../store/port.js';
+import { applyDownPlan, isSystemicFailure } from './apply.js';
+import type { EventSink } from './apply.js';
+import { findExistingRecords } from './lookup.js';
+import { countOperations, planDown, readSheetLinkData } from './plan.js';
+import type { AbsentSessionState, DownPlan } from './plan.js';
+import { readSnapshot } from './read.js';
+import { evaluate, syncWindow } from './rules.js';
+import type { Evaluation } from './rules.js';
+import { createEventBuffer } from '../events.js';
+
+export interface DownRunOptions {
+  tenant: TenantConfig;
+  aimaira: AimairaClient;
+  edusign: EdusignClient;
+  store: StateStore;
+  clock: Clock;
+  /** The sync instant. */
+  now: Date;
+  dryRun: boolean;
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface DownRunResult {
+  tenantId: string;
+  /** Absent for a dry run, which records nothing. */
+  runId: number | undefined;
+  status: Exclude<RunStatus, 'running'>;
+  /** What was done (applied) or would be done (dry run), by kind and action. */
+  counts: RunCounts;
+  plan: DownPlan | undefined;
+  evaluation: Evaluation | undefined;
+  error: string | undefined;
+}
+
+type LinkMaps = Record<RecordKind, Map<number, Link>>;
+
+export async function loadLinks(store: StateStore, tenantId: string): Promise<LinkMaps> {
+  const all = await store.listLinks(tenantId);
+  const maps = Object.fromEntries(recordKinds.map((kind) => [kind, new Map<number, Link>()])) as LinkMaps;
+  for (const link of all) maps[link.kind].set(link.aimairaId, link);
+  return maps;
+}
+
+export async function runDown(options: DownRunOptions): Promise<DownRunResult> {
+  const { tenant, store, clock, now, dryRun } = options;
+  const tenantId = tenant.id;
+  const run = dryRun ? undefined : await store.startRun(tenantId, 'down', new Date(clock.now()).toISOString());
+  const events = createEventBuffer(store, tenantId, run?.id, clock);
+  const finish = async (
+    status: DownRunResult['status'],
+    counts: RunCounts,
+    rest: Partial<DownRunResult>,
+  ): Promise<DownRunResult> => {
+    await events.flush();
+    if (run) await store.finishRun(run.id, status, counts, new Date(clock.now()).toISOString(), rest.error);
+    return {
+      tenantId,
+      runId: run?.id,
+      status,
+      counts,
+      plan: undefined,
+      evaluation: undefined,
+      error: undefined,
+      ...rest,
+    };
+  };
+
+  let evaluation: Evaluation;
+  let plan: DownPlan;
+  let links: LinkMaps;
+  try {
+    links = await loadLinks(store, tenantId);
+    const observed = await observeTenant(options, links, []);
+    evaluation = observed.evaluation;
+    if (!dryRun && observed.newCreations.size > 0) await store.saveSessionCreations(tenantId, observed.newCreations);
+
+    const unlinked = <T extends { aimairaId: number }>(kind: RecordKind, records: readonly T[]) =>
+      records.filter((record) => !links[kind].has(record.aimairaId));
+    const { desired } = evaluation;
+    const matches = await findExistingRecords(options.edusign, {
+      facilitators: unlinked('facilitator', desired.facilitators),
+      tutors: unlinked('tutor', desired.tutors),
+      learners: unlinked('learner', desired.learners),
+      groups: unlinked('group', desired.groups),
+      sheets: unlinked('sheet', desired.sheets),
+      linkCounts: Object.fromEntries(recordKinds.map((kind) => [kind, links[kind].size])) as Record<RecordKind, number>,
+      window: evaluation.window,
+    });
+    plan = planDown({ evaluation, links, matches, absentSessions: absentSessions(evaluation, links, now), now });
+  } catch (error) {
+    // Nothing was written: a run that could not read everything changes nothing, deletes nothing.
+    return finish('failed', {}, { error: toError(error).message });
+  }
+
+  reportVerdicts(plan, evaluation, events);
+  if (dryRun) return finish('success', countOperations(plan), { plan, evaluation });
+
+  try {
+    const outcome = await applyDownPlan(plan, {
+      tenantId,
+      edusign: options.edusign,
+      store,
+      clock,
+      sendCredentials: tenant.options.sendCredentials,
+      events,
+      links,
+      ...(options.onProgress && { onProgress: options.onProgress }),
+      ...(options.signal && { signal: options.signal }),
+    });
+    const counts = { ...outcome.counts, 'sheet.skipped': plan.skips.length };
+    return finish(outcome.failures > 0 ? 'partial' : 'success', counts, { plan, evaluation });
+  } catch (error) {
+    const status = options.signal?.aborted ? 'interrupted' : 'failed';
+    const message = isSystemicFailure(error)
+      ? `Edusign refused the tenant's access: ${toError(error).message}`
+      : toError(error).message;
+    return finish(status, {}, { plan, evaluation, error: message });
+  }
+}
+
+/**
+ * Reads Aimaira and evaluates the rules (what `sync`, `--dry-run` and `explain` share); also checks on Edusign that
+ * the default professor of common events exists.
+ */
+export async function observeTenant(
+  options: Pick<DownRunOptions, 'tenant' | 'aimaira' | 'edusign' | 'store' | 'now'>,
+  links: LinkMaps,
+  detailSessionIds: number[],
+) {
+  const { tenant, now } = options;
+  const upcomingSheets = [...links.sheet.values()].filter(
+    (link) => Date.parse(readSheetLinkData(link).start) > now.getTime(),
+  );
+  const window = syncWindow(now, tenant.options.horizonDays);
+  const read = await readSnapshot(options.aimaira, {
+    window,
+    extraSessionIds: upcomingSheets.map((link) => link.aimairaId),
+    detailSessionIds,
+    knownCreations: (ids) => options.store.getSessionCreations(tenant.id, ids),
+    importStudentTutors: tenant.options.importStudentTutors,
+  });
+  const defaultProfessor = tenant.options.defaultProfsForEvenementsCommun;
+  let defaultProfessorExists = false;
+  if (defaultProfessor && tenant.options.importEvenementsCommuns) {
+    const professor = await options.edusign.professors.get(defaultProfessor);
+    defaultProfessorExists = professor !== undefined && !professor.HIDDEN;
+  }
+  const evaluation = evaluate(read.snapshot, {
+    now,
+    options: tenant.options,
+    defaultProfessorExists,
+    linkedPeople: {
+      learner: new Set(links.learner.keys()),
+      facilitator: new Set(links.facilitator.keys()),
+      tutor: new Set(links.tutor.keys()),
+    },
+  });
+  return { evaluation, newCreations: read.newCreations, snapshot: read.snapshot };
+}
+
+/** For each linked sheet still to come whose session did not come down: what Aimaira says of the session now. */
+function absentSessions(evaluation: Evaluation, links: LinkMaps, now: Date): Map<number, AbsentSessionState> {
+  const verdicts = new Map(evaluation.verdicts.map((verdict) => [verdict.session.aimairaId, verdict]));
+  const desired = new Set(evaluation.desired.sheets.map((sheet) => sheet.aimairaId));
+  const absent = new Map<number, AbsentSessionState>();
+  for (const link of links.sheet.values()) {
+    if (desired.has(link.aimairaId) || Date.parse(readSheetLinkData(link).start) <= now.getTime()) continue;
+    const verdict = verdicts.get(link.aimairaId);
+    absent.set(link.aimairaId, verdict ? { state: 'present', verdict } : { state: 'gone' });
+  }
+  return absent;
+}
+
+/** Every session of the window that does not come down, and every person left out, becomes an event. */
+function reportVerdicts(plan: DownPlan, evaluation: Evaluation, events: EventSink): void {
+  for (const skip of plan.skips) {
+    events.add({
+      level: 'info',
+      action: 'skipped',
+      recordKind: 'sheet',
+      aimairaId: skip.aimairaId,
+      edusignId: null,
+      reason: skip.reasons[0] ?? null,
+      message: `"${skip.name}" does not come down: ${skip.reasons.map(describeReason).join(' ')}`,
+    });
+  }
+  for (const verdict of plan.notes) {
+    for (const person of verdict.leftOut) {
+      events.add({
+        level: 'warning',
+        action: 'skipped',
+        recordKind: person.kind,
+        aimairaId: person.aimairaId,
+        edusignId: null,
+        reason: person.reason,
+        message: `left out of "${verdict.session.name}" (session ${verdict.session.aimairaId}): ${person.problems.join(', ')}`,
+      });
+    }
+    for (const warning of verdict.warnings) {
+      events.add({
+        level: 'warning',
+        action: 'warning',
+        recordKind: 'sheet',
+        aimairaId: verdict.session.aimairaId,
+        edusignId: null,
+        reason: warning,
+        message: describeReason(warning),
+      });
+    }
+  }
+  for (const tutor of evaluation.leftOutTutors) {
+    events.add({
+      level: 'warning',
+      action: 'skipped',
+      recordKind: 'tutor',
+      aimairaId: tutor.aimairaId,
+      edusignId: null,
+      reason: tutor.reason,
+      message: `tutor left out: ${tutor.problems.join(', ')}`,
+    });
+  }
+}
