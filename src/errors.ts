@@ -16,7 +16,10 @@ export class ConnectorError extends Error {
 /** Longest body excerpt kept in an error: enough to recognise the answer, too short to carry a data dump. */
 export const bodyExcerptLength = 300;
 
-/** A short, readable form of a response body: HTML reduced to its visible text, whitespace collapsed. */
+/**
+ * A short, readable form of a response body: HTML reduced to its visible text, e-mail addresses hidden,
+ * whitespace collapsed.
+ */
 export function excerpt(body: string): string {
   const text = /^\s*</.test(body)
     ? body
@@ -24,7 +27,11 @@ export function excerpt(body: string): string {
         .replace(/<[^>]*>/g, ' ')
         .replace(/&nbsp;/g, ' ')
     : body;
-  const flat = text.replace(/\s+/g, ' ').trim();
+  // An echoed query or record may hold e-mail addresses: they never go into an error.
+  const flat = text
+    .replace(/[^\s'"<>()@,;]+@[^\s'"<>()@,;]+/g, '[email]')
+    .replace(/\s+/g, ' ')
+    .trim();
   return flat.length > bodyExcerptLength ? `${flat.slice(0, bodyExcerptLength)}…` : flat;
 }
 

@@ -173,3 +173,24 @@ describe('describeUrl', () => {
     );
   });
 });
+
+describe('error excerpts', () => {
+  it('never keep an e-mail address the server echoed', async () => {
+    const echo = await startSimServer({
+      handler: () => ({
+        status: 400,
+        body: { error: { message: "Unknown field at position 3 in 'Mail/Adresse eq ''zoé.lefèvre@ecole.fr'''" } },
+      }),
+    });
+    try {
+      const transport = createHttpTransport({ system: 'aimaira', baseUrl: echo.url, headers: {} });
+      const failure = (await transport
+        .request({ method: 'GET', path: 'Apprenant' })
+        .catch((e: unknown) => e)) as HttpStatusError;
+      expect(failure.bodyExcerpt).toContain('[email]');
+      expect(failure.message).not.toContain('@');
+    } finally {
+      await echo.close();
+    }
+  });
+});

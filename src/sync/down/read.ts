@@ -28,6 +28,9 @@ export interface ReadResult {
   newCreations: Map<number, string>;
 }
 
+/** Above this many learners, reading every completed agreement costs fewer requests than asking by learner. */
+const manyLearners = 1_000;
+
 const planificationFields = ['Id', 'Nom', 'Debut', 'Fin', 'TypePlanificationId', 'Annule', 'ProgrammeId'] as const;
 const personFields = ['Id', 'Nom', 'Prenoms', 'NomUsage', 'PrenomUsage', 'MailId'] as const;
 
@@ -123,12 +126,18 @@ export async function readSnapshot(client: AimairaClient, request: ReadRequest):
     const states = await client.listAll('EtatConvention', { select: ['Id', 'Code'] });
     const completed = states.find((state) => state.Code === 'COMPLET')?.Id;
     if (completed !== undefined) {
-      const conventions = await client.listByIds('Convention', 'ApprenantId', [...learners.keys()], {
-        filter: inList('EtatConventionId', [completed]),
-        select: ['Id', 'ApprenantId', 'MaitreId', 'MaitreBisId'],
-      });
+      const fields = ['Id', 'ApprenantId', 'MaitreId', 'MaitreBisId'] as const;
+      // Few learners: ask for theirs. Many: an `in` list needs a request per ~180 ids, while all completed
+      // agreements of the tenant come 200 a page, so reading them all is fewer requests.
+      const conventions =
+        learners.size <= manyLearners
+          ? await client.listByIds('Convention', 'ApprenantId', [...learners.keys()], {
+              filter: inList('EtatConventionId', [completed]),
+              select: fields,
+            })
+          : await client.listAll('Convention', { filter: inList('EtatConventionId', [completed]), select: fields });
       for (const convention of conventions) {
-        if (!convention.ApprenantId) continue;
+        if (!convention.ApprenantId || !learners.has(convention.ApprenantId)) continue;
         const ids = [convention.MaitreId, convention.MaitreBisId].flatMap((id) => (id ? [id] : []));
         const current = tutorsByLearner.get(convention.ApprenantId) ?? [];
         tutorsByLearner.set(convention.ApprenantId, [...new Set([...current, ...ids])]);
