@@ -33,7 +33,11 @@ let started = performance.now();
 const scenario = generateScenario({ size, seed: 1, now });
 const generateMs = performance.now() - started;
 started = performance.now();
-const simulator = await startAimairaSimulator({ data: scenario.aimaira, credentials: scenario.credentials.aimaira, latencyMs });
+const simulator = await startAimairaSimulator({
+  data: scenario.aimaira,
+  credentials: scenario.credentials.aimaira,
+  latencyMs,
+});
 const startMs = performance.now() - started;
 
 const client = createAimairaClient({
@@ -56,9 +60,11 @@ peakRss = Math.max(peakRss, process.memoryUsage().rss);
 // What the server had to send: per entity set, the records read at 200 a page.
 const setOf = (path: string) => path.replace(/^\/GraphV1\//, '').split('/')[0] ?? path;
 const requestsBySet = new Map<string, number>();
-for (const request of simulator.requests) requestsBySet.set(setOf(request.path), (requestsBySet.get(setOf(request.path)) ?? 0) + 1);
+for (const request of simulator.requests)
+  requestsBySet.set(setOf(request.path), (requestsBySet.get(setOf(request.path)) ?? 0) + 1);
 const rows = snapshot.sessions.reduce(
-  (sum, session) => sum + session.learnerIds.length + session.facilitatorIds.length + session.groupIds.length + session.rooms.length,
+  (sum, session) =>
+    sum + session.learnerIds.length + session.facilitatorIds.length + session.groupIds.length + session.rooms.length,
   0,
 );
 const pages = (records: number) => Math.max(1, Math.ceil(records / 200));
@@ -79,7 +85,9 @@ const lowerBound: Record<string, number> = {
   Professionnel: pages(tutorCount),
 };
 
-console.log(`Reading a 14-day window of the ${size} scenario through the Aimaira client (${latencyMs} ms latency per request)`);
+console.log(
+  `Reading a 14-day window of the ${size} scenario through the Aimaira client (${latencyMs} ms latency per request)`,
+);
 console.log(`  generate scenario      ${generateMs.toFixed(0)} ms`);
 console.log(`  start simulator        ${startMs.toFixed(0)} ms`);
 console.log(
@@ -100,7 +108,9 @@ for (const [set, count] of others) {
   total += count;
   console.log(`  ${set.padEnd(24)} ${String(count).padStart(8)}   ${'-'.padStart(11)}`);
 }
-console.log(`  ${'all (GET)'.padEnd(24)} ${String(total).padStart(8)}   ${String(totalBound).padStart(11)}   ratio ${(total / totalBound).toFixed(2)}`);
+console.log(
+  `  ${'all (GET)'.padEnd(24)} ${String(total).padStart(8)}   ${String(totalBound).padStart(11)}   ratio ${(total / totalBound).toFixed(2)}`,
+);
 console.log('');
 console.log(`  read wall time         ${readMs.toFixed(0)} ms`);
 console.log(`  peak memory (RSS)      ${(peakRss / megabyte).toFixed(0)} MB`);

@@ -5,11 +5,12 @@ import { join } from 'node:path';
 
 import { startSandbox } from '../sim/sandbox.js';
 import type { Sandbox, SandboxOptions } from '../sim/sandbox.js';
-import { systemClock } from '../src/clock.js';
+import type { EdusignSchoolHandle } from '../sim/edusign/server.js';
+import type { Clock } from '../src/clock.js';
 import { TenantConfig } from '../src/config/config.js';
 import type { TenantOptions } from '../src/config/config.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
-import type { StateStore } from '../src/store/port.js';
+import type { StateStore, SyncEvent } from '../src/store/port.js';
 import { createTenantClients } from '../src/sync/clients.js';
 import { runDown } from '../src/sync/down/run.js';
 import type { DownRunResult } from '../src/sync/down/run.js';
@@ -26,13 +27,33 @@ export function tenantFor(sandbox: Sandbox, options: Partial<TenantOptions> = {}
   });
 }
 
+/**
+ * A clock that never waits: `sleep` moves it forward instead. Retries and backoffs then cost nothing in tests,
+ * while instants keep increasing (the rate limiter and the run records stay consistent).
+ */
+export function createSkippingClock(): Clock {
+  let skipped = 0;
+  return {
+    now: () => Date.now() + skipped,
+    sleep: (ms, signal) => {
+      signal?.throwIfAborted();
+      skipped += Math.max(0, ms);
+      return Promise.resolve();
+    },
+  };
+}
+
 export interface DownHarness {
   sandbox: Sandbox;
   store: StateStore;
   dataDir: string;
   tenant: TenantConfig;
+  /** The sandbox's Edusign school, as a person in the web app sees it. */
+  school: EdusignSchoolHandle;
   /** A downward run at the scenario's instant (or `now`). */
-  sync(overrides?: { now?: Date; dryRun?: boolean; tenant?: TenantConfig }): Promise<DownRunResult>;
+  sync(overrides?: { now?: Date; dryRun?: boolean; tenant?: TenantConfig; options?: Partial<TenantOptions> }): Promise<DownRunResult>;
+  /** The events of one run, oldest first. */
+  events(runId: number | undefined): Promise<SyncEvent[]>;
   /** Edusign write requests recorded since the last call to `resetRequests`. */
   edusignWrites(): number;
   resetRequests(): void;
@@ -48,22 +69,31 @@ export async function startDownHarness(
   const store = await openSqliteStore({ dataDir });
   const tenant = tenantFor(sandbox, options);
   const now = new Date(sandbox.scenario.now);
+  const clock = createSkippingClock();
   return {
     sandbox,
     store,
     dataDir,
     tenant,
+    school: sandbox.edusign.school(tenant.edusign.apiKey),
     async sync(overrides = {}) {
-      const effective = overrides.tenant ?? tenant;
-      const clients = createTenantClients(effective, { clock: systemClock });
+      const effective =
+        overrides.tenant ??
+        (overrides.options ? tenantFor(sandbox, { ...tenant.options, ...overrides.options }) : tenant);
+      const clients = createTenantClients(effective, { clock });
       return runDown({
         tenant: effective,
         ...clients,
         store,
-        clock: systemClock,
+        clock,
         now: overrides.now ?? now,
         dryRun: overrides.dryRun ?? false,
       });
+    },
+    async events(runId) {
+      if (runId === undefined) return [];
+      const events = await store.listEvents({ tenantId: tenant.id, runId, limit: 100_000 });
+      return events.reverse();
     },
     edusignWrites: () => sandbox.edusign.requests.filter((r) => writeMethods.has(r.method)).length,
     resetRequests() {
@@ -76,4 +106,136 @@ export async function startDownHarness(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+// ---- Reading the Edusign state by API_ID: comparable between two sandboxes of one scenario ------------------
+
+export interface CourseByApiId {
+  name: string;
+  start: string;
+  end: string;
+  classroom: string;
+  /** Facilitators' API_IDs in slot order (PROFESSOR, _2, _3); a professor without API_ID shows as its ID. */
+  professors: string[];
+  /** Groups' API_IDs, sorted. */
+  groups: string[];
+  /** Learners' API_IDs on the roster, sorted. */
+  students: string[];
+  locked: boolean;
+}
+
+export interface PersonByApiId {
+  firstName: string;
+  lastName: string;
+  email: string;
+  hidden: boolean;
+}
+
+export interface EdusignStateByApiId {
+  courses: Record<string, CourseByApiId>;
+  students: Record<string, PersonByApiId & { followers: string[] }>;
+  professors: Record<string, PersonByApiId>;
+  groups: Record<string, { name: string; students: string[] }>;
+  followers: Record<string, PersonByApiId>;
+  /** Records without API_ID (made by hand, not adopted), by kind. */
+  byHand: { courses: number; students: number; professors: number; groups: number };
+  /** API_IDs carried by more than one record of a kind. */
+  duplicateApiIds: string[];
+}
+
+/**
+ * The school's records keyed by API_ID, with every reference between them (roster, facilitators, groups, tutors)
+ * written as API_IDs too: two schools synchronised from the same scenario give equal objects.
+ */
+export function edusignStateByApiId(school: EdusignSchoolHandle): EdusignStateByApiId {
+  const snapshot = school.snapshot();
+  const duplicateApiIds: string[] = [];
+  const apiIdOf = new Map<string, string>();
+  const index = <T extends { ID: string; API_ID: string }, R>(kind: string, records: T[], map: (record: T) => R) => {
+    const result: Record<string, R> = {};
+    for (const record of records) {
+      if (record.API_ID === '') continue;
+      if (Object.hasOwn(result, record.API_ID)) duplicateApiIds.push(`${kind}:${record.API_ID}`);
+      result[record.API_ID] = map(record);
+    }
+    return result;
+  };
+  for (const record of [
+    ...snapshot.students,
+    ...snapshot.professors,
+    ...snapshot.groups,
+    ...snapshot.followers,
+    ...snapshot.courses,
+  ]) {
+    apiIdOf.set(record.ID, record.API_ID === '' ? `hand:${record.ID}` : record.API_ID);
+  }
+  const ref = (id: string) => apiIdOf.get(id) ?? `unknown:${id}`;
+  const person = (record: { FIRSTNAME: string; LASTNAME: string; EMAIL: string; HIDDEN: 0 | 1 }): PersonByApiId => ({
+    firstName: record.FIRSTNAME,
+    lastName: record.LASTNAME,
+    email: record.EMAIL,
+    hidden: record.HIDDEN === 1,
+  });
+  return {
+    courses: index('course', snapshot.courses, (course) => ({
+      name: course.NAME,
+      start: course.START,
+      end: course.END,
+      classroom: course.CLASSROOM,
+      professors: [course.PROFESSOR, course.PROFESSOR_2, course.PROFESSOR_3].filter((id) => id !== '').map(ref),
+      groups: course.SCHOOL_GROUP.map(ref).sort(),
+      students: course.STUDENTS.map((row) => ref(row.studentId)).sort(),
+      locked: course.LOCKED === 1,
+    })),
+    students: index('student', snapshot.students, (student) => ({
+      ...person(student),
+      followers: student.STUDENT_FOLLOWER_ID.map(ref).sort(),
+    })),
+    professors: index('professor', snapshot.professors, person),
+    groups: index('group', snapshot.groups, (group) => ({
+      name: group.NAME,
+      students: group.STUDENTS.map(ref).sort(),
+    })),
+    followers: index('follower', snapshot.followers, person),
+    byHand: {
+      courses: snapshot.courses.filter((r) => r.API_ID === '').length,
+      students: snapshot.students.filter((r) => r.API_ID === '').length,
+      professors: snapshot.professors.filter((r) => r.API_ID === '').length,
+      groups: snapshot.groups.filter((r) => r.API_ID === '').length,
+    },
+    duplicateApiIds,
+  };
+}
+
+// ---- Editing Aimaira like a person in its UI ------------------------------------------------------------------
+
+/** The resource rows of a session (`PlanificationRessource`), in Id order. */
+export function sessionRows(sandbox: Sandbox, sessionId: number) {
+  return sandbox.aimaira.store.where('PlanificationRessource', 'PlanificationId', [sessionId]);
+}
+
+/** The rows of one type (`SALLE`, `PROF`, `APPRENANT`, `GROUPE`) of a session. */
+export function sessionRowsOfType(
+  sandbox: Sandbox,
+  sessionId: number,
+  code: keyof Sandbox['scenario']['manifest']['typeRessourceIds'],
+) {
+  const typeId = sandbox.scenario.manifest.typeRessourceIds[code];
+  return sessionRows(sandbox, sessionId).filter((row) => row['TypeRessourceId'] === typeId);
+}
+
+/** Adds a resource row (a facilitator, a learner, a room...) to a session, as a planner would in Aimaira. */
+export function addSessionRow(
+  sandbox: Sandbox,
+  sessionId: number,
+  code: keyof Sandbox['scenario']['manifest']['typeRessourceIds'],
+  reference: number,
+  name: string,
+) {
+  return sandbox.aimaira.store.insert('PlanificationRessource', {
+    PlanificationId: sessionId,
+    TypeRessourceId: sandbox.scenario.manifest.typeRessourceIds[code],
+    Reference: reference,
+    Nom: name,
+  });
 }

@@ -112,7 +112,8 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
       }
     }
     if (path === '/__sim/requests') {
-      if (request.method === 'DELETE') requests.length = 0;
+      // DELETE answers the requests it clears, so a reader can take them without losing any in between.
+      if (request.method === 'DELETE') return { status: 200, body: requests.splice(0, requests.length) };
       return { status: 200, body: requests };
     }
     if (options.adminHandler) return options.adminHandler(request);

@@ -15,6 +15,8 @@ export interface SimCommandOptions {
   latency: number;
   aimairaPort: number;
   edusignPort: number;
+  /** Edusign's per-minute limit before it slows requests down (480, as documented). */
+  edusignPerMinute?: number;
 }
 
 export function registerSimCommand(program: Command, _outcome: CommandOutcome): void {
@@ -30,6 +32,11 @@ export function registerSimCommand(program: Command, _outcome: CommandOutcome): 
     .option('--seed <n>', 'seed of the scenario generator', parseNonNegativeInteger('--seed'), 1)
     .option('--now <instant>', 'build the scenario around this instant (ISO 8601 with offset)', parseInstant('--now'))
     .option('--latency <ms>', 'latency added to every simulated request', parseNonNegativeInteger('--latency'), 0)
+    .option(
+      '--edusign-per-minute <n>',
+      'requests a minute above which the Edusign simulator slows down (480 like Edusign; raise it only for benchmarks)',
+      parseNonNegativeInteger('--edusign-per-minute'),
+    )
     .option(
       '--aimaira-port <port>',
       'Aimaira simulator port (0 = any free port)',
@@ -57,6 +64,7 @@ export async function startSimulators(options: SimCommandOptions): Promise<Sandb
     aimairaPort: options.aimairaPort,
     edusignPort: options.edusignPort,
     ...(options.now && { now: options.now }),
+    ...(options.edusignPerMinute !== undefined && { edusignPerMinute: options.edusignPerMinute }),
   });
   process.stdout.write(describeSandbox(sandbox));
   return sandbox;

@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import type { TenantConfig } from '../config/config.js';
 import { createEdusignClient, createEdusignRateLimiter } from '../edusign/client.js';
 import type { EdusignClient } from '../edusign/client.js';
+import { createRateLimiter } from '../http/rate-limiter.js';
 import type { Exchange } from '../http/transport.js';
 
 export interface TenantClients {
@@ -17,6 +18,8 @@ export interface TenantClientOptions {
   clock?: Clock;
   fetch?: typeof fetch;
   onExchange?: (exchange: Exchange) => void;
+  /** Edusign requests a minute for this tenant; Edusign's own limit (kept a little under 480) by default. */
+  edusignRequestsPerMinute?: number;
 }
 
 export function createTenantClients(tenant: TenantConfig, options: TenantClientOptions = {}): TenantClients {
@@ -37,7 +40,10 @@ export function createTenantClients(tenant: TenantConfig, options: TenantClientO
   const edusign = createEdusignClient({
     baseUrl: tenant.edusign.url,
     apiKey: tenant.edusign.apiKey,
-    limiter: createEdusignRateLimiter(clock),
+    limiter:
+      options.edusignRequestsPerMinute === undefined
+        ? createEdusignRateLimiter(clock)
+        : createRateLimiter({ limit: options.edusignRequestsPerMinute, windowMs: 60_000, clock }),
     ...shared,
   });
   return { aimaira, edusign };

@@ -173,7 +173,7 @@ export async function observeTenant(
 }
 
 /** For each linked sheet still to come whose session did not come down: what Aimaira says of the session now. */
-function absentSessions(evaluation: Evaluation, links: LinkMaps, now: Date): Map<number, AbsentSessionState> {
+export function absentSessions(evaluation: Evaluation, links: LinkMaps, now: Date): Map<number, AbsentSessionState> {
   const verdicts = new Map(evaluation.verdicts.map((verdict) => [verdict.session.aimairaId, verdict]));
   const desired = new Set(evaluation.desired.sheets.map((sheet) => sheet.aimairaId));
   const absent = new Map<number, AbsentSessionState>();

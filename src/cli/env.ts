@@ -1,0 +1,49 @@
+/**
+ * What the connector's commands take from their surroundings: the configuration file (with `process.env` for its
+ * `${NAME}` substitutions; the environment is read nowhere outside `src/cli/`), the clock, the state store.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+import { systemClock } from '../clock.js';
+import type { Clock } from '../clock.js';
+import { loadConfigFile } from '../config/config.js';
+import type { TenantConfig } from '../config/config.js';
+import { ConfigError } from '../errors.js';
+import { openSqliteStore, sqliteFileName } from '../store/sqlite.js';
+import type { SqliteStateStore } from '../store/sqlite.js';
+
+/** The tenants of the configuration file, or the one named by `--tenant` (a ConfigError naming it otherwise). */
+export async function loadTenants(configFile: string, tenantId: string | undefined): Promise<TenantConfig[]> {
+  const config = await loadConfigFile(configFile, process.env);
+  if (tenantId === undefined) return config.tenants;
+  const tenant = config.tenants.find((candidate) => candidate.id === tenantId);
+  if (!tenant) {
+    const known = config.tenants.map((candidate) => candidate.id).join(', ');
+    throw new ConfigError([`--tenant: no tenant "${tenantId}" in ${configFile} (its tenants: ${known})`]);
+  }
+  return [tenant];
+}
+
+/**
+ * The sync instant and the clock of a run. With `--now`, the clock starts at that instant and moves with real time,
+ * so the run's records are dated from it while waits (retries, rate limits) still take their real time.
+ */
+export function runClock(now: Date | undefined): { clock: Clock; now: Date } {
+  if (now === undefined) return { clock: systemClock, now: new Date(systemClock.now()) };
+  const offset = now.getTime() - systemClock.now();
+  return { clock: { now: () => systemClock.now() + offset, sleep: systemClock.sleep }, now };
+}
+
+/**
+ * The state store of `dataDir`. For a command that writes nothing (`--dry-run`, `explain`) a store that does not
+ * exist yet is not created: an empty in-memory one answers instead, which is what a new file would hold.
+ */
+export async function openStore(
+  dataDir: string,
+  mode: 'write' | 'read',
+): Promise<{ store: SqliteStateStore; file: string }> {
+  const file = resolve(join(dataDir, sqliteFileName));
+  if (mode === 'read' && !existsSync(file)) return { store: await openSqliteStore({ file: ':memory:' }), file };
+  return { store: await openSqliteStore({ file }), file };
+}
