@@ -16,22 +16,34 @@ export class ConnectorError extends Error {
 /** Longest body excerpt kept in an error: enough to recognise the answer, too short to carry a data dump. */
 export const bodyExcerptLength = 300;
 
-/**
- * A short, readable form of a response body: HTML reduced to its visible text, e-mail addresses hidden,
- * whitespace collapsed.
- */
-export function excerpt(body: string): string {
-  const text = /^\s*</.test(body)
-    ? body
-        .replace(/<(script|style|head)[\s\S]*?<\/\1>/gi, ' ')
-        .replace(/<[^>]*>/g, ' ')
-        .replace(/&nbsp;/g, ' ')
-    : body;
-  // An echoed query or record may hold e-mail addresses: they never go into an error.
-  const flat = text
-    .replace(/[^\s'"<>()@,;]+@[^\s'"<>()@,;]+/g, '[email]')
+function looksLikeHtml(body: string): boolean {
+  return /^\s*<(!doctype html|html|head|body)\b/i.test(body);
+}
+
+/** The visible text of an HTML page (or of its beginning): what a person would read on it. */
+export function htmlToText(html: string): string {
+  if (!looksLikeHtml(html)) return html.replace(/\s+/g, ' ').trim();
+  const text = html
+    .replace(/<head\b[\s\S]*?(<\/head>|$)/gi, ' ')
+    .replace(/<(script|style)\b[\s\S]*?(<\/\1>|$)/gi, ' ')
+    .replace(/<[^>]*(>|$)/g, ' ')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
     .replace(/\s+/g, ' ')
     .trim();
+  return text === '' ? 'an HTML error page' : text;
+}
+
+/**
+ * A short, readable form of a response body: an HTML page reduced to its visible text, e-mail addresses hidden
+ * (an echoed query or record may hold some), whitespace collapsed, cut to `bodyExcerptLength`.
+ */
+export function excerpt(body: string): string {
+  const flat = htmlToText(body).replace(/[^\s'"<>()@,;]+@[^\s'"<>()@,;]+/g, '[email]');
   return flat.length > bodyExcerptLength ? `${flat.slice(0, bodyExcerptLength)}…` : flat;
 }
 

@@ -10,7 +10,7 @@ import { z } from 'zod';
 
 import { systemClock } from '../clock.js';
 import type { Clock } from '../clock.js';
-import { ConfigError, HttpStatusError, ResponseShapeError } from '../errors.js';
+import { ConfigError, excerpt, HttpStatusError, ResponseShapeError } from '../errors.js';
 import { createRateLimiter, edusignRequestsPerMinute } from '../http/rate-limiter.js';
 import type { RateLimiter } from '../http/rate-limiter.js';
 import { backoffDelay, defaultRetryPolicy } from '../http/retry.js';
@@ -281,15 +281,15 @@ export function createEdusignClient(options: EdusignClientOptions): EdusignClien
       // Edusign may report a business or validation error with a 4xx and the usual envelope: read it as such.
       response = await transport.request({ ...request, acceptStatuses: envelopeErrorStatuses });
     } catch (error) {
-      throw readableHtmlError(error);
+      throw error;
     }
     const context = { method: request.method, url: describeUrl(new URL(response.url)) };
     const envelope = response.json === undefined ? undefined : EdusignEnvelope.safeParse(response.json);
     if (envelope === undefined || !envelope.success) {
       if (response.status >= 400) {
-        throw readableHtmlError(new HttpStatusError({ system: 'edusign', ...context }, response.status, response.text));
+        throw new HttpStatusError({ system: 'edusign', ...context }, response.status, response.text);
       }
-      const issues = envelope ? zodIssues(envelope.error) : [`not a JSON answer: ${htmlToText(response.text)}`];
+      const issues = envelope ? zodIssues(envelope.error) : [`not a JSON answer: ${excerpt(response.text)}`];
       throw new ResponseShapeError('edusign', context.url, issues);
     }
     const answer = envelope.data;
@@ -594,36 +594,4 @@ function courseListQuery(query: CourseListQuery): Record<string, string | undefi
 
 function zodIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-}
-
-/**
- * Proxies in front of Edusign answer errors with an HTML page; the transport keeps the page's start as the
- * excerpt. Rewritten as its visible text, the message reads "failed with HTTP 502: 502 Bad Gateway nginx".
- */
-function readableHtmlError(error: unknown): unknown {
-  if (!(error instanceof HttpStatusError) || !looksLikeHtml(error.bodyExcerpt)) return error;
-  const context = { system: error.system, method: error.method, url: error.url };
-  return new HttpStatusError(context, error.status, htmlToText(error.bodyExcerpt));
-}
-
-function looksLikeHtml(body: string): boolean {
-  return /^\s*<(!doctype html|html|head|body)\b/i.test(body);
-}
-
-/** The visible text of an HTML page (or of its beginning), good enough for an error message. */
-export function htmlToText(html: string): string {
-  if (!looksLikeHtml(html)) return html.replace(/\s+/g, ' ').trim();
-  const text = html
-    .replace(/<head\b[\s\S]*?(<\/head>|$)/gi, ' ')
-    .replace(/<(script|style)\b[\s\S]*?(<\/\1>|$)/gi, ' ')
-    .replace(/<[^>]*(>|$)/g, ' ')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return text === '' ? 'an HTML error page' : text;
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 
 import { createManualClock } from '../clock.js';
 import { ConfigError, HttpStatusError, ResponseShapeError } from '../errors.js';
-import { createEdusignClient, htmlToText } from './client.js';
+import { htmlToText } from '../errors.js';
+import { createEdusignClient } from './client.js';
 import { isEdusignBusinessError } from './errors.js';
 
 const T0 = Date.parse('2026-01-05T08:00:00Z');
