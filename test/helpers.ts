@@ -50,8 +50,16 @@ export interface DownHarness {
   tenant: TenantConfig;
   /** The sandbox's Edusign school, as a person in the web app sees it. */
   school: EdusignSchoolHandle;
-  /** A downward run at the scenario's instant (or `now`). */
-  sync(overrides?: { now?: Date; dryRun?: boolean; tenant?: TenantConfig; options?: Partial<TenantOptions> }): Promise<DownRunResult>;
+  /**
+   * A downward run at the scenario's instant (or `now`), with the harness's tenant, another `tenant`, or the
+   * harness's tenant with some `options` changed. Backoffs cost no time (see createSkippingClock).
+   */
+  sync(overrides?: {
+    now?: Date;
+    dryRun?: boolean;
+    tenant?: TenantConfig;
+    options?: Partial<TenantOptions>;
+  }): Promise<DownRunResult>;
   /** The events of one run, oldest first. */
   events(runId: number | undefined): Promise<SyncEvent[]>;
   /** Edusign write requests recorded since the last call to `resetRequests`. */
@@ -238,4 +246,73 @@ export function addSessionRow(
     Reference: reference,
     Nom: name,
   });
+}
+
+export interface NewSession {
+  name: string;
+  /** ISO 8601 with offset, as Aimaira writes it (`2026-12-02T09:00:00+01:00`). */
+  debut: string;
+  fin: string;
+  type?: 'SEANCE' | 'EVENEMENT';
+  /** 0 for none (a common event without programme). */
+  programmeId: number;
+  /** `Object.DateCreation`; long before any scenario's instant by default. */
+  createdAt?: string;
+  cancelled?: boolean;
+  rooms?: string[];
+  facilitatorIds?: number[];
+  learnerIds?: number[];
+  groupIds?: number[];
+}
+
+/** Creates a session in Aimaira with its resource rows, as a planner would; returns its Planification id. */
+export function insertSession(sandbox: Sandbox, session: NewSession): number {
+  const { store } = sandbox.aimaira;
+  const planification = store.insert('Planification', {
+    Nom: session.name,
+    Debut: session.debut,
+    Fin: session.fin,
+    TypePlanificationId: sandbox.scenario.manifest.typePlanificationIds[session.type ?? 'SEANCE'],
+    ProgrammeId: session.programmeId,
+    Annule: session.cancelled ?? false,
+  });
+  const id = Number(planification['Id']);
+  store.patch('Object', id, { DateCreation: session.createdAt ?? '2026-01-05T09:00:00+01:00' });
+  for (const room of session.rooms ?? []) addSessionRow(sandbox, id, 'SALLE', 0, room);
+  for (const facilitatorId of session.facilitatorIds ?? []) addSessionRow(sandbox, id, 'PROF', facilitatorId, '');
+  for (const groupId of session.groupIds ?? []) {
+    const group = store.get('Ressource', groupId);
+    addSessionRow(sandbox, id, 'GROUPE', groupId, typeof group?.['Nom'] === 'string' ? group['Nom'] : '');
+  }
+  for (const learnerId of session.learnerIds ?? []) addSessionRow(sandbox, id, 'APPRENANT', learnerId, '');
+  return id;
+}
+
+/** The e-mail of an Aimaira person as stored (its `Mail` record), or undefined without one. */
+export function aimairaEmail(sandbox: Sandbox, set: 'Apprenant' | 'Enseignant' | 'Professionnel', id: number) {
+  const { store } = sandbox.aimaira;
+  const mailId = store.get(set, id)?.['MailId'];
+  const address = typeof mailId === 'number' && mailId > 0 ? store.get('Mail', mailId)?.['Adresse'] : undefined;
+  return typeof address === 'string' ? address : undefined;
+}
+
+/** Changes the e-mail of an Aimaira person, as a person editing the record would. */
+export function setAimairaEmail(sandbox: Sandbox, set: 'Apprenant' | 'Enseignant', id: number, address: string) {
+  const { store } = sandbox.aimaira;
+  const mailId = store.get(set, id)?.['MailId'];
+  if (typeof mailId === 'number' && mailId > 0) store.patch('Mail', mailId, { Adresse: address });
+  else store.patch(set, id, { MailId: store.insert('Mail', { Adresse: address })['Id'] });
+}
+
+/** The Edusign course carrying a session's API_ID (the first one, if a bug made several). */
+export function courseOf(school: EdusignSchoolHandle, sessionId: number) {
+  return school.courses().find((course) => course.API_ID === String(sessionId));
+}
+
+/** The Edusign student or professor carrying a person's API_ID. */
+export function studentOf(school: EdusignSchoolHandle, learnerId: number) {
+  return school.students().find((student) => student.API_ID === String(learnerId));
+}
+export function professorOf(school: EdusignSchoolHandle, facilitatorId: number) {
+  return school.professors().find((professor) => professor.API_ID === String(facilitatorId));
 }

@@ -32,7 +32,10 @@ export async function loadTenants(configFile: string, tenantId: string | undefin
 export function runClock(now: Date | undefined): { clock: Clock; now: Date } {
   if (now === undefined) return { clock: systemClock, now: new Date(systemClock.now()) };
   const offset = now.getTime() - systemClock.now();
-  return { clock: { now: () => systemClock.now() + offset, sleep: systemClock.sleep }, now };
+  return {
+    clock: { now: () => systemClock.now() + offset, sleep: (ms, signal) => systemClock.sleep(ms, signal) },
+    now,
+  };
 }
 
 /**

@@ -6,8 +6,10 @@ import { Command, CommanderError } from 'commander';
 
 import { ConfigError } from '../errors.js';
 import { exitCodes } from './exit-codes.js';
+import { registerExplainCommand } from './explain.js';
 import { registerSimCommand } from './sim.js';
 import { registerStartCommand } from './start.js';
+import { registerSyncCommand } from './sync.js';
 
 /** What a command's action reports back: its exit status. */
 export interface CommandOutcome {
@@ -22,6 +24,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .exitOverride();
   registerStartCommand(program, outcome);
   registerSimCommand(program, outcome);
+  registerSyncCommand(program, outcome);
+  registerExplainCommand(program, outcome);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -31,8 +31,10 @@ export function createProgressBar(
   if (!stream.isTTY) return noProgress;
   let drawnAt = -Infinity;
   let shown = false;
+  // A terminal that does not tell its width (0 or absent) is taken as 80 columns wide.
+  const columns = () => (stream.columns !== undefined && stream.columns > 0 ? stream.columns : 80);
   const draw = (line: string) => {
-    const width = Math.max(20, (stream.columns ?? 80) - 1);
+    const width = Math.max(20, columns() - 1);
     stream.write(`\r\x1b[2K${line.slice(0, width)}`);
     shown = true;
   };
@@ -44,7 +46,7 @@ export function createProgressBar(
       const last = done >= total;
       if (!last && now() - drawnAt < redrawIntervalMs) return;
       drawnAt = now();
-      draw(renderProgress(label, done, total, stream.columns ?? 80));
+      draw(renderProgress(label, done, total, columns()));
     },
     finish() {
       if (shown) stream.write('\r\x1b[2K');

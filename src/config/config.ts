@@ -42,6 +42,8 @@ export const TenantOptions = z
     studentDelay: z.boolean().default(false),
     studentEarlyDeparture: z.boolean().default(false),
     horizonDays: z.number().int().min(0).max(90).default(14),
+    /** How many days back an upward run looks for locked sheets (sheets locked late, runs missed). */
+    attendanceLookbackDays: z.number().int().min(1).max(365).default(30),
   })
   .strict();
 export type TenantOptions = z.output<typeof TenantOptions>;

@@ -47,6 +47,7 @@ describe('parseConfig', () => {
         studentDelay: false,
         studentEarlyDeparture: false,
         horizonDays: 14,
+        attendanceLookbackDays: 30,
       },
     });
   });

@@ -26,12 +26,24 @@ export const reasonCodes = {
   TOO_MANY_FACILITATORS: 'Edusign takes at most 3 facilitators per sheet; the first 3 valid ones were kept.',
   LOCKED: 'The sheet is locked (archived) on Edusign and is never modified.',
   SIGNED: 'Someone already signed the sheet, so it is kept although its session no longer comes down.',
+  SIGNED_LEARNER_KEPT: 'The learner is no longer listed in Aimaira but already signed the sheet, so they stay on it.',
   ADOPTED_BY_EMAIL: 'A record made by hand in Edusign with the same e-mail was linked instead of creating a duplicate.',
   RECOVERED_BY_API_ID: 'A record this connector created earlier was found by its API_ID and linked again.',
   EMAIL_TAKEN: 'An Edusign record with this e-mail belongs to another Aimaira record.',
   EDUSIGN_REJECTED: 'Edusign refused the write.',
   EDUSIGN_UNAVAILABLE: 'Edusign could not be reached or failed; the record is retried at the next run.',
   SESSION_GONE: 'The session was cancelled, deleted or moved out of the window in Aimaira.',
+  // The upward run: attendance of locked sheets going back to Aimaira.
+  ATTENDANCE_DISABLED: 'sendAttendance is off for this tenant: no attendance is sent to Aimaira.',
+  SHEET_NOT_LINKED:
+    'The locked sheet was not created or adopted by the connector (made by hand in Edusign): its attendance is not sent.',
+  LEARNER_NOT_LINKED:
+    'Someone on the locked sheet is not linked to an Aimaira learner, so there is no row to write; the session is not marked done.',
+  NO_ATTENDANCE_ROW:
+    'The learner has no learner row on the session in Aimaira, so their attendance cannot be written; the session is not marked done.',
+  NOT_ON_SHEET: 'The learner is on the session in Aimaira but not on the Edusign sheet: nothing is sent for them.',
+  AIMAIRA_REJECTED: 'Aimaira refused the write; it is tried again at the next run.',
+  AIMAIRA_UNAVAILABLE: 'Aimaira could not be reached or failed; the write is tried again at the next run.',
 } as const;
 
 export type ReasonCode = keyof typeof reasonCodes;

@@ -13,10 +13,17 @@
  * - run: one sync of one tenant in one direction; event: one notable thing in a run, with a reason code.
  * - window: the sessions a downward run considers: starting after the sync instant and before the end of the
  *   Paris calendar day `today + horizonDays`.
+ * - attendance: what a locked (archived) sheet says of one learner (signed, late, left early, excluded), written
+ *   back by an upward run to the learner's `PlanificationRessource` row of the session.
+ * - look-back: the sheets an upward run considers: from the start of the Paris calendar day
+ *   `today - attendanceLookbackDays` to the end of the window.
  */
 
-/** Kinds of records the connector keeps linked between the two systems. */
-export const recordKinds = ['sheet', 'learner', 'facilitator', 'tutor', 'group'] as const;
+/**
+ * Kinds of records the connector keeps linked between the two systems, and that events are about. `attendance` is
+ * one learner's row of one session, written by the upward run (it has no link: see the store's attendance records).
+ */
+export const recordKinds = ['sheet', 'learner', 'facilitator', 'tutor', 'group', 'attendance'] as const;
 export type RecordKind = (typeof recordKinds)[number];
 
 /** A person as read from Aimaira, before any validation. */

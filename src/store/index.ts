@@ -1,11 +1,14 @@
 /** The state store: its port, the Kysely implementation, the SQLite adapter and the migrations. */
-export { eventActions, eventLevels, linkOrigins, runDirections, runStatuses } from './port.js';
+export { attendanceStates, eventActions, eventLevels, linkOrigins, runDirections, runStatuses } from './port.js';
 export type {
+  AttendanceRecord,
+  AttendanceState,
   EventAction,
   EventFilter,
   EventLevel,
   Link,
   LinkOrigin,
+  LockedSheetRecord,
   Run,
   RunCounts,
   RunDirection,

@@ -6,8 +6,19 @@
 import type { Kysely } from 'kysely';
 
 import type { RecordKind } from '../domain/types.js';
-import type { EventFilter, Link, Run, RunCounts, RunDirection, RunStatus, StateStore, SyncEvent } from './port.js';
-import { DbEvent, DbLink, DbRun, DbSessionCreation, StateStoreError } from './schema.js';
+import type {
+  AttendanceRecord,
+  EventFilter,
+  Link,
+  LockedSheetRecord,
+  Run,
+  RunCounts,
+  RunDirection,
+  RunStatus,
+  StateStore,
+  SyncEvent,
+} from './port.js';
+import { DbAttendance, DbEvent, DbLink, DbLockedSheet, DbRun, DbSessionCreation, StateStoreError } from './schema.js';
 import type { Database } from './schema.js';
 
 /** How many runs `listRuns` returns when no limit is given. */
@@ -24,6 +35,7 @@ export const maxBoundValues = 999;
 /** Columns written per event and per session creation: sizes the chunks of multi-row inserts. */
 const eventColumns = 10;
 const sessionCreationColumns = 3;
+const attendanceColumns = 8;
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const result: T[][] = [];
@@ -136,6 +148,73 @@ export function createKyselyStore(db: Kysely<Database>): StateStore {
             .execute();
         }
       });
+    },
+
+    async listAttendance(tenantId: string, planificationIds: readonly number[]): Promise<AttendanceRecord[]> {
+      const records: AttendanceRecord[] = [];
+      for (const ids of chunks([...new Set(planificationIds)], maxBoundValues - 1)) {
+        const rows = await db
+          .selectFrom('attendance')
+          .selectAll()
+          .where('tenant_id', '=', tenantId)
+          .where('planification_id', 'in', ids)
+          .orderBy('planification_id')
+          .orderBy('learner_id')
+          .execute();
+        for (const row of rows) records.push(DbAttendance.from(row));
+      }
+      return records;
+    },
+
+    async saveAttendance(records: readonly Omit<AttendanceRecord, 'updatedAt'>[], at: string): Promise<void> {
+      if (records.length === 0) return;
+      const rows = records.map((record) => DbAttendance.to({ ...record, updatedAt: at }));
+      // One transaction: the intents of a sheet's rows are recorded together, and cost a single commit.
+      await db.transaction().execute(async (trx) => {
+        for (const chunk of chunks(rows, Math.floor(maxBoundValues / attendanceColumns))) {
+          await trx
+            .insertInto('attendance')
+            .values(chunk)
+            .onConflict((conflict) =>
+              conflict.columns(['tenant_id', 'planification_id', 'learner_id']).doUpdateSet((eb) => ({
+                row_id: eb.ref('excluded.row_id'),
+                hash: eb.ref('excluded.hash'),
+                state: eb.ref('excluded.state'),
+                first_sent_at: eb.ref('excluded.first_sent_at'),
+                updated_at: eb.ref('excluded.updated_at'),
+              })),
+            )
+            .execute();
+        }
+      });
+    },
+
+    async getLockedSheets(tenantId: string, edusignIds: readonly string[]): Promise<Map<string, LockedSheetRecord>> {
+      const found = new Map<string, LockedSheetRecord>();
+      for (const ids of chunks([...new Set(edusignIds)], maxBoundValues - 1)) {
+        const rows = await db
+          .selectFrom('locked_sheets')
+          .selectAll()
+          .where('tenant_id', '=', tenantId)
+          .where('edusign_id', 'in', ids)
+          .execute();
+        for (const row of rows) found.set(row.edusign_id, DbLockedSheet.from(row));
+      }
+      return found;
+    },
+
+    async saveLockedSheet(record: LockedSheetRecord): Promise<void> {
+      await db
+        .insertInto('locked_sheets')
+        .values(DbLockedSheet.to(record))
+        .onConflict((conflict) =>
+          conflict.columns(['tenant_id', 'edusign_id']).doUpdateSet((eb) => ({
+            planification_id: eb.ref('excluded.planification_id'),
+            realised_at: eb.ref('excluded.realised_at'),
+            not_linked_at: eb.ref('excluded.not_linked_at'),
+          })),
+        )
+        .execute();
     },
 
     async startRun(tenantId: string, direction: RunDirection, at: string): Promise<Run> {

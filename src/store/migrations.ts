@@ -158,6 +158,39 @@ export function storeMigrations(dialect: SqlDialect): Record<string, Migration> 
         await db.schema.dropTable('session_creations').ifExists().execute();
       },
     },
+    '0005_attendance': {
+      async up(db: Kysely<unknown>) {
+        // One row per (session, learner) the upward run wrote or is writing: the memory of "exactly once".
+        await db.schema
+          .createTable('attendance')
+          .ifNotExists()
+          .addColumn('tenant_id', 'text', notNull)
+          .addColumn('planification_id', 'bigint', notNull)
+          .addColumn('learner_id', 'bigint', notNull)
+          .addColumn('row_id', 'bigint', notNull)
+          .addColumn('hash', 'text', notNull)
+          .addColumn('state', 'text', notNull)
+          .addColumn('first_sent_at', 'text')
+          .addColumn('updated_at', 'text', notNull)
+          .addPrimaryKeyConstraint('attendance_pkey', ['tenant_id', 'planification_id', 'learner_id'])
+          .execute();
+        // Per locked sheet: the session marked done, or the hand-made sheet already reported.
+        await db.schema
+          .createTable('locked_sheets')
+          .ifNotExists()
+          .addColumn('tenant_id', 'text', notNull)
+          .addColumn('edusign_id', 'text', notNull)
+          .addColumn('planification_id', 'bigint')
+          .addColumn('realised_at', 'text')
+          .addColumn('not_linked_at', 'text')
+          .addPrimaryKeyConstraint('locked_sheets_pkey', ['tenant_id', 'edusign_id'])
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable('locked_sheets').ifExists().execute();
+        await db.schema.dropTable('attendance').ifExists().execute();
+      },
+    },
   };
 }
 

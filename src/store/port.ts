@@ -89,6 +89,42 @@ export interface EventFilter {
   beforeId?: number;
 }
 
+/** Where one learner's attendance row stands: `pending` from just before its write, `sent` once Aimaira has it. */
+export const attendanceStates = ['pending', 'sent'] as const;
+export type AttendanceState = (typeof attendanceStates)[number];
+
+/**
+ * What the upward run wrote, or is writing, to one learner's `PlanificationRessource` row of one session: the
+ * memory that makes attendance go up exactly once.
+ */
+export interface AttendanceRecord {
+  tenantId: string;
+  /** The session (Aimaira `Planification` id). */
+  planificationId: number;
+  /** The learner (Aimaira `Apprenant` id). */
+  learnerId: number;
+  /** The `PlanificationRessource` row written. */
+  rowId: number;
+  /** Hash of the values sent (`sent`) or being sent (`pending`). */
+  hash: string;
+  state: AttendanceState;
+  /** When Aimaira first confirmed values for this row; null until then (tells a first write from a correction). */
+  firstSentAt: string | null;
+  updatedAt: string;
+}
+
+/** What the upward run remembers of one locked sheet, by its Edusign id. */
+export interface LockedSheetRecord {
+  tenantId: string;
+  edusignId: string;
+  /** The session of a sheet the connector created or adopted; null for a sheet made by hand. */
+  planificationId: number | null;
+  /** When the session was marked done (`Realise`) in Aimaira; null until then. */
+  realisedAt: string | null;
+  /** When a run reported that this sheet, made by hand, is not sent; null otherwise (reported once). */
+  notLinkedAt: string | null;
+}
+
 export interface StateStore {
   getLink(tenantId: string, kind: RecordKind, aimairaId: number): Promise<Link | undefined>;
   listLinks(tenantId: string, kind?: RecordKind): Promise<Link[]>;
@@ -100,6 +136,15 @@ export interface StateStore {
   /** Creation dates of sessions seen before (Aimaira `Object.DateCreation`), so they are read once. */
   getSessionCreations(tenantId: string, aimairaIds: readonly number[]): Promise<Map<number, string>>;
   saveSessionCreations(tenantId: string, creations: ReadonlyMap<number, string>): Promise<void>;
+
+  /** The attendance records of these sessions. */
+  listAttendance(tenantId: string, planificationIds: readonly number[]): Promise<AttendanceRecord[]>;
+  /** Inserts or replaces the records of (tenant, planificationId, learnerId), all of them or none. */
+  saveAttendance(records: readonly Omit<AttendanceRecord, 'updatedAt'>[], at: string): Promise<void>;
+  /** What is remembered of these locked sheets, by Edusign id (absent: nothing yet). */
+  getLockedSheets(tenantId: string, edusignIds: readonly string[]): Promise<Map<string, LockedSheetRecord>>;
+  /** Inserts or replaces the record of (tenant, edusignId). */
+  saveLockedSheet(record: LockedSheetRecord): Promise<void>;
 
   startRun(tenantId: string, direction: RunDirection, at: string): Promise<Run>;
   finishRun(

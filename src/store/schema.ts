@@ -12,8 +12,8 @@ import { reasonCodes } from '../domain/reasons.js';
 import type { ReasonCode } from '../domain/reasons.js';
 import { recordKinds } from '../domain/types.js';
 import { ConnectorError } from '../errors.js';
-import { eventActions, eventLevels, linkOrigins, runDirections, runStatuses } from './port.js';
-import type { Link, Run, RunCounts, SyncEvent } from './port.js';
+import { attendanceStates, eventActions, eventLevels, linkOrigins, runDirections, runStatuses } from './port.js';
+import type { AttendanceRecord, Link, LockedSheetRecord, Run, RunCounts, SyncEvent } from './port.js';
 
 /** The state store could not do what was asked: a failed migration, an unknown run, a row it cannot read. */
 export class StateStoreError extends ConnectorError {
@@ -75,11 +75,32 @@ export interface SessionCreationsTable {
   created_at: string;
 }
 
+export interface AttendanceTable {
+  tenant_id: string;
+  planification_id: Int8;
+  learner_id: Int8;
+  row_id: Int8;
+  hash: string;
+  state: string;
+  first_sent_at: string | null;
+  updated_at: string;
+}
+
+export interface LockedSheetsTable {
+  tenant_id: string;
+  edusign_id: string;
+  planification_id: NullableInt8;
+  realised_at: string | null;
+  not_linked_at: string | null;
+}
+
 export interface Database {
   links: LinksTable;
   runs: RunsTable;
   events: EventsTable;
   session_creations: SessionCreationsTable;
+  attendance: AttendanceTable;
+  locked_sheets: LockedSheetsTable;
 }
 
 function corrupt(table: string, column: string, problem: string): StateStoreError {
@@ -235,6 +256,57 @@ export const DbSessionCreation = {
       tenantId: row.tenant_id,
       aimairaId: readInteger(row.aimaira_id, 'session_creations', 'aimaira_id'),
       createdAt: row.created_at,
+    };
+  },
+};
+
+export type DbAttendance = Selectable<AttendanceTable>;
+export const DbAttendance = {
+  to(record: AttendanceRecord): Insertable<AttendanceTable> {
+    return {
+      tenant_id: record.tenantId,
+      planification_id: record.planificationId,
+      learner_id: record.learnerId,
+      row_id: record.rowId,
+      hash: record.hash,
+      state: record.state,
+      first_sent_at: record.firstSentAt,
+      updated_at: record.updatedAt,
+    };
+  },
+  from(row: DbAttendance): AttendanceRecord {
+    return {
+      tenantId: row.tenant_id,
+      planificationId: readInteger(row.planification_id, 'attendance', 'planification_id'),
+      learnerId: readInteger(row.learner_id, 'attendance', 'learner_id'),
+      rowId: readInteger(row.row_id, 'attendance', 'row_id'),
+      hash: row.hash,
+      state: readOneOf(attendanceStates, row.state, 'attendance', 'state'),
+      firstSentAt: row.first_sent_at,
+      updatedAt: row.updated_at,
+    };
+  },
+};
+
+export type DbLockedSheet = Selectable<LockedSheetsTable>;
+export const DbLockedSheet = {
+  to(record: LockedSheetRecord): Insertable<LockedSheetsTable> {
+    return {
+      tenant_id: record.tenantId,
+      edusign_id: record.edusignId,
+      planification_id: record.planificationId,
+      realised_at: record.realisedAt,
+      not_linked_at: record.notLinkedAt,
+    };
+  },
+  from(row: DbLockedSheet): LockedSheetRecord {
+    return {
+      tenantId: row.tenant_id,
+      edusignId: row.edusign_id,
+      planificationId:
+        row.planification_id === null ? null : readInteger(row.planification_id, 'locked_sheets', 'planification_id'),
+      realisedAt: row.realised_at,
+      notLinkedAt: row.not_linked_at,
     };
   },
 };

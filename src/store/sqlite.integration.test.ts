@@ -3,10 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { sql } from 'kysely';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { migrateToLatest, storeMigrations } from './migrations.js';
+import { InMemoryMigrationProvider, migrateToLatest, storeMigrations } from './migrations.js';
 import { openSqliteStore, sqliteFileName } from './sqlite.js';
 import { describeStoreContract } from './store.contract.js';
 
@@ -90,6 +91,27 @@ describe('openSqliteStore', () => {
     await third.close();
   });
 
+  it('adds the attendance tables (0005) to a store made before them, keeping what it held', async () => {
+    const file = join(await tempDir(), 'before-0005.sqlite');
+    const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new BetterSqlite3(file) }) });
+    const migrator = new Migrator({ db: old, provider: new InMemoryMigrationProvider(storeMigrations('sqlite')) });
+    expect((await migrator.migrateTo('0004_session_creations')).error).toBeUndefined();
+    await sql`insert into session_creations (tenant_id, aimaira_id, created_at) values ('t', 7, 'x')`.execute(old);
+    await old.destroy();
+
+    const store = await openSqliteStore({ file });
+    try {
+      expect(await store.getSessionCreations('t', [7])).toEqual(new Map([[7, 'x']]));
+      await store.saveAttendance(
+        [{ tenantId: 't', planificationId: 7, learnerId: 1, rowId: 2, hash: 'h', state: 'sent', firstSentAt: 'x' }],
+        'y',
+      );
+      expect(await store.listAttendance('t', [7])).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('keeps links, runs, events and session creations across close and reopen', async () => {
     const file = join(await tempDir(), 'kept.sqlite');
     const at = '2026-04-01T06:00:00.000Z';
@@ -160,6 +182,20 @@ describe('openSqliteStore', () => {
         })
         .execute();
       await expect(store.getLink('t', 'teacher' as 'learner', 1)).rejects.toThrow(/kind/);
+      await store.db
+        .insertInto('attendance')
+        .values({
+          tenant_id: 't',
+          planification_id: 1,
+          learner_id: 2,
+          row_id: 3,
+          hash: 'h',
+          state: 'written',
+          first_sent_at: null,
+          updated_at: 'x',
+        })
+        .execute();
+      await expect(store.listAttendance('t', [1])).rejects.toThrow(/state/);
     } finally {
       await store.close();
     }

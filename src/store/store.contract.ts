@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import type { Link, StateStore, SyncEvent } from './port.js';
+import type { AttendanceRecord, Link, LockedSheetRecord, StateStore, SyncEvent } from './port.js';
 
 const tenantA = 'tenant-a';
 const tenantB = 'tenant-b';
@@ -43,6 +43,24 @@ function anEvent(runId: number, overrides: Partial<SyncEvent> = {}): SyncEvent {
     ...overrides,
   };
 }
+
+type AttendanceInput = Omit<AttendanceRecord, 'updatedAt'>;
+
+function anAttendance(overrides: Partial<AttendanceInput> = {}): AttendanceInput {
+  return {
+    tenantId: tenantA,
+    planificationId: 5001,
+    learnerId: 71,
+    rowId: 880_001,
+    hash: 'values-1',
+    state: 'pending',
+    firstSentAt: null,
+    ...overrides,
+  };
+}
+
+const byKey = (a: AttendanceRecord, b: AttendanceRecord) =>
+  a.planificationId - b.planificationId || a.learnerId - b.learnerId;
 
 /** The events as appended, without the ids the store gives them. */
 function withoutIds(events: readonly SyncEvent[]): SyncEvent[] {
@@ -217,6 +235,110 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sta
       });
     });
 
+    describe('attendance records', () => {
+      it('answers nothing for sessions never written, and for no sessions', async () => {
+        expect(await store.listAttendance(tenantA, [5001])).toEqual([]);
+        expect(await store.listAttendance(tenantA, [])).toEqual([]);
+      });
+
+      it('saves a pending record and reads every field back, with updatedAt = the save instant', async () => {
+        const record = anAttendance();
+        await store.saveAttendance([record], t0);
+        expect(await store.listAttendance(tenantA, [5001])).toEqual([{ ...record, updatedAt: t0 }]);
+      });
+
+      it('replaces a record of the same (session, learner): pending, then sent, then a new intent', async () => {
+        await store.saveAttendance([anAttendance()], t0);
+        await store.saveAttendance([anAttendance({ state: 'sent', firstSentAt: t1 })], t1);
+        await store.saveAttendance([anAttendance({ hash: 'values-2', rowId: 880_002, firstSentAt: t1 })], t2);
+        expect(await store.listAttendance(tenantA, [5001])).toEqual([
+          { ...anAttendance({ hash: 'values-2', rowId: 880_002, firstSentAt: t1 }), updatedAt: t2 },
+        ]);
+      });
+
+      it('saves 600 records at once and lists them by session, ids beyond 32 bits included', async () => {
+        const records = Array.from({ length: 600 }, (_, index) =>
+          anAttendance({
+            planificationId: 2 ** 40 + (index % 3),
+            learnerId: 2 ** 35 + index,
+            rowId: 2 ** 41 + index,
+            state: index % 2 === 0 ? 'sent' : 'pending',
+          }),
+        );
+        await store.saveAttendance(records, t0);
+        const listed = await store.listAttendance(tenantA, [2 ** 40, 2 ** 40 + 1, 2 ** 40 + 2, 7]);
+        expect(listed.sort(byKey)).toEqual(records.map((record) => ({ ...record, updatedAt: t0 })).sort(byKey));
+        expect(await store.listAttendance(tenantA, [2 ** 40 + 1])).toHaveLength(200);
+      });
+
+      it('lists more sessions than one statement can bind', async () => {
+        const ids = Array.from({ length: 1_500 }, (_, index) => 10_000 + index);
+        await store.saveAttendance(
+          ids.map((planificationId) => anAttendance({ planificationId })),
+          t0,
+        );
+        expect(await store.listAttendance(tenantA, [...ids, ...ids])).toHaveLength(1_500);
+      });
+
+      it('saves nothing of a batch when one record cannot be stored', async () => {
+        // The second one has no hash, which the store requires.
+        const records = [
+          anAttendance({ learnerId: 1 }),
+          anAttendance({ learnerId: 2, hash: null as unknown as string }),
+        ];
+        await expect(store.saveAttendance(records, t0)).rejects.toThrow();
+        expect(await store.listAttendance(tenantA, [5001])).toEqual([]);
+      });
+
+      it('keeps tenants apart', async () => {
+        await store.saveAttendance([anAttendance({ tenantId: tenantA, hash: 'A' })], t0);
+        await store.saveAttendance([anAttendance({ tenantId: tenantB, hash: 'B' })], t0);
+        expect((await store.listAttendance(tenantA, [5001])).map((record) => record.hash)).toEqual(['A']);
+        expect((await store.listAttendance(tenantB, [5001])).map((record) => record.hash)).toEqual(['B']);
+        expect(await store.listAttendance('tenant-c', [5001])).toEqual([]);
+      });
+    });
+
+    describe('locked sheets', () => {
+      it('answers an empty map for sheets never seen and for no sheets', async () => {
+        expect(await store.getLockedSheets(tenantA, ['course-1'])).toEqual(new Map());
+        expect(await store.getLockedSheets(tenantA, [])).toEqual(new Map());
+      });
+
+      it('saves, replaces and reads back a sheet made by hand and a linked sheet marked done', async () => {
+        const byHand: LockedSheetRecord = {
+          tenantId: tenantA,
+          edusignId: 'course-hand',
+          planificationId: null,
+          realisedAt: null,
+          notLinkedAt: t0,
+        };
+        const linked: LockedSheetRecord = {
+          tenantId: tenantA,
+          edusignId: 'course-1001',
+          planificationId: 2 ** 40 + 1,
+          realisedAt: null,
+          notLinkedAt: null,
+        };
+        await store.saveLockedSheet(byHand);
+        await store.saveLockedSheet(linked);
+        await store.saveLockedSheet({ ...linked, realisedAt: t1 });
+        expect(await store.getLockedSheets(tenantA, ['course-hand', 'course-1001', 'course-1001', 'other'])).toEqual(
+          new Map([
+            ['course-hand', byHand],
+            ['course-1001', { ...linked, realisedAt: t1 }],
+          ]),
+        );
+      });
+
+      it('keeps tenants apart', async () => {
+        const record = { edusignId: 'c', planificationId: 1, realisedAt: t0, notLinkedAt: null };
+        await store.saveLockedSheet({ ...record, tenantId: tenantA });
+        expect((await store.getLockedSheets(tenantA, ['c'])).size).toBe(1);
+        expect((await store.getLockedSheets(tenantB, ['c'])).size).toBe(0);
+      });
+    });
+
     describe('runs', () => {
       it('starts a run as running, with empty counts and no end', async () => {
         const run = await store.startRun(tenantA, 'down', t0);
@@ -287,6 +409,14 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sta
             reason: 'NO_VALID_LEARNER',
             edusignId: null,
             message: 'second « é » 🙂',
+          }),
+          anEvent(run.id, {
+            aimairaId: 71,
+            edusignId: 'course-1001',
+            level: 'info',
+            action: 'updated',
+            recordKind: 'attendance',
+            message: 'attendance of an upward run',
           }),
           anEvent(run.id, {
             aimairaId: null,

@@ -19,7 +19,7 @@ import {
 } from '../../edusign/mapping.js';
 import type { Link, LinkOrigin, RunCounts, StateStore, SyncEvent } from '../../store/port.js';
 import type { DownPlan, GroupOperation, PersonOperation, SheetOperation } from './plan.js';
-import { readSheetLinkData, rosterDiff, sheetLinkData } from './plan.js';
+import { personLinkData, readSheetLinkData, rosterDiff, sheetLinkData } from './plan.js';
 import type { DesiredSheet, PersonKind } from './rules.js';
 
 /** Where the run's events go (the runner batches them into the store). */
@@ -122,34 +122,46 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
 
   // ---- People ----------------------------------------------------------------------------------------------
 
-  const writePerson = async (kind: PersonKind, operation: PersonOperation, id: string | undefined, create: boolean) => {
+  /**
+   * Writes a person; `complete` is false when part of the record could not be written (a tutor that Edusign does
+   * not have yet), so that its link keeps no hash and the next run writes it again.
+   */
+  const writePerson = async (
+    kind: PersonKind,
+    operation: PersonOperation,
+    id: string | undefined,
+    create: boolean,
+  ): Promise<{ id: string; complete: boolean }> => {
     const { person } = operation;
+    // A record made by hand and archived since is restored when adopted: it is about to be put on sheets.
+    const restore = operation.op === 'adopt' && operation.restore && { HIDDEN: false };
     if (kind === 'facilitator') {
       const payload = professorPayload(person);
       if (create) {
-        return (await context.edusign.professors.create(payload, { sendCredentials: context.sendCredentials })).id;
+        const created = await context.edusign.professors.create(payload, { sendCredentials: context.sendCredentials });
+        return { id: created.id, complete: true };
       }
-      await context.edusign.professors.update({ ...payload, ID: id ?? '' });
-      return id ?? '';
+      await context.edusign.professors.update({ ...payload, ID: id ?? '', ...restore });
+      return { id: id ?? '', complete: true };
     }
     if (kind === 'tutor') {
       const payload = followerPayload(person);
-      if (create) return (await context.edusign.followers.create(payload)).id;
+      if (create) return { id: (await context.edusign.followers.create(payload)).id, complete: true };
       await context.edusign.followers.update({ ...payload, ID: id ?? '' });
-      return id ?? '';
+      return { id: id ?? '', complete: true };
     }
     const tutorIds = person.tutorIds.flatMap((tutorId) => edusignIdOf('tutor', tutorId) ?? []);
+    const complete = tutorIds.length === person.tutorIds.length;
     const payload = studentPayload(person, tutorIds);
     if (create) {
-      return (await context.edusign.students.create({ ...payload, SEND_EMAIL_CREDENTIALS: context.sendCredentials }))
-        .id;
+      const created = await context.edusign.students.create({
+        ...payload,
+        SEND_EMAIL_CREDENTIALS: context.sendCredentials,
+      });
+      return { id: created.id, complete };
     }
-    await context.edusign.students.update({
-      ...payload,
-      ID: id ?? '',
-      ...(operation.op === 'adopt' && operation.restore && { HIDDEN: false }),
-    });
-    return id ?? '';
+    await context.edusign.students.update({ ...payload, ID: id ?? '', ...restore });
+    return { id: id ?? '', complete };
   };
 
   const applyPerson = async (kind: PersonKind, operation: PersonOperation) => {
@@ -157,8 +169,10 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
     await guard(kind, person.aimairaId, async () => {
       switch (operation.op) {
         case 'create': {
-          const id = await writePerson(kind, operation, undefined, true);
-          await saveLink(kind, person.aimairaId, id, operation.hash, 'created');
+          const { id, complete } = await writePerson(kind, operation, undefined, true);
+          await saveLink(kind, person.aimairaId, id, complete ? operation.hash : null, 'created', {
+            ...personLinkData(person),
+          });
           count(kind, 'created');
           context.events.add({
             level: 'info',
@@ -174,9 +188,11 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
         case 'adopt':
         case 'recover': {
           // Set our API_ID (adoption) or bring the record up to date (recovery) before linking it.
-          await writePerson(kind, operation, operation.edusignId, false);
+          const { complete } = await writePerson(kind, operation, operation.edusignId, false);
           const origin = operation.op === 'adopt' ? 'adopted' : 'recovered';
-          await saveLink(kind, person.aimairaId, operation.edusignId, operation.hash, origin);
+          await saveLink(kind, person.aimairaId, operation.edusignId, complete ? operation.hash : null, origin, {
+            ...personLinkData(person),
+          });
           count(kind, operation.op === 'adopt' ? 'adopted' : 'recovered');
           context.events.add({
             level: operation.op === 'adopt' ? 'warning' : 'info',
@@ -193,8 +209,10 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
           return;
         }
         case 'update': {
-          await writePerson(kind, operation, operation.edusignId, false);
-          await saveLink(kind, person.aimairaId, operation.edusignId, operation.hash, 'created');
+          const { complete } = await writePerson(kind, operation, operation.edusignId, false);
+          await saveLink(kind, person.aimairaId, operation.edusignId, complete ? operation.hash : null, 'created', {
+            ...personLinkData(person),
+          });
           count(kind, 'updated');
           context.events.add({
             level: 'info',
@@ -277,14 +295,21 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
     return enrolled;
   };
 
+  /**
+   * A sheet's fields with Edusign ids. Facilitators and groups that Edusign does not have yet (their write failed)
+   * are left out for now: `written` says what is really sent and `complete` whether that is everything.
+   */
   const resolvedFields = (sheet: DesiredSheet) => {
+    const facilitatorIds = sheet.facilitatorIds.filter((id) => edusignIdOf('facilitator', id) !== undefined);
     const professorIds = sheet.defaultProfessorId
       ? [sheet.defaultProfessorId]
-      : sheet.facilitatorIds.flatMap((id) => edusignIdOf('facilitator', id) ?? []);
+      : facilitatorIds.flatMap((id) => edusignIdOf('facilitator', id) ?? []);
     const groupIds = sheet.groupIds.filter((id) => edusignIdOf('group', id) !== undefined);
     return {
       professorIds,
       groupIds,
+      written: { facilitatorIds, groupIds },
+      complete: facilitatorIds.length === sheet.facilitatorIds.length && groupIds.length === sheet.groupIds.length,
       payload: coursePayload(
         sheet,
         professorIds,
@@ -312,8 +337,22 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
       }
       onSheet.add(learnerId);
     }
+    // A learner who already signed stays on the sheet: removing them would lose their attendance.
+    const signed = remove.length > 0 ? await signedStudents(courseId) : new Set<string>();
     for (const learnerId of remove) {
       const studentId = edusignIdOf('learner', learnerId);
+      if (studentId !== undefined && signed.has(studentId)) {
+        context.events.add({
+          level: 'warning',
+          action: 'kept',
+          recordKind: 'learner',
+          aimairaId: learnerId,
+          edusignId: studentId,
+          reason: 'SIGNED_LEARNER_KEPT',
+          message: `learner no longer listed on "${sheet.name}" in Aimaira, but already signed: kept on the sheet`,
+        });
+        continue;
+      }
       if (studentId !== undefined) {
         try {
           await context.edusign.courses.removeStudent(courseId, studentId);
@@ -326,6 +365,11 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
       onSheet.delete(learnerId);
     }
     return { complete, learnerIds: [...onSheet].sort((a, b) => a - b) };
+  };
+
+  const signedStudents = async (courseId: string): Promise<Set<string>> => {
+    const course = await context.edusign.courses.get(courseId);
+    return new Set(course?.STUDENTS.filter((row) => row.state).map((row) => row.studentId) ?? []);
   };
 
   /** The learners Edusign has on a sheet, in Aimaira ids (learners it does not know of are left alone). */
@@ -342,7 +386,11 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
     };
   };
 
-  const lockedEvent = (aimairaId: number, edusignId: string, what: string) => {
+  /**
+   * Reports a locked sheet, and remembers on its link that it was locked (its hash unchanged, so the change stays
+   * pending): later runs then check the lock with a read rather than try a write Edusign would refuse again.
+   */
+  const lockedEvent = async (aimairaId: number, edusignId: string, what: string) => {
     count('sheet', 'kept');
     context.events.add({
       level: 'warning',
@@ -353,6 +401,18 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
       reason: 'LOCKED',
       message: `sheet is locked on Edusign: ${what} not applied`,
     });
+    const link = context.links.sheet.get(aimairaId);
+    if (link !== undefined && link.edusignId === edusignId && link.data['locked'] !== true) {
+      await saveLink('sheet', aimairaId, edusignId, link.hash, link.origin, { ...link.data, locked: true });
+    }
+  };
+
+  /** Whether a sheet found locked by an earlier run still is (one read); an unlocked one is written again. */
+  const stillLocked = async (aimairaId: number, edusignId: string) => {
+    if (context.links.sheet.get(aimairaId)?.data['locked'] !== true) return false;
+    const roster = await readRoster(edusignId);
+    if (!roster) throw new Error('the sheet disappeared from Edusign');
+    return roster.locked;
   };
 
   const applySheet = async (operation: SheetOperation) => {
@@ -362,15 +422,15 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
       switch (operation.op) {
         case 'create': {
           const { sheet } = operation;
-          const { professorIds, groupIds, payload } = resolvedFields(sheet);
+          const { professorIds, groupIds, written, complete, payload } = resolvedFields(sheet);
           if (professorIds.length === 0) throw new Error('no facilitator of this sheet could be written to Edusign');
           const { id } = await context.edusign.courses.create(payload);
           // Saved before the roster is corrected, with no hash: a crash here is finished by the next run.
           const enrolled = [...enrolledThroughGroups(groupIds)];
-          await saveLink('sheet', aimairaId, id, null, 'created', { ...sheetLinkData(sheet, enrolled) });
+          await saveLink('sheet', aimairaId, id, null, 'created', { ...sheetLinkData(sheet, enrolled, written) });
           const roster = await correctRoster(sheet, id, enrolled);
-          await saveLink('sheet', aimairaId, id, roster.complete ? operation.hash : null, 'created', {
-            ...sheetLinkData(sheet, roster.learnerIds),
+          await saveLink('sheet', aimairaId, id, roster.complete && complete ? operation.hash : null, 'created', {
+            ...sheetLinkData(sheet, roster.learnerIds, written),
           });
           count('sheet', 'created');
           context.events.add({
@@ -388,9 +448,14 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
         case 'update': {
           const { sheet } = operation;
           const edusignId = operation.edusignId;
-          const { professorIds, payload } = resolvedFields(sheet);
+          const resolved = resolvedFields(sheet);
+          const { professorIds, payload } = resolved;
           if (professorIds.length === 0) throw new Error('no facilitator of this sheet could be written to Edusign');
+          if (await stillLocked(aimairaId, edusignId)) return lockedEvent(aimairaId, edusignId, 'changes from Aimaira');
           const mustWriteFields = operation.op === 'recover' || operation.fieldsChanged;
+          // Fields not rewritten are as the link says, which is what the sheet wants (else they would be).
+          const written = mustWriteFields ? resolved.written : sheet;
+          const fieldsComplete = !mustWriteFields || resolved.complete;
           if (mustWriteFields) {
             try {
               await context.edusign.courses.update({ ...payload, ID: edusignId });
@@ -422,11 +487,9 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
             'sheet',
             aimairaId,
             edusignId,
-            roster.complete ? operation.hash : null,
+            roster.complete && fieldsComplete ? operation.hash : null,
             operation.op === 'recover' ? 'recovered' : 'created',
-            {
-              ...sheetLinkData(sheet, roster.learnerIds),
-            },
+            { ...sheetLinkData(sheet, roster.learnerIds, written) },
           );
           const action = operation.op === 'recover' ? 'recovered' : 'updated';
           count('sheet', action);

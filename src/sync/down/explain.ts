@@ -132,8 +132,7 @@ export type SessionExplanation = FoundExplanation | NotFoundExplanation;
 
 const explained = (code: ReasonCode): ExplainedReason => ({ code, description: describeReason(code) });
 
-const emptyMatches = (): Matches =>
-  Object.fromEntries(recordKinds.map((kind) => [kind, new Map()])) as Matches;
+const emptyMatches = (): Matches => Object.fromEntries(recordKinds.map((kind) => [kind, new Map()])) as Matches;
 
 /** Explains one session: eligibility, every exclusion, people left out, the sheet on Edusign, the next sync. */
 export async function explainSession(options: ExplainOptions): Promise<SessionExplanation> {
@@ -154,10 +153,7 @@ export async function explainSession(options: ExplainOptions): Promise<SessionEx
       learners: [],
       groups: [],
       sheets: [desiredSheet],
-      linkCounts: Object.fromEntries(recordKinds.map((kind) => [kind, links[kind].size])) as Record<
-        RecordKind,
-        number
-      >,
+      linkCounts: Object.fromEntries(recordKinds.map((kind) => [kind, links[kind].size])) as Record<RecordKind, number>,
       window: evaluation.window,
     });
     matches.sheet = found.sheet;
@@ -169,15 +165,9 @@ export async function explainSession(options: ExplainOptions): Promise<SessionEx
 
   const sheetId = link?.edusignId ?? (operation?.op === 'recover' ? operation.edusignId : undefined);
   const edusignSheet = sheetId === undefined ? null : await describeSheet(edusign, sheetId, link);
-  const base: ExplanationBase = {
-    tenantId: tenant.id,
-    sessionId,
-    now: now.toISOString(),
-    window: evaluation.window,
-    edusign: edusignSheet,
-    nextSync: nextSync(operation, edusignSheet),
-  };
-  if (!verdict) return { ...base, found: false };
+  const about = { tenantId: tenant.id, sessionId, now: now.toISOString(), window: evaluation.window };
+  const onEdusign = { edusign: edusignSheet, nextSync: nextSync(operation, edusignSheet) };
+  if (!verdict) return { found: false, ...about, ...onEdusign };
 
   const { session } = verdict;
   const keptLearners = new Set(verdict.learnerIds);
@@ -189,8 +179,8 @@ export async function explainSession(options: ExplainOptions): Promise<SessionEx
   });
   const start = Date.parse(session.start);
   return {
-    ...base,
     found: true,
+    ...about,
     session: {
       name: session.name,
       type: session.type,
@@ -216,6 +206,7 @@ export async function explainSession(options: ExplainOptions): Promise<SessionEx
     exclusions: verdict.exclusions.map(explained),
     leftOut: [...verdict.leftOut.map(person), ...tutors],
     warnings: verdict.warnings.map(explained),
+    ...onEdusign,
   };
 }
 
@@ -229,11 +220,7 @@ function person(out: { kind: PersonKind; aimairaId: number; reason: ReasonCode; 
   };
 }
 
-async function describeSheet(
-  edusign: EdusignClient,
-  sheetId: string,
-  link: Link | undefined,
-): Promise<ExplainedSheet> {
+async function describeSheet(edusign: EdusignClient, sheetId: string, link: Link | undefined): Promise<ExplainedSheet> {
   const course = await edusign.courses.get(sheetId);
   const written = link ? readSheetLinkData(link) : undefined;
   return {

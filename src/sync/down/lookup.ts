@@ -7,11 +7,11 @@
  * per record when few are missing, one pass over the paged list when many are (a first sync).
  */
 import type { EdusignClient } from '../../edusign/client.js';
-import { collectPages, edusignPageSizes } from '../../edusign/client.js';
+import { collectPages, edusignCourseListMaxDays, edusignPageSizes } from '../../edusign/client.js';
 import { apiIdOf } from '../../edusign/mapping.js';
 import type { RecordKind } from '../../domain/types.js';
 import type { EdusignMatch } from './plan.js';
-import { normaliseEmail, parisDate } from './rules.js';
+import { normaliseEmail } from './rules.js';
 import type { DesiredGroup, DesiredPerson, DesiredSheet, SyncWindow } from './rules.js';
 
 export interface LookupRequest {
@@ -102,6 +102,25 @@ async function findPeople(
   return matches;
 }
 
+const dayMs = 24 * 60 * 60 * 1000;
+const utcDate = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * The `start`..`end` date ranges that list every course of the window. Edusign compares these dates with the UTC
+ * date of a course's START (a session at 00:30 in Paris is listed under the day before), so the ranges are in UTC
+ * dates, starting a day early for safety; a window longer than the list's 90-day limit (horizonDays near 90) is
+ * split.
+ */
+export function courseListRanges(window: SyncWindow): { start: string; end: string }[] {
+  const first = Date.parse(`${utcDate(Date.parse(window.start))}T00:00:00Z`) - dayMs;
+  const last = Date.parse(`${utcDate(Date.parse(window.end))}T00:00:00Z`);
+  const ranges: { start: string; end: string }[] = [];
+  for (let from = first; from <= last; from += (edusignCourseListMaxDays + 1) * dayMs) {
+    ranges.push({ start: utcDate(from), end: utcDate(Math.min(last, from + edusignCourseListMaxDays * dayMs)) });
+  }
+  return ranges;
+}
+
 export async function findExistingRecords(edusign: EdusignClient, request: LookupRequest): Promise<Matches> {
   const matches: Matches = {
     facilitator: await findPeople(edusign.professors, request.facilitators, request.linkCounts.facilitator),
@@ -109,6 +128,8 @@ export async function findExistingRecords(edusign: EdusignClient, request: Looku
     tutor: new Map(),
     group: new Map(),
     sheet: new Map(),
+    // Attendance records are the upward sync's; the downward sync never looks them up.
+    attendance: new Map(),
   };
 
   // Tutors: Edusign has no list or e-mail look-up for followers, only API_ID.
@@ -135,10 +156,10 @@ export async function findExistingRecords(edusign: EdusignClient, request: Looku
 
   if (request.sheets.length > 0) {
     if (listIsCheaper(request.sheets.length, 1, request.linkCounts.sheet, edusignPageSizes.courses)) {
-      // The window spans at most horizonDays + 1 days, well within the list's 90-day limit.
-      const courses = await collectPages(
-        edusign.courses.list({ start: parisDate(request.window.start), end: parisDate(request.window.end) }),
+      const pages = await Promise.all(
+        courseListRanges(request.window).map((range) => collectPages(edusign.courses.list(range))),
       );
+      const courses = pages.flat();
       const byApiId = new Map<string, string>();
       for (const course of courses) {
         if (course.API_ID && !byApiId.has(course.API_ID)) byApiId.set(course.API_ID, course.ID);

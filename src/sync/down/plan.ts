@@ -145,15 +145,23 @@ export interface SheetLinkData {
   learnerIds: number[];
 }
 
-export function sheetLinkData(sheet: DesiredSheet, learnerIds: readonly number[] = sheet.learnerIds): SheetLinkData {
+/**
+ * What a sheet link remembers after a write: the sheet's fields, with the facilitators and groups that were really
+ * written (one whose Edusign record could not be made yet is missing, and the next run sees the difference).
+ */
+export function sheetLinkData(
+  sheet: DesiredSheet,
+  learnerIds: readonly number[] = sheet.learnerIds,
+  written: Pick<DesiredSheet, 'facilitatorIds' | 'groupIds'> = sheet,
+): SheetLinkData {
   return {
     name: sheet.name,
     start: sheet.start,
     end: sheet.end,
     classroom: sheet.classroom,
-    facilitatorIds: [...sheet.facilitatorIds],
+    facilitatorIds: [...written.facilitatorIds],
     defaultProfessorId: sheet.defaultProfessorId ?? null,
-    groupIds: [...sheet.groupIds],
+    groupIds: [...written.groupIds],
     learnerIds: [...learnerIds],
   };
 }
@@ -170,6 +178,25 @@ export function readSheetLinkData(link: Link): SheetLinkData {
     groupIds: data.groupIds ?? [],
     learnerIds: data.learnerIds ?? [],
   };
+}
+
+/** What a person link remembers: the e-mail last written to Edusign (normalised). */
+export interface PersonLinkData {
+  email: string;
+}
+
+export function personLinkData(person: DesiredPerson): PersonLinkData {
+  return { email: person.email };
+}
+
+/** The e-mails linked people hold on Edusign (as last written), normalised -> Aimaira id. */
+export function linkedEmails(links: Iterable<Link>): Map<string, number> {
+  const emails = new Map<string, number>();
+  for (const link of links) {
+    const email = (link.data as Partial<PersonLinkData>).email;
+    if (typeof email === 'string' && email !== '') emails.set(email, link.aimairaId);
+  }
+  return emails;
 }
 
 /** The learners to add to and remove from a roster so that it becomes `desired`. */
@@ -314,7 +341,18 @@ export function planDown(input: PlanInput): DownPlan {
   };
 }
 
-/** Operations by kind and action, for summaries and the dry run: `{ "sheet.create": 3, ... }`. */
+/** The event action an operation ends as when applied: a dry run counts with the same words as a real run. */
+const actionOf = {
+  create: 'created',
+  adopt: 'adopted',
+  recover: 'recovered',
+  update: 'updated',
+  delete: 'deleted',
+  keep: 'kept',
+  conflict: 'error',
+} as const satisfies Record<PersonOperation['op'] | GroupOperation['op'] | SheetOperation['op'], string>;
+
+/** Operations by kind and action, counted as a real run would count them: `{ "sheet.created": 3, ... }`. */
 export function countOperations(plan: DownPlan): Record<string, number> {
   const counts: Record<string, number> = {};
   const add = (key: string) => {
@@ -327,9 +365,9 @@ export function countOperations(plan: DownPlan): Record<string, number> {
     ['group', plan.groups],
     ['sheet', plan.sheets],
   ] as const) {
-    for (const operation of operations) add(`${kind}.${operation.op}`);
+    for (const operation of operations) add(`${kind}.${actionOf[operation.op]}`);
   }
-  for (const _skip of plan.skips) add('sheet.skip');
+  if (plan.skips.length > 0) counts['sheet.skipped'] = plan.skips.length;
   return counts;
 }
 

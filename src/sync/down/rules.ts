@@ -30,6 +30,11 @@ export interface RulesContext {
   defaultProfessorExists: boolean;
   /** People already linked, by kind: they keep their e-mail when another person shares it. */
   linkedPeople?: Partial<Record<PersonKind, ReadonlySet<number>>>;
+  /**
+   * The e-mail last written to Edusign for each linked person (normalised -> Aimaira id), by kind. A linked person
+   * who is not in this run's snapshot still holds that e-mail on Edusign, so another person with it is a duplicate.
+   */
+  linkedEmails?: Partial<Record<PersonKind, ReadonlyMap<string, number>>>;
 }
 
 export type PersonKind = 'learner' | 'facilitator' | 'tutor';
@@ -147,19 +152,27 @@ export interface Evaluation {
 
 /**
  * Decides which people of one kind may use their e-mail: among people sharing an e-mail, a linked one keeps it,
- * otherwise the lowest Aimaira id; the others get DUPLICATE_EMAIL.
+ * otherwise the lowest Aimaira id; the others get DUPLICATE_EMAIL. An e-mail that `linkedEmails` gives to a linked
+ * person absent from `people` is that person's already: whoever else has it is a duplicate.
  */
-export function findDuplicateEmails(people: Iterable<Person>, linked: ReadonlySet<number> = new Set()): Set<number> {
-  const owners = new Map<string, Person>();
+export function findDuplicateEmails(
+  people: Iterable<Person>,
+  linked: ReadonlySet<number> = new Set(),
+  linkedEmails: ReadonlyMap<string, number> = new Map(),
+): Set<number> {
+  const all = [...people];
+  const present = new Set(all.map((person) => person.aimairaId));
+  const owners = new Map<string, number>();
+  for (const [email, holder] of linkedEmails) if (!present.has(holder)) owners.set(email, holder);
   const duplicates = new Set<number>();
-  const ordered = [...people].sort(
+  const ordered = all.sort(
     (a, b) => Number(linked.has(b.aimairaId)) - Number(linked.has(a.aimairaId)) || a.aimairaId - b.aimairaId,
   );
   for (const person of ordered) {
     if (!isValidEmail(person.email)) continue;
     const email = normaliseEmail(person.email);
     if (owners.has(email)) duplicates.add(person.aimairaId);
-    else owners.set(email, person);
+    else owners.set(email, person.aimairaId);
   }
   return duplicates;
 }
@@ -196,10 +209,11 @@ interface PeopleVerdicts {
   duplicates: Set<number>;
 }
 
-function judgePeople(people: ReadonlyMap<number, Person>, linked: ReadonlySet<number> | undefined): PeopleVerdicts {
+function judgePeople(people: ReadonlyMap<number, Person>, kind: PersonKind, context: RulesContext): PeopleVerdicts {
   const problems = new Map<number, string[]>();
   for (const person of people.values()) problems.set(person.aimairaId, personProblems(person));
-  return { problems, duplicates: findDuplicateEmails(people.values(), linked) };
+  const duplicates = findDuplicateEmails(people.values(), context.linkedPeople?.[kind], context.linkedEmails?.[kind]);
+  return { problems, duplicates };
 }
 
 function leftOutReason(kind: PersonKind, verdicts: PeopleVerdicts, id: number): LeftOutPerson | undefined {
@@ -232,8 +246,8 @@ function toDesiredPerson(kind: PersonKind, person: Person, tutorIds: number[] = 
 /** Applies every rule to every session of the snapshot. */
 export function evaluate(snapshot: AimairaSnapshot, context: RulesContext): Evaluation {
   const window = syncWindow(context.now, context.options.horizonDays);
-  const learnerVerdicts = judgePeople(snapshot.learners, context.linkedPeople?.learner);
-  const facilitatorVerdicts = judgePeople(snapshot.facilitators, context.linkedPeople?.facilitator);
+  const learnerVerdicts = judgePeople(snapshot.learners, 'learner', context);
+  const facilitatorVerdicts = judgePeople(snapshot.facilitators, 'facilitator', context);
   const defaultProfessor = context.options.defaultProfsForEvenementsCommun ?? undefined;
 
   const verdicts = snapshot.sessions.map((session): SessionVerdict => {
@@ -299,7 +313,7 @@ export function evaluate(snapshot: AimairaSnapshot, context: RulesContext): Eval
   const facilitatorIds = new Set(eligible.flatMap((verdict) => verdict.facilitatorIds));
   const learnerIds = new Set(eligible.flatMap((verdict) => verdict.learnerIds));
 
-  const tutorVerdicts = judgePeople(snapshot.tutors, context.linkedPeople?.tutor);
+  const tutorVerdicts = judgePeople(snapshot.tutors, 'tutor', context);
   const leftOutTutors: LeftOutPerson[] = [];
   const tutorIds = new Set<number>();
   const tutorsOf = (learnerId: number): number[] => {

@@ -176,6 +176,14 @@ describe('people', () => {
     expect([...findDuplicateEmails(people, new Set([12]))]).toEqual([11]);
   });
 
+  it('leaves out with DUPLICATE_EMAIL whoever has an e-mail that a linked person absent from the run holds', () => {
+    const people = [person(11, 'Same@ecole.fr'), person(13, 'other@ecole.fr')];
+    expect([...findDuplicateEmails(people, new Set(), new Map([['same@ecole.fr', 9]]))]).toEqual([11]);
+    // When the holder is in the run, its current e-mail decides, not the one last written.
+    const withHolder = [...people, person(9, 'new@ecole.fr')];
+    expect([...findDuplicateEmails(withHolder, new Set([9]), new Map([['same@ecole.fr', 9]]))]).toEqual([]);
+  });
+
   it('keeps the first three valid facilitators and warns', () => {
     const verdict = evaluate(snapshotOf([session({ facilitatorIds: [4, 1, 2, 3] })]), context()).verdicts[0];
     expect(verdict?.facilitatorIds).toEqual([4, 1, 2]);

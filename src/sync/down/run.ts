@@ -14,7 +14,7 @@ import type { Link, RunCounts, RunStatus, StateStore } from '../../store/port.js
 import { applyDownPlan, isSystemicFailure } from './apply.js';
 import type { EventSink } from './apply.js';
 import { findExistingRecords } from './lookup.js';
-import { countOperations, planDown, readSheetLinkData } from './plan.js';
+import { countOperations, linkedEmails, planDown, readSheetLinkData } from './plan.js';
 import type { AbsentSessionState, DownPlan } from './plan.js';
 import { readSnapshot } from './read.js';
 import { evaluate, syncWindow } from './rules.js';
@@ -167,6 +167,11 @@ export async function observeTenant(
       learner: new Set(links.learner.keys()),
       facilitator: new Set(links.facilitator.keys()),
       tutor: new Set(links.tutor.keys()),
+    },
+    linkedEmails: {
+      learner: linkedEmails(links.learner.values()),
+      facilitator: linkedEmails(links.facilitator.values()),
+      tutor: linkedEmails(links.tutor.values()),
     },
   });
   return { evaluation, newCreations: read.newCreations, snapshot: read.snapshot };

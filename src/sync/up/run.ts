@@ -1,0 +1,145 @@
+/**
+ * One upward run of one tenant: read the locked sheets of the look-back from Edusign, compare their attendance with
+ * what was sent, read the learner rows of the sessions with something to write, plan, then either return the plan
+ * (dry run: nothing written anywhere) or write it to Aimaira and record the run and its events. Same run records,
+ * events and statuses as the downward run.
+ */
+import type { AimairaClient } from '../../aimaira/client.js';
+import type { Clock } from '../../clock.js';
+import type { TenantConfig } from '../../config/config.js';
+import { describeReason } from '../../domain/reasons.js';
+import type { EdusignClient } from '../../edusign/client.js';
+import { toError } from '../../errors.js';
+import type { RunCounts, RunStatus, StateStore } from '../../store/port.js';
+import { createEventBuffer } from '../events.js';
+import { applyUpPlan, isTenantFailure } from './apply.js';
+import { countPlan, observeAttendance, planUp, sessionsToRead } from './plan.js';
+import type { UpPlan } from './plan.js';
+import { lookback, readLearnerRows, readLockedSheets } from './read.js';
+
+/** Sheets written at the same time by default: a few, to overlap Aimaira's latency without crowding it. */
+export const defaultUpConcurrency = 4;
+
+export interface UpRunOptions {
+  tenant: TenantConfig;
+  aimaira: AimairaClient;
+  edusign: EdusignClient;
+  store: StateStore;
+  clock: Clock;
+  /** The sync instant. */
+  now: Date;
+  /** Plan only: nothing is written, no run is recorded. */
+  dryRun?: boolean;
+  /** Sheets written at the same time; `defaultUpConcurrency` by default. */
+  concurrency?: number;
+  /** Called after each sheet written. */
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface UpRunResult {
+  tenantId: string;
+  /** Absent for a dry run, which records nothing. */
+  runId: number | undefined;
+  status: Exclude<RunStatus, 'running'>;
+  /** What was done (applied) or would be done (dry run), by kind and action. */
+  counts: RunCounts;
+  plan: UpPlan | undefined;
+  error: string | undefined;
+}
+
+export async function runUp(options: UpRunOptions): Promise<UpRunResult> {
+  const { tenant, store, clock } = options;
+  const dryRun = options.dryRun ?? false;
+  const tenantId = tenant.id;
+  const run = dryRun ? undefined : await store.startRun(tenantId, 'up', new Date(clock.now()).toISOString());
+  const events = createEventBuffer(store, tenantId, run?.id, clock);
+  const finish = async (
+    status: UpRunResult['status'],
+    counts: RunCounts,
+    rest: Partial<UpRunResult> = {},
+  ): Promise<UpRunResult> => {
+    await events.flush();
+    if (run) await store.finishRun(run.id, status, counts, new Date(clock.now()).toISOString(), rest.error);
+    return { tenantId, runId: run?.id, status, counts, plan: undefined, error: undefined, ...rest };
+  };
+
+  if (!tenant.options.sendAttendance) {
+    events.add({
+      level: 'info',
+      action: 'skipped',
+      recordKind: 'attendance',
+      aimairaId: null,
+      edusignId: null,
+      reason: 'ATTENDANCE_DISABLED',
+      message: describeReason('ATTENDANCE_DISABLED'),
+    });
+    return finish('success', { 'attendance.disabled': 1 });
+  }
+
+  let plan: UpPlan;
+  try {
+    plan = await observeAndPlan(options);
+  } catch (error) {
+    // Nothing was written: a run that could not read everything it needs writes nothing.
+    const status = options.signal?.aborted ? 'interrupted' : 'failed';
+    return finish(status, {}, { error: toError(error).message });
+  }
+  if (dryRun) return finish('success', countPlan(plan), { plan });
+
+  try {
+    const outcome = await applyUpPlan(plan, {
+      tenantId,
+      aimaira: options.aimaira,
+      store,
+      clock,
+      events,
+      concurrency: options.concurrency ?? defaultUpConcurrency,
+      ...(options.onProgress && { onProgress: options.onProgress }),
+      ...(options.signal && { signal: options.signal }),
+    });
+    return finish(outcome.failures > 0 ? 'partial' : 'success', outcome.counts, { plan });
+  } catch (error) {
+    const status = options.signal?.aborted ? 'interrupted' : 'failed';
+    const message = isTenantFailure(error)
+      ? `Aimaira refused the tenant's access: ${toError(error).message}`
+      : toError(error).message;
+    return finish(status, {}, { plan, error: message });
+  }
+}
+
+/** Reads the locked sheets, the store and (for the sessions with something to write) Aimaira, and plans. */
+async function observeAndPlan(options: UpRunOptions): Promise<UpPlan> {
+  const { tenant, store } = options;
+  const tenantId = tenant.id;
+  const [sheetLinks, learnerLinks] = await Promise.all([
+    store.listLinks(tenantId, 'sheet'),
+    store.listLinks(tenantId, 'learner'),
+  ]);
+  const sessionBySheet = new Map(sheetLinks.map((link) => [link.edusignId, link.aimairaId]));
+  const learnerByStudent = new Map<string, number>();
+  for (const link of learnerLinks) {
+    if (!learnerByStudent.has(link.edusignId)) learnerByStudent.set(link.edusignId, link.aimairaId);
+  }
+
+  const span = lookback(options.now, tenant.options.attendanceLookbackDays, tenant.options.horizonDays);
+  const sheets = await readLockedSheets(options.edusign, span, new Set(sessionBySheet.keys()), options.signal);
+  const sessionIds = sheets.flatMap((sheet) => sessionBySheet.get(sheet.edusignId) ?? []);
+  const [sent, lockedSheets] = await Promise.all([
+    store.listAttendance(tenantId, sessionIds),
+    store.getLockedSheets(
+      tenantId,
+      sheets.map((sheet) => sheet.edusignId),
+    ),
+  ]);
+  const observed = observeAttendance({
+    sheets,
+    sessionBySheet,
+    learnerByStudent,
+    sent,
+    lockedSheets,
+    options: tenant.options,
+  });
+  const rows = await readLearnerRows(options.aimaira, sessionsToRead(observed));
+  return planUp(observed, rows, tenant.options);
+}

@@ -1,0 +1,185 @@
+/**
+ * Set-up of the upward tests: the downward harness (sandbox, tenant, SQLite store), a downward run that creates the
+ * sheets, then helpers to mark and lock sheets on Edusign as a person would, run upward, and compare whole Aimaira
+ * rows before and after.
+ */
+import { expect } from 'vitest';
+
+import type { SandboxOptions } from '../../sim/sandbox.js';
+import type { CourseRecord } from '../../sim/edusign/server.js';
+import type { RecordedRequest } from '../../sim/shared/http-server.js';
+import { createAimairaClient } from '../../src/aimaira/client.js';
+import type { TenantOptions } from '../../src/config/config.js';
+import { createTenantClients } from '../../src/sync/clients.js';
+import { runUp } from '../../src/sync/up/run.js';
+import type { UpRunResult } from '../../src/sync/up/run.js';
+import { createSkippingClock, startDownHarness, tenantFor } from '../helpers.js';
+import type { DownHarness } from '../helpers.js';
+
+export type Row = Readonly<Record<string, unknown>>;
+
+export interface UpHarness extends DownHarness {
+  /** An upward run at `now` (the scenario's instant by default), with the tenant's options or these ones. */
+  up(overrides?: {
+    now?: Date;
+    options?: Partial<TenantOptions>;
+    dryRun?: boolean;
+    /** Budget of one Aimaira request (the client's 30 s by default), to see timeouts quickly. */
+    aimairaTimeoutMs?: number;
+  }): Promise<UpRunResult>;
+  /** The linked sheets created by the first downward run, with their session, most learners first. */
+  sheets(): { edusignId: string; sessionId: number; course: CourseRecord }[];
+  /** The Aimaira learner of an Edusign student. */
+  learnerOf(studentId: string): number;
+  /** The learner's `PlanificationRessource` row on a session (the whole record). */
+  learnerRow(sessionId: number, learnerId: number): Row;
+  /** Aimaira requests recorded since the last `resetRequests`. */
+  aimairaRequests(): RecordedRequest[];
+}
+
+export async function startUpHarness(
+  sandboxOptions: SandboxOptions,
+  options: Partial<TenantOptions> = {},
+): Promise<UpHarness> {
+  const down = await startDownHarness(sandboxOptions, { sendAttendance: true, ...options });
+  const first = await down.sync();
+  if (first.status !== 'success') throw new Error(`the downward run that sets up the test ended ${first.status}`);
+  const clock = createSkippingClock();
+  const links = await down.store.listLinks(down.tenant.id);
+  const learnerByStudent = new Map(
+    links.filter((link) => link.kind === 'learner').map((link) => [link.edusignId, link.aimairaId]),
+  );
+  const sheetLinks = links.filter((link) => link.kind === 'sheet');
+  const learnerType = down.sandbox.scenario.manifest.typeRessourceIds.APPRENANT;
+
+  return {
+    ...down,
+    async up(overrides = {}) {
+      const tenant = overrides.options
+        ? tenantFor(down.sandbox, { ...down.tenant.options, ...overrides.options })
+        : down.tenant;
+      const clients = createTenantClients(tenant, { clock });
+      const { url, username, password } = tenant.aimaira;
+      const aimaira =
+        overrides.aimairaTimeoutMs === undefined
+          ? clients.aimaira
+          : createAimairaClient({
+              baseUrl: url,
+              ...(username !== undefined && { username }),
+              ...(password !== undefined && { password }),
+              clock,
+              timeoutMs: overrides.aimairaTimeoutMs,
+            });
+      return runUp({
+        tenant,
+        ...clients,
+        aimaira,
+        store: down.store,
+        clock,
+        now: overrides.now ?? new Date(down.sandbox.scenario.now),
+        dryRun: overrides.dryRun ?? false,
+      });
+    },
+    sheets() {
+      return sheetLinks
+        .map((link) => {
+          const course = down.school.course(link.edusignId);
+          if (!course) throw new Error(`sheet ${link.edusignId} is not on Edusign`);
+          return { edusignId: link.edusignId, sessionId: link.aimairaId, course };
+        })
+        .sort((a, b) => b.course.STUDENTS.length - a.course.STUDENTS.length || a.sessionId - b.sessionId);
+    },
+    learnerOf(studentId) {
+      const learnerId = learnerByStudent.get(studentId);
+      if (learnerId === undefined) throw new Error(`student ${studentId} is linked to no learner`);
+      return learnerId;
+    },
+    learnerRow(sessionId, learnerId) {
+      const row = down.sandbox.aimaira.store
+        .where('PlanificationRessource', 'PlanificationId', [sessionId])
+        .find((candidate) => candidate['TypeRessourceId'] === learnerType && candidate['Reference'] === learnerId);
+      if (!row) throw new Error(`learner ${learnerId} has no row on session ${sessionId}`);
+      return row;
+    },
+    aimairaRequests: () => [...down.sandbox.aimaira.requests],
+  };
+}
+
+/** A sheet's attendance, as a facilitator would mark it: one of each case, the others signed on time. */
+export interface MarkedSheet {
+  edusignId: string;
+  sessionId: number;
+  course: CourseRecord;
+  /** Edusign student ids by case. */
+  onTime: string[];
+  late: string;
+  leftEarly: string;
+  excluded: string;
+  absent: string;
+}
+
+export function markSheet(harness: UpHarness, sheet: { edusignId: string; sessionId: number; course: CourseRecord }) {
+  const { school } = harness;
+  const start = Date.parse(sheet.course.START);
+  const end = Date.parse(sheet.course.END);
+  const minutes = (n: number) => new Date(start + n * 60_000);
+  const ids = sheet.course.STUDENTS.map((row) => row.studentId);
+  const [late, leftEarly, excluded, absent, ...onTime] = ids;
+  if (late === undefined || leftEarly === undefined || excluded === undefined || absent === undefined) {
+    throw new Error(`sheet ${sheet.edusignId} has fewer than four learners`);
+  }
+  for (const [index, id] of onTime.entries()) school.sign(sheet.edusignId, id, minutes(1 + (index % 5)));
+  school.sign(sheet.edusignId, late, minutes(20));
+  school.setDelay(sheet.edusignId, late, 20);
+  school.sign(sheet.edusignId, leftEarly, minutes(2));
+  school.setEarlyDeparture(sheet.edusignId, leftEarly, new Date(end - 45 * 60_000));
+  school.sign(sheet.edusignId, excluded, minutes(3));
+  school.exclude(sheet.edusignId, excluded, minutes(50));
+  const marked: MarkedSheet = { ...sheet, onTime, late, leftEarly, excluded, absent };
+  return marked;
+}
+
+/** Signs every learner of a sheet (at its start) and locks it. */
+export function signAllAndLock(harness: UpHarness, sheet: { edusignId: string; course: CourseRecord }) {
+  for (const row of sheet.course.STUDENTS) harness.school.sign(sheet.edusignId, row.studentId, sheet.course.START);
+  harness.school.lock(sheet.edusignId);
+}
+
+const sameValue = (a: unknown, b: unknown) =>
+  typeof a === 'string' && typeof b === 'string' && !Number.isNaN(Date.parse(a)) && /T\d{2}:\d{2}/.test(a)
+    ? Date.parse(a) === Date.parse(b)
+    : Object.is(a, b) || JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The whole-row rule: `after` equals `before` in every field, except the `changed` ones, which hold the given values
+ * (date-times compared as instants: Aimaira answers in Paris time).
+ */
+export function expectOnlyChanged(before: Row, after: Row, changed: Record<string, unknown>) {
+  expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
+  for (const key of Object.keys(before)) {
+    if (Object.hasOwn(changed, key)) {
+      expect(
+        sameValue(after[key], changed[key]),
+        `${key}: ${String(after[key])} should be ${String(changed[key])}`,
+      ).toBe(true);
+    } else {
+      expect(after[key], `${key} must not change`).toEqual(before[key]);
+    }
+  }
+}
+
+/** PUT requests on one Aimaira entity set, by record id (only those the server applied: status 200). */
+export function appliedPuts(requests: readonly RecordedRequest[], set: string): Map<number, number> {
+  const counts = new Map<number, number>();
+  const pattern = new RegExp(`^/GraphV1/${set}/(\\d+)$`);
+  for (const request of requests) {
+    const match = request.method === 'PUT' && request.status === 200 ? pattern.exec(request.path) : null;
+    if (match?.[1]) counts.set(Number(match[1]), (counts.get(Number(match[1])) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** A fault path that matches exactly one record's URL (a plain prefix would also match longer ids). */
+export function recordPath(set: string, id: number): string {
+  return `/^\\/GraphV1\\/${set}\\/${id}$/`;
+}
