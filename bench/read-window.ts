@@ -60,8 +60,9 @@ peakRss = Math.max(peakRss, process.memoryUsage().rss);
 // What the server had to send: per entity set, the records read at 200 a page.
 const setOf = (path: string) => path.replace(/^\/GraphV1\//, '').split('/')[0] ?? path;
 const requestsBySet = new Map<string, number>();
-for (const request of simulator.requests)
-  {requestsBySet.set(setOf(request.path), (requestsBySet.get(setOf(request.path)) ?? 0) + 1);}
+for (const request of simulator.requests) {
+  requestsBySet.set(setOf(request.path), (requestsBySet.get(setOf(request.path)) ?? 0) + 1);
+}
 const rows = snapshot.sessions.reduce(
   (sum, session) =>
     sum + session.learnerIds.length + session.facilitatorIds.length + session.groupIds.length + session.rooms.length,

@@ -276,13 +276,8 @@ export function createEdusignClient(options: EdusignClientOptions): EdusignClien
 
   /** Sends one request and returns the envelope's `result`, or throws what went wrong as a typed error. */
   const send = async (request: TransportRequest): Promise<{ result: unknown; url: string }> => {
-    let response;
-    try {
-      // Edusign may report a business or validation error with a 4xx and the usual envelope: read it as such.
-      response = await transport.request({ ...request, acceptStatuses: envelopeErrorStatuses });
-    } catch (error) {
-      throw error;
-    }
+    // Edusign may report a business or validation error with a 4xx and the usual envelope: read it as such.
+    const response = await transport.request({ ...request, acceptStatuses: envelopeErrorStatuses });
     const context = { method: request.method, url: describeUrl(new URL(response.url)) };
     const envelope = response.json === undefined ? undefined : EdusignEnvelope.safeParse(response.json);
     if (envelope === undefined || !envelope.success) {
