@@ -127,7 +127,7 @@ async function setUp({ tenant: raw, dataDir }: SetUp): Promise<void> {
       ...(body !== undefined && { body: JSON.stringify(body) }),
     });
     if (!response.ok) throw new Error(`/__sim/${path} answered ${response.status}: ${await response.text()}`);
-    return (await response.json());
+    return await response.json();
   };
   const state = (await admin('state')) as { courses: Course[] };
   const ended = state.courses.filter((course) => course.API_ID !== '' && Date.parse(course.END) <= upAt.getTime());
@@ -234,7 +234,7 @@ const simAdmin = async (url: string, path: string, method: string, body?: unknow
     headers: { 'content-type': 'application/json' },
     ...(body !== undefined && { body: JSON.stringify(body) }),
   });
-  return (await response.json());
+  return await response.json();
 };
 const takeRequests = async (url: string) => (await simAdmin(url, 'requests', 'DELETE')) as RecordedRequest[];
 

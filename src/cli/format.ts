@@ -58,16 +58,16 @@ function formatReasonCounts(counts: Partial<Record<ReasonCode, number>>): string
 /** One tenant in one direction, as it finishes. */
 export function formatSyncRun(run: TenantRunSummary, context: { dryRun: boolean }): string {
   const head = `${run.tenantId}  ${run.direction}`;
-  if (run.status === 'not-available') return `${head}  not available: ${run.note ?? ''}\n`;
   const lines: string[] = [];
   const what = context.dryRun && run.status === 'success' ? 'dry run, nothing written' : run.status;
   lines.push(`${head}  ${what}${run.runId !== null ? `  (run ${run.runId})` : ''}`);
   if (run.error !== null) lines.push(`  error: ${run.error}`);
+  if (run.note !== null) lines.push(`  note: ${run.note}`);
   if (run.plan) lines.push(...formatPlan(run.plan));
   else if (run.status !== 'failed' && run.status !== 'interrupted') {
     const { 'sheet.skipped': skipped = 0, ...written } = run.counts;
     lines.push(
-      `  ${Object.keys(written).length > 0 ? formatCounts(written) : 'nothing written: Edusign was up to date'}`,
+      `  ${Object.keys(written).length > 0 ? formatCounts(written) : run.direction === 'down' ? 'nothing written: Edusign was up to date' : 'nothing written: Aimaira was up to date'}`,
     );
     if (skipped > 0) {
       lines.push(

@@ -93,7 +93,13 @@ describe('the sync and explain commands', { timeout: 60_000 }, () => {
     expect(summary).toMatchObject({ command: 'sync', dryRun: true, direction: 'both', status: 'success', exitCode: 0 });
     const [down, up] = summary.runs;
     expect(down).toMatchObject({ tenantId: 'demo', direction: 'down', status: 'success', runId: null, error: null });
-    expect(up).toMatchObject({ tenantId: 'demo', direction: 'up', status: 'not-available', runId: null });
+    expect(up).toMatchObject({
+      tenantId: 'demo',
+      direction: 'up',
+      status: 'success',
+      runId: null,
+    });
+    expect(up?.note).toContain('sendAttendance is off');
 
     const plan = down!.plan!;
     expect(plan.operations.sheet?.['create']).toBeGreaterThan(0);
@@ -122,7 +128,7 @@ describe('the sync and explain commands', { timeout: 60_000 }, () => {
     expect(down).toMatchObject({ tenantId: 'demo', direction: 'down', status: 'success', runId: 1, error: null });
     expect(down!.counts['sheet.created']).toBeGreaterThan(0);
     expect(down!.plan).toBeUndefined();
-    expect(up!.status).toBe('not-available');
+    expect(up).toMatchObject({ direction: 'up', status: 'success', runId: 2 });
     const school = sandbox.edusign.school(sandbox.scenario.credentials.edusign.apiKey);
     expect(school.courses()).toHaveLength(down!.counts['sheet.created']!);
 
@@ -130,7 +136,7 @@ describe('the sync and explain commands', { timeout: 60_000 }, () => {
     const second = await cli(['sync', '--config', config, '--now', now, '--data-dir', dataDir(), '--json']);
     expect(second.code).toBe(0);
     const again = JSON.parse(second.stdout) as SyncSummary;
-    expect(again.runs[0]).toMatchObject({ status: 'success', runId: 2 });
+    expect(again.runs[0]).toMatchObject({ status: 'success', runId: 3 });
     expect(Object.keys(again.runs[0]!.counts).filter((key) => key !== 'sheet.skipped')).toEqual([]);
     expect(edusignWrites()).toBe(0);
   });
@@ -153,8 +159,8 @@ describe('the sync and explain commands', { timeout: 60_000 }, () => {
     expect(edusignWrites()).toBe(0);
     const store = await openSqliteStore({ dataDir: dataDir() });
     try {
-      expect((await store.listRuns('demo')).map((run) => run.id)).toEqual([2, 1]);
-      expect((await store.listEvents({ tenantId: 'demo', limit: 1 }))[0]?.runId).toBe(2);
+      expect((await store.listRuns('demo')).map((run) => run.id)).toEqual([4, 3, 2, 1]);
+      expect((await store.listEvents({ tenantId: 'demo', limit: 1 }))[0]?.runId).toBeLessThanOrEqual(4);
     } finally {
       await store.close();
     }
@@ -174,17 +180,24 @@ describe('the sync and explain commands', { timeout: 60_000 }, () => {
     ]);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
-    expect(result.stdout).toMatch(/^demo {2}down {2}success {2}\(run 3\)$/m);
+    expect(result.stdout).toMatch(/^demo {2}down {2}success {2}\(run 5\)$/m);
     expect(result.stdout).toContain('nothing written: Edusign was up to date');
     expect(result.stdout).toContain('Done.');
     expect(result.stdout).not.toContain('demo  up');
   });
 
-  it('--direction up does nothing and says so', async () => {
+  it('--direction up sends the attendance of locked sheets back to Aimaira when sendAttendance is on', async () => {
+    const file = writeConfig('up.json', [tenant('demo', { sendAttendance: true, planifRealise: true })]);
+    const school = sandbox.edusign.school(sandbox.scenario.credentials.edusign.apiKey);
+    const course = school.courses()[0]!;
+    const signer = course.STUDENTS[0]!.studentId;
+    school.sign(course.ID, signer, '2026-11-30T09:00:00Z');
+    school.lock(course.ID);
+    sandbox.aimaira.requests.length = 0;
     const result = await cli([
       'sync',
       '--config',
-      config,
+      file,
       '--now',
       now,
       '--data-dir',
@@ -196,8 +209,29 @@ describe('the sync and explain commands', { timeout: 60_000 }, () => {
     expect(result.code).toBe(0);
     const summary = JSON.parse(result.stdout) as SyncSummary;
     expect(summary.runs).toEqual([
-      expect.objectContaining({ tenantId: 'demo', direction: 'up', status: 'not-available', runId: null }),
+      expect.objectContaining({ tenantId: 'demo', direction: 'up', status: 'success', note: null }),
     ]);
+    const puts = sandbox.aimaira.requests.filter((request) => request.method === 'PUT');
+    // One PUT per learner row of the sheet, plus the session's "Réalisé".
+    expect(puts).toHaveLength(course.STUDENTS.length + 1);
+    const session = sandbox.aimaira.store.get('Planification', Number(course.API_ID));
+    expect(session?.['Realise']).toBe(true);
+
+    sandbox.aimaira.requests.length = 0;
+    const again = await cli([
+      'sync',
+      '--config',
+      file,
+      '--now',
+      now,
+      '--data-dir',
+      dataDir(),
+      '--direction',
+      'up',
+      '--json',
+    ]);
+    expect(again.code).toBe(0);
+    expect(sandbox.aimaira.requests.filter((request) => request.method === 'PUT')).toEqual([]);
   });
 
   it('exits 2 when a tenant run fails, after running the other tenants', async () => {

@@ -16,6 +16,8 @@ import type { Link, RunCounts, StateStore } from '../store/port.js';
 import { createTenantClients } from '../sync/clients.js';
 import { readSheetLinkData } from '../sync/down/plan.js';
 import type { DownPlan } from '../sync/down/plan.js';
+import { runUp } from '../sync/up/run.js';
+import type { UpRunResult } from '../sync/up/run.js';
 import { loadLinks, runDown } from '../sync/down/run.js';
 import type { DownRunResult } from '../sync/down/run.js';
 import type { PersonKind, SyncWindow } from '../sync/down/rules.js';
@@ -39,8 +41,7 @@ export interface SyncCommandOptions {
   json: boolean;
 }
 
-/** `not-available`: the direction exists in the interface but not yet in the connector (up, for now). */
-export type TenantRunStatus = DownRunResult['status'] | 'not-available';
+export type TenantRunStatus = DownRunResult['status'];
 
 /** One tenant in one direction. */
 export interface TenantRunSummary {
@@ -128,7 +129,7 @@ export function registerSyncCommand(program: Command, outcome: CommandOutcome): 
     .command('sync')
     .description(
       'Synchronise the tenants of the configuration file, one after the other: Aimaira sessions down to Edusign ' +
-        'sheets, then attendance up (not available yet). Exit status: 0 done, 1 partial, 2 failed, 64 bad usage.',
+        'sheets, then attendance of locked sheets up to Aimaira. Exit status: 0 done, 1 partial, 2 failed, 64 bad usage.',
     )
     .requiredOption(
       '--config <file>',
@@ -237,17 +238,7 @@ async function runDirection(direction: 'down' | 'up', context: RunContext): Prom
     case 'down':
       return syncDown(context);
     case 'up':
-      // The upward run (locked sheets' attendance back to Aimaira) plugs in here.
-      return {
-        tenantId: context.tenant.id,
-        direction: 'up',
-        status: 'not-available',
-        runId: null,
-        counts: {},
-        error: null,
-        skipReasons: {},
-        note: 'the upward sync (attendance back to Aimaira) is not built yet; nothing was done',
-      };
+      return syncUp(context);
   }
 }
 
@@ -310,6 +301,40 @@ async function syncDown(context: RunContext): Promise<TenantRunSummary> {
     skipReasons,
     note: null,
     ...(plan && { plan }),
+  };
+}
+
+async function syncUp(context: RunContext): Promise<TenantRunSummary> {
+  const { tenant, store, clock, now, options, streams, signal } = context;
+  const progress = options.json ? undefined : createProgressBar(streams.stderr, `${tenant.id} up`);
+  progress?.status('reading locked sheets on Edusign...');
+  let result: Pick<UpRunResult, 'status' | 'runId' | 'counts' | 'error'>;
+  try {
+    const clients = createTenantClients(tenant, { clock });
+    result = await runUp({
+      tenant,
+      ...clients,
+      store,
+      clock,
+      now,
+      dryRun: options.dryRun,
+      signal,
+      ...(progress && { onProgress: (done: number, total: number) => progress.update(done, total) }),
+    });
+  } catch (error) {
+    result = { status: 'failed', runId: undefined, counts: {}, error: toError(error).message };
+  } finally {
+    progress?.finish();
+  }
+  return {
+    tenantId: tenant.id,
+    direction: 'up',
+    status: result.status,
+    runId: result.runId ?? null,
+    counts: result.counts,
+    error: result.error ?? null,
+    skipReasons: {},
+    note: tenant.options.sendAttendance ? null : 'sendAttendance is off for this tenant: no attendance is sent',
   };
 }
 
