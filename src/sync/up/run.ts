@@ -74,7 +74,7 @@ export async function runUp(options: UpRunOptions): Promise<UpRunResult> {
       reason: 'ATTENDANCE_DISABLED',
       message: describeReason('ATTENDANCE_DISABLED'),
     });
-    return finish('success', { 'attendance.disabled': 1 });
+    return finish('success', {});
   }
 
   let plan: UpPlan;
