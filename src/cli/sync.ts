@@ -17,7 +17,6 @@ import { createTenantClients } from '../sync/clients.js';
 import { readSheetLinkData } from '../sync/down/plan.js';
 import type { DownPlan } from '../sync/down/plan.js';
 import { runUp } from '../sync/up/run.js';
-import type { UpRunResult } from '../sync/up/run.js';
 import { loadLinks, runDown } from '../sync/down/run.js';
 import type { DownRunResult } from '../sync/down/run.js';
 import type { PersonKind, SyncWindow } from '../sync/down/rules.js';
@@ -255,16 +254,29 @@ function notRun(tenantId: string, direction: 'down' | 'up'): TenantRunSummary {
   };
 }
 
-async function syncDown(context: RunContext): Promise<TenantRunSummary> {
+/** The result of either direction's run that the summary needs. */
+type DirectionResult = Pick<DownRunResult, 'status' | 'runId' | 'counts' | 'error'> & {
+  plan?: DownRunResult['plan'];
+  evaluation?: DownRunResult['evaluation'];
+};
+
+/**
+ * Runs one direction for one tenant with a progress bar on a terminal. The runs report their own failures; a throw
+ * here is something that broke outside them (the store, a bug), reported as a failed run.
+ */
+async function runWithProgress(
+  context: RunContext,
+  direction: 'down' | 'up',
+  reading: string,
+  run: (common: Parameters<typeof runDown>[0]) => Promise<DirectionResult>,
+): Promise<DirectionResult> {
   const { tenant, store, clock, now, options, streams, signal } = context;
-  const progress = options.json ? undefined : createProgressBar(streams.stderr, `${tenant.id} down`);
-  progress?.status('reading Aimaira and Edusign...');
-  let result: DownRunResult;
+  const progress = options.json ? undefined : createProgressBar(streams.stderr, `${tenant.id} ${direction}`);
+  progress?.status(reading);
   try {
-    const clients = createTenantClients(tenant, { clock });
-    result = await runDown({
+    return await run({
       tenant,
-      ...clients,
+      ...createTenantClients(tenant, { clock }),
       store,
       clock,
       now,
@@ -273,24 +285,23 @@ async function syncDown(context: RunContext): Promise<TenantRunSummary> {
       ...(progress && { onProgress: (done: number, total: number) => progress.update(done, total) }),
     });
   } catch (error) {
-    // runDown reports its own failures; this is for what breaks outside it (the store, a bug).
-    result = {
-      tenantId: tenant.id,
-      runId: undefined,
-      status: 'failed',
-      counts: {},
-      plan: undefined,
-      evaluation: undefined,
-      error: toError(error).message,
-    };
+    return { status: 'failed', runId: undefined, counts: {}, error: toError(error).message };
   } finally {
     progress?.finish();
   }
+}
+
+async function syncDown(context: RunContext): Promise<TenantRunSummary> {
+  const { tenant, store, options } = context;
+  const result = await runWithProgress(context, 'down', 'reading Aimaira and Edusign...', runDown);
   const skipReasons: Partial<Record<ReasonCode, number>> = {};
   for (const skip of result.plan?.skips ?? []) {
     for (const reason of skip.reasons) skipReasons[reason] = (skipReasons[reason] ?? 0) + 1;
   }
-  const plan = options.dryRun ? summarisePlan(result, await loadLinks(store, tenant.id)) : undefined;
+  const plan =
+    options.dryRun && result.plan && result.evaluation
+      ? summarisePlan({ plan: result.plan, evaluation: result.evaluation }, await loadLinks(store, tenant.id))
+      : undefined;
   return {
     tenantId: tenant.id,
     direction: 'down',
@@ -305,36 +316,19 @@ async function syncDown(context: RunContext): Promise<TenantRunSummary> {
 }
 
 async function syncUp(context: RunContext): Promise<TenantRunSummary> {
-  const { tenant, store, clock, now, options, streams, signal } = context;
-  const progress = options.json ? undefined : createProgressBar(streams.stderr, `${tenant.id} up`);
-  progress?.status('reading locked sheets on Edusign...');
-  let result: Pick<UpRunResult, 'status' | 'runId' | 'counts' | 'error'>;
-  try {
-    const clients = createTenantClients(tenant, { clock });
-    result = await runUp({
-      tenant,
-      ...clients,
-      store,
-      clock,
-      now,
-      dryRun: options.dryRun,
-      signal,
-      ...(progress && { onProgress: (done: number, total: number) => progress.update(done, total) }),
-    });
-  } catch (error) {
-    result = { status: 'failed', runId: undefined, counts: {}, error: toError(error).message };
-  } finally {
-    progress?.finish();
-  }
+  const result = await runWithProgress(context, 'up', 'reading locked sheets on Edusign...', async (common) => {
+    const { status, runId, counts, error } = await runUp(common);
+    return { status, runId, counts, error };
+  });
   return {
-    tenantId: tenant.id,
+    tenantId: context.tenant.id,
     direction: 'up',
     status: result.status,
     runId: result.runId ?? null,
     counts: result.counts,
     error: result.error ?? null,
     skipReasons: {},
-    note: tenant.options.sendAttendance ? null : 'sendAttendance is off for this tenant: no attendance is sent',
+    note: context.tenant.options.sendAttendance ? null : 'sendAttendance is off for this tenant: no attendance is sent',
   };
 }
 

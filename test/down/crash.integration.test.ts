@@ -1,5 +1,5 @@
 /**
- * kill -9 in the middle of a run: the run goes in a child process (test/fixtures/run-down.ts) against simulators
+ * kill -9 in the middle of a run: the run goes in a child process (test/fixtures/run-sync.ts) against simulators
  * started here, and is killed when Edusign has received its N-th write. Running again to completion must leave
  * Edusign as an uninterrupted run leaves a second sandbox of the same scenario: same records by API_ID, none twice.
  */
@@ -22,7 +22,7 @@ import type { DownHarness, EdusignStateByApiId } from '../helpers.js';
 
 // Monday 30 November 2026, 11:30 in Paris.
 const now = new Date('2026-11-30T10:30:00Z');
-const fixture = fileURLToPath(new URL('../fixtures/run-down.ts', import.meta.url));
+const fixture = fileURLToPath(new URL('../fixtures/run-sync.ts', import.meta.url));
 const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The scenario puts learners on sheets through groups; a few more listed one by one give a roster to write. */
@@ -47,7 +47,12 @@ async function runKilled(harness: DownHarness, killAtWrite: number, mode: 'lande
   const { requests, faults } = harness.sandbox.edusign;
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', fixture, JSON.stringify({ tenant: harness.tenant, dataDir: harness.dataDir, now })],
+    [
+      '--import',
+      'tsx',
+      fixture,
+      JSON.stringify({ direction: 'down', tenant: harness.tenant, dataDir: harness.dataDir, now }),
+    ],
     { cwd: repositoryRoot, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

@@ -65,8 +65,14 @@ describe('upward sync killed mid-way', () => {
       [
         '--import',
         'tsx',
-        'test/fixtures/run-up.ts',
-        JSON.stringify({ tenant: h.tenant, dataDir: h.dataDir, now: now.toISOString(), concurrency: 1 }),
+        'test/fixtures/run-sync.ts',
+        JSON.stringify({
+          direction: 'up',
+          tenant: h.tenant,
+          dataDir: h.dataDir,
+          now: now.toISOString(),
+          concurrency: 1,
+        }),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
