@@ -10,6 +10,7 @@ import type { Clock } from '../clock.js';
 import { loadConfigFile } from '../config/config.js';
 import type { TenantConfig } from '../config/config.js';
 import { ConfigError } from '../errors.js';
+import { keyFileName, masterKeyEnvVar, masterKeyFileEnvVar } from '../service/secrets.js';
 import { openSqliteStore, sqliteFileName } from '../store/sqlite.js';
 import type { SqliteStateStore } from '../store/sqlite.js';
 
@@ -49,4 +50,32 @@ export async function openStore(
   const file = resolve(join(dataDir, sqliteFileName));
   if (mode === 'read' && !existsSync(file)) return { store: await openSqliteStore({ file: ':memory:' }), file };
   return { store: await openSqliteStore({ file }), file };
+}
+
+/**
+ * Where the master keys come from: `AIMAIRA_EDUSIGN_MASTER_KEY` when set, else the key file (`--key-file`, else
+ * `AIMAIRA_EDUSIGN_MASTER_KEY_FILE`, else `<dataDir>/master.key`).
+ */
+export function masterKeySettings(
+  dataDir: string,
+  keyFileOption?: string,
+): { environmentValue: string | undefined; keyFile: string } {
+  const fromEnvironment = process.env[masterKeyFileEnvVar];
+  const keyFile = keyFileOption ?? (fromEnvironment ? fromEnvironment : join(dataDir, keyFileName));
+  return { environmentValue: process.env[masterKeyEnvVar], keyFile: resolve(keyFile) };
+}
+
+/**
+ * The value of the environment variable an option names (`--edusign-api-key-env NAME`): secrets come this way so
+ * that they stay out of the shell history and of the process list. A problem names the variable, never a value.
+ */
+export function secretFromEnvironment(option: string, name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    throw new ConfigError([`${option}: "${name}" is not an environment variable name`]);
+  }
+  const value = process.env[name];
+  if (value === undefined || value === '') {
+    throw new ConfigError([`${option}: the environment variable ${name} is not set`]);
+  }
+  return value;
 }

@@ -7,9 +7,11 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../errors.js';
 import { exitCodes } from './exit-codes.js';
 import { registerExplainCommand } from './explain.js';
+import { registerServeCommand } from './serve.js';
 import { registerSimCommand } from './sim.js';
 import { registerStartCommand } from './start.js';
 import { registerSyncCommand } from './sync.js';
+import { registerTenantCommand } from './tenant.js';
 
 /** What a command's action reports back: its exit status. */
 export interface CommandOutcome {
@@ -23,9 +25,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerStartCommand(program, outcome);
+  registerServeCommand(program, outcome);
   registerSimCommand(program, outcome);
   registerSyncCommand(program, outcome);
   registerExplainCommand(program, outcome);
+  registerTenantCommand(program, outcome);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

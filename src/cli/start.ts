@@ -1,26 +1,22 @@
 /**
- * `start` (what `npm start` runs): until the connector service exists, the sandbox: both simulators with the
- * medium scenario, so a new user sees the two APIs the connector speaks, with data in them.
+ * `start` (what `npm start` runs): the same as `serve`. With no tenant configured that is the sandbox: both
+ * simulators with the medium scenario, a demo tenant, and a first sync a new user sees within a minute.
  */
 import type { Command } from 'commander';
 
 import type { CommandOutcome } from './main.js';
-import { startSimulators, untilStopped } from './sim.js';
+import { addServeOptions, runServeCommand } from './serve.js';
+import type { ServeCommandOptions } from './serve.js';
 
-export function registerStartCommand(program: Command, _outcome: CommandOutcome): void {
-  program
-    .command('start')
-    .description('Start the sandbox: both simulators with the medium scenario (the connector service comes later).')
-    .action(async () => {
-      process.stdout.write('Sandbox mode: nothing is configured, so these are simulators, not real accounts.\n');
-      const sandbox = await startSimulators({
-        scenario: 'medium',
-        seed: 1,
-        latency: 0,
-        aimairaPort: 0,
-        edusignPort: 0,
-      });
-      await untilStopped();
-      await sandbox.close();
-    });
+export function registerStartCommand(program: Command, outcome: CommandOutcome): void {
+  addServeOptions(
+    program
+      .command('start')
+      .description(
+        'What npm start runs: the same as serve. With no tenant configured, the sandbox (simulators, a demo ' +
+          'tenant and a first sync right away).',
+      ),
+  ).action(async (options: ServeCommandOptions) => {
+    outcome.exitCode = await runServeCommand(options);
+  });
 }

@@ -2,17 +2,23 @@
  * `sync`: one run of the connector for the tenants of a configuration file, one tenant after the other: down
  * (Aimaira sessions to Edusign sheets), then up (attendance back to Aimaira) once the upward sync exists.
  *
+ * Each tenant runs under its lock in the state store, the one the service's scheduler takes: a tenant already
+ * running (in the service or another `sync`) is not run, with a message saying since when.
+ *
  * Exit status: 0 every run succeeded; 1 some records failed and will be retried; 2 a run failed or was
- * interrupted; 64 bad usage or configuration. `--json` prints one JSON summary of the whole command on stdout.
+ * interrupted, or a tenant was already running; 64 bad usage or configuration. `--json` prints one JSON summary of
+ * the whole command on stdout.
  */
 import type { Command } from 'commander';
 
+import { systemClock } from '../clock.js';
 import type { Clock } from '../clock.js';
 import type { TenantConfig } from '../config/config.js';
 import type { ReasonCode } from '../domain/reasons.js';
 import type { RecordKind } from '../domain/types.js';
 import { toError } from '../errors.js';
 import type { Link, RunCounts, StateStore } from '../store/port.js';
+import { acquireTenantLock, lockHolder } from '../service/tenant-lock.js';
 import { createTenantClients } from '../sync/clients.js';
 import { readSheetLinkData } from '../sync/down/plan.js';
 import type { DownPlan } from '../sync/down/plan.js';
@@ -180,14 +186,34 @@ export async function runSyncCommand(
   process.once('SIGINT', interrupt);
 
   const runs: TenantRunSummary[] = [];
+  const report = (summary: TenantRunSummary) => {
+    runs.push(summary);
+    if (!options.json) streams.stdout.write(formatSyncRun(summary, { dryRun: options.dryRun }));
+  };
+  const holder = lockHolder('sync');
   try {
     for (const tenant of tenants) {
-      for (const direction of directionsOf(options.direction)) {
-        const summary = interruption.signal.aborted
-          ? notRun(tenant.id, direction)
-          : await runDirection(direction, { tenant, store, clock, now, options, streams, signal: interruption.signal });
-        runs.push(summary);
-        if (!options.json) streams.stdout.write(formatSyncRun(summary, { dryRun: options.dryRun }));
+      // One live run per tenant: the service's scheduler and other `sync` commands take the same lock. The lease
+      // is dated by the real clock, whatever --now says. A dry run writes nothing and takes no lock.
+      const attempt = options.dryRun
+        ? undefined
+        : await acquireTenantLock(store.schedule, tenant.id, { holder, clock: systemClock });
+      if (attempt && !attempt.acquired) {
+        streams.stderr.write(`aimaira-edusign: ${attempt.message}\n`);
+        for (const direction of directionsOf(options.direction)) report(notRun(tenant.id, direction, attempt.message));
+        continue;
+      }
+      const signal = attempt ? AbortSignal.any([interruption.signal, attempt.lock.lost]) : interruption.signal;
+      try {
+        for (const direction of directionsOf(options.direction)) {
+          report(
+            signal.aborted
+              ? notRun(tenant.id, direction)
+              : await runDirection(direction, { tenant, store, clock, now, options, streams, signal }),
+          );
+        }
+      } finally {
+        await attempt?.lock.release();
       }
     }
   } finally {
@@ -241,14 +267,15 @@ async function runDirection(direction: 'down' | 'up', context: RunContext): Prom
   }
 }
 
-function notRun(tenantId: string, direction: 'down' | 'up'): TenantRunSummary {
+/** A direction not run: the command was interrupted, or (`lockedOut`) another run of the tenant is in progress. */
+function notRun(tenantId: string, direction: 'down' | 'up', lockedOut?: string): TenantRunSummary {
   return {
     tenantId,
     direction,
-    status: 'interrupted',
+    status: lockedOut === undefined ? 'interrupted' : 'failed',
     runId: null,
     counts: {},
-    error: 'not run: the command was interrupted',
+    error: lockedOut === undefined ? 'not run: the command was interrupted' : `not run: ${lockedOut}`,
     skipReasons: {},
     note: null,
   };

@@ -12,6 +12,7 @@ export type {
   Run,
   RunCounts,
   RunDirection,
+  RunEnd,
   RunStatus,
   StateStore,
   SyncEvent,
@@ -23,3 +24,33 @@ export { StateStoreError } from './schema.js';
 export type { Database } from './schema.js';
 export { openSqliteStore, sqliteBusyTimeoutMs, sqliteFileName } from './sqlite.js';
 export type { SqliteStateStore, SqliteStoreOptions } from './sqlite.js';
+export { DbTenant, createTenantStore, secretFields, tenantStatuses } from './tenant-store.js';
+export type {
+  SealedSecret,
+  SecretField,
+  StoredTenant,
+  TenantRecord,
+  TenantStatus,
+  TenantStore,
+} from './tenant-store.js';
+export {
+  createScheduleStore,
+  failureReasons,
+  outcomeStatuses,
+  runTriggers,
+  scheduledRunStates,
+} from './schedule-store.js';
+export type {
+  FailureReason,
+  FailureStreak,
+  LastRun,
+  LockAttempt,
+  OccurrenceRef,
+  ScheduledRun,
+  ScheduledRunFilter,
+  ScheduledRunState,
+  ScheduleStore,
+  TenantHealth,
+  TenantLock,
+  TenantPause,
+} from './schedule-store.js';

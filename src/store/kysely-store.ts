@@ -14,10 +14,12 @@ import type {
   Run,
   RunCounts,
   RunDirection,
+  RunEnd,
   RunStatus,
   StateStore,
   SyncEvent,
 } from './port.js';
+import { runDirections } from './port.js';
 import { DbAttendance, DbEvent, DbLink, DbLockedSheet, DbRun, DbSessionCreation, StateStoreError } from './schema.js';
 import type { Database } from './schema.js';
 
@@ -259,6 +261,56 @@ export function createKyselyStore(db: Kysely<Database>): StateStore {
         .limit(checkLimit(limit))
         .execute();
       return rows.map((row) => DbRun.from(row));
+    },
+
+    async markRunningAsInterrupted(
+      at: string,
+      error: string,
+      scope: { tenantIds?: readonly string[]; exceptTenantIds?: readonly string[] } = {},
+    ): Promise<Run[]> {
+      const { tenantIds } = scope;
+      if (tenantIds !== undefined && tenantIds.length === 0) return [];
+      const except = new Set(scope.exceptTenantIds ?? []);
+      return db.transaction().execute(async (trx) => {
+        let query = trx.selectFrom('runs').selectAll().where('status', '=', 'running');
+        if (tenantIds !== undefined && tenantIds.length < maxBoundValues) {
+          query = query.where('tenant_id', 'in', [...tenantIds]);
+        }
+        const wanted = tenantIds === undefined ? undefined : new Set(tenantIds);
+        // Few runs are ever left running: the filtering by tenant is done here, free of any bound-values limit.
+        const rows = (await query.orderBy('id').execute()).filter(
+          (row) => !except.has(row.tenant_id) && (wanted === undefined || wanted.has(row.tenant_id)),
+        );
+        const ids = rows.map((row) => row.id);
+        for (const chunk of chunks(ids, maxBoundValues - 1)) {
+          await trx
+            .updateTable('runs')
+            .set({ status: 'interrupted', ended_at: at, error })
+            .where('id', 'in', chunk)
+            .where('status', '=', 'running')
+            .execute();
+        }
+        return rows.map((row) => DbRun.from(row));
+      });
+    },
+
+    async lastRunEnds(statuses: readonly Exclude<RunStatus, 'running'>[]): Promise<RunEnd[]> {
+      if (statuses.length === 0) return [];
+      // ISO instants written by toISOString sort as text, so max() is the newest.
+      const rows = await db
+        .selectFrom('runs')
+        .select(['tenant_id', 'direction', (eb) => eb.fn.max('ended_at').as('ended_at')])
+        .where('status', 'in', [...statuses])
+        .where('ended_at', 'is not', null)
+        .groupBy(['tenant_id', 'direction'])
+        .orderBy('tenant_id')
+        .orderBy('direction')
+        .execute();
+      return rows.flatMap((row) => {
+        const direction = runDirections.find((known) => known === row.direction);
+        if (direction === undefined) throw new StateStoreError(`runs.direction: unknown value "${row.direction}"`);
+        return row.ended_at === null ? [] : [{ tenantId: row.tenant_id, direction, endedAt: row.ended_at }];
+      });
     },
 
     async appendEvents(events: readonly SyncEvent[]): Promise<void> {

@@ -191,6 +191,99 @@ export function storeMigrations(dialect: SqlDialect): Record<string, Migration> 
         await db.schema.dropTable('attendance').ifExists().execute();
       },
     },
+    '0006_tenants': {
+      async up(db: Kysely<unknown>) {
+        // The tenants the service runs; secrets are stored sealed (AES-256-GCM), never in plaintext.
+        await db.schema
+          .createTable('tenants')
+          .ifNotExists()
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('aimaira_url', 'text', notNull)
+          .addColumn('aimaira_username', 'text')
+          .addColumn('aimaira_password', 'text')
+          .addColumn('aimaira_api_key', 'text')
+          .addColumn('edusign_url', 'text', notNull)
+          .addColumn('edusign_api_key', 'text', notNull)
+          .addColumn('options', 'text', notNull)
+          .addColumn('status', 'text', notNull)
+          .addColumn('paused_reason', 'text')
+          .addColumn('paused_at', 'text')
+          .addColumn('created_at', 'text', notNull)
+          .addColumn('updated_at', 'text', notNull)
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable('tenants').ifExists().execute();
+      },
+    },
+    '0007_schedule': {
+      async up(db: Kysely<unknown>) {
+        // The primary key is the "at most once" of each (tenant, window, Paris date): a claim is an insert.
+        await db.schema
+          .createTable('scheduled_runs')
+          .ifNotExists()
+          .addColumn('tenant_id', 'text', notNull)
+          .addColumn('window_id', 'text', notNull)
+          .addColumn('paris_date', 'text', notNull)
+          .addColumn('state', 'text', notNull)
+          .addColumn('slot_at', 'text', notNull)
+          .addColumn('holder', 'text')
+          .addColumn('claimed_at', 'text')
+          .addColumn('finished_at', 'text')
+          .addColumn('attempts', 'integer', notNull)
+          .addColumn('run_ids', 'text', notNull)
+          .addColumn('outcome', 'text')
+          .addColumn('reason', 'text')
+          .addColumn('error', 'text')
+          .addPrimaryKeyConstraint('scheduled_runs_pkey', ['tenant_id', 'window_id', 'paris_date'])
+          .execute();
+        // The dashboard lists recent days; the scheduler looks for claims left behind by a dead process.
+        await db.schema
+          .createIndex('scheduled_runs_date_idx')
+          .ifNotExists()
+          .on('scheduled_runs')
+          .columns(['paris_date', 'state'])
+          .execute();
+        await db.schema
+          .createIndex('scheduled_runs_state_idx')
+          .ifNotExists()
+          .on('scheduled_runs')
+          .columns(['state', 'claimed_at'])
+          .execute();
+        await db.schema
+          .createTable('tenant_locks')
+          .ifNotExists()
+          .addColumn('tenant_id', 'text', (column) => column.primaryKey())
+          .addColumn('holder', 'text', notNull)
+          .addColumn('acquired_at', 'text', notNull)
+          .addColumn('heartbeat_at', 'text', notNull)
+          .addColumn('expires_at', 'text', notNull)
+          .execute();
+        await db.schema
+          .createTable('tenant_health')
+          .ifNotExists()
+          .addColumn('tenant_id', 'text', (column) => column.primaryKey())
+          .addColumn('scheduled_since', 'text', notNull)
+          .addColumn('paused_at', 'text')
+          .addColumn('pause_reason', 'text')
+          .addColumn('pause_message', 'text')
+          .addColumn('failure_reason', 'text')
+          .addColumn('failure_signature', 'text')
+          .addColumn('failure_count', 'integer', notNull)
+          .addColumn('last_trigger', 'text')
+          .addColumn('last_status', 'text')
+          .addColumn('last_reason', 'text')
+          .addColumn('last_error', 'text')
+          .addColumn('last_started_at', 'text')
+          .addColumn('last_finished_at', 'text')
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable('tenant_health').ifExists().execute();
+        await db.schema.dropTable('tenant_locks').ifExists().execute();
+        await db.schema.dropTable('scheduled_runs').ifExists().execute();
+      },
+    },
   };
 }
 

@@ -46,6 +46,14 @@ export interface Run {
   error: string | null;
 }
 
+/** When a tenant's newest run of some statuses, in one direction, ended. */
+export interface RunEnd {
+  tenantId: string;
+  direction: RunDirection;
+  /** ISO instant. */
+  endedAt: string;
+}
+
 export const eventLevels = ['info', 'warning', 'error'] as const;
 export type EventLevel = (typeof eventLevels)[number];
 
@@ -157,6 +165,18 @@ export interface StateStore {
   getRun(runId: number): Promise<Run | undefined>;
   /** Newest first. */
   listRuns(tenantId: string, limit?: number): Promise<Run[]>;
+  /**
+   * Ends as `interrupted`, at `at` and with `error`, the runs still `running` (of `scope.tenantIds` only, when
+   * given; never of `scope.exceptTenantIds`, e.g. tenants whose lock another live process holds): runs a stopped
+   * process left behind, which no process will finish. Returns them as they were.
+   */
+  markRunningAsInterrupted(
+    at: string,
+    error: string,
+    scope?: { tenantIds?: readonly string[]; exceptTenantIds?: readonly string[] },
+  ): Promise<Run[]>;
+  /** For each tenant and direction that has one, when its newest run with one of `statuses` ended. */
+  lastRunEnds(statuses: readonly Exclude<RunStatus, 'running'>[]): Promise<RunEnd[]>;
 
   appendEvents(events: readonly SyncEvent[]): Promise<void>;
   /** Newest first. */

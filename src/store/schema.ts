@@ -101,6 +101,10 @@ export interface Database {
   session_creations: SessionCreationsTable;
   attendance: AttendanceTable;
   locked_sheets: LockedSheetsTable;
+  tenants: TenantsTable;
+  scheduled_runs: ScheduledRunsTable;
+  tenant_locks: TenantLocksTable;
+  tenant_health: TenantHealthTable;
 }
 
 function corrupt(table: string, column: string, problem: string): StateStoreError {
@@ -310,3 +314,77 @@ export const DbLockedSheet = {
     };
   },
 };
+
+/**
+ * One tenant (migration 0006): its two services and their credentials. The secret columns hold sealed values
+ * (`v1:<keyId>:...`, see src/service/secrets.ts), never plaintext.
+ */
+export interface TenantsTable {
+  id: string;
+  aimaira_url: string;
+  /** Not a secret: the Basic authentication login. */
+  aimaira_username: string | null;
+  aimaira_password: string | null;
+  aimaira_api_key: string | null;
+  edusign_url: string;
+  edusign_api_key: string;
+  /** JSON object of the tenant's options. */
+  options: string;
+  status: string;
+  paused_reason: string | null;
+  paused_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/**
+ * One (tenant, window, Paris date) of the schedule (migration 0007): claimed by the process that runs it, then
+ * done, failed or interrupted; or missed, when its window closed without a run. The primary key makes each one
+ * run at most once, whatever the number of processes. Mapped in src/store/schedule-store.ts.
+ */
+export interface ScheduledRunsTable {
+  tenant_id: string;
+  window_id: string;
+  /** `YYYY-MM-DD`, the Paris date of the window. */
+  paris_date: string;
+  state: string;
+  slot_at: string;
+  holder: string | null;
+  claimed_at: string | null;
+  finished_at: string | null;
+  /** How many times it was claimed (an interrupted occurrence is claimed again while its window is open). */
+  attempts: number;
+  /** JSON array of the ids of the runs (table `runs`) it made. */
+  run_ids: string;
+  outcome: string | null;
+  reason: string | null;
+  error: string | null;
+}
+
+/** Who runs a tenant right now (the scheduler, an on-demand run, `sync`): a lease kept alive by heartbeats. */
+export interface TenantLocksTable {
+  tenant_id: string;
+  holder: string;
+  acquired_at: string;
+  heartbeat_at: string;
+  /** Past this instant without a heartbeat, the holder is taken for dead and the lock can be taken over. */
+  expires_at: string;
+}
+
+/** What the scheduler remembers of a tenant: since when it schedules it, its failure streak, its pause. */
+export interface TenantHealthTable {
+  tenant_id: string;
+  scheduled_since: string;
+  paused_at: string | null;
+  pause_reason: string | null;
+  pause_message: string | null;
+  failure_reason: string | null;
+  failure_signature: string | null;
+  failure_count: number;
+  last_trigger: string | null;
+  last_status: string | null;
+  last_reason: string | null;
+  last_error: string | null;
+  last_started_at: string | null;
+  last_finished_at: string | null;
+}

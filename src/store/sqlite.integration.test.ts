@@ -9,7 +9,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { InMemoryMigrationProvider, migrateToLatest, storeMigrations } from './migrations.js';
 import { openSqliteStore, sqliteFileName } from './sqlite.js';
+import { describeScheduleStoreContract } from './schedule-store.contract.js';
 import { describeStoreContract } from './store.contract.js';
+import { describeTenantStoreContract } from './tenant-store.contract.js';
 
 const tempDirs: string[] = [];
 
@@ -25,6 +27,9 @@ afterAll(async () => {
 
 describeStoreContract('SQLite file', async () => openSqliteStore({ dataDir: await tempDir() }));
 describeStoreContract('SQLite :memory:', () => openSqliteStore({ file: ':memory:' }));
+describeScheduleStoreContract('SQLite file', async () => openSqliteStore({ dataDir: await tempDir() }));
+describeTenantStoreContract('SQLite file', async () => openSqliteStore({ dataDir: await tempDir() }));
+describeTenantStoreContract('SQLite :memory:', () => openSqliteStore({ file: ':memory:' }));
 
 describe('openSqliteStore', () => {
   const migrationNames = Object.keys(storeMigrations('sqlite'));

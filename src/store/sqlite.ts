@@ -12,6 +12,10 @@ import { createKyselyStore } from './kysely-store.js';
 import { migrateToLatest } from './migrations.js';
 import type { StateStore } from './port.js';
 import type { Database } from './schema.js';
+import { createScheduleStore } from './schedule-store.js';
+import type { ScheduleStore } from './schedule-store.js';
+import { createTenantStore } from './tenant-store.js';
+import type { TenantStore } from './tenant-store.js';
 
 /** The file name of the store inside the data folder. */
 export const sqliteFileName = 'state.sqlite';
@@ -27,6 +31,10 @@ export interface SqliteStateStore extends StateStore {
   readonly file: string;
   /** The Kysely instance under the store, for tests and maintenance; `close()` destroys it. */
   readonly db: Kysely<Database>;
+  /** The tenants of the service, over the same database (closed with it). */
+  readonly tenants: TenantStore;
+  /** The scheduler's occurrences, tenant locks and tenant health, over the same database (closed with it). */
+  readonly schedule: ScheduleStore;
 }
 
 function isInMemory(file: string): boolean {
@@ -61,5 +69,5 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     await db.destroy();
     throw error;
   }
-  return { ...createKyselyStore(db), file, db };
+  return { ...createKyselyStore(db), file, db, tenants: createTenantStore(db), schedule: createScheduleStore(db) };
 }

@@ -395,6 +395,47 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sta
         expect(await store.listRuns(tenantB)).toEqual([other]);
         expect(await store.listRuns('tenant-c')).toEqual([]);
       });
+
+      it('marks the runs left running as interrupted, of some tenants, all but some, or all, and leaves finished runs alone', async () => {
+        const done = await store.startRun(tenantA, 'down', t0);
+        await store.finishRun(done.id, 'success', { 'sheet.created': 2 }, t1);
+        const leftA = await store.startRun(tenantA, 'up', t0);
+        const leftB = await store.startRun(tenantB, 'down', t0);
+
+        expect(await store.markRunningAsInterrupted(t2, 'stopped', { tenantIds: [] })).toEqual([]);
+        expect(await store.markRunningAsInterrupted(t2, 'stopped', { exceptTenantIds: [tenantA, tenantB] })).toEqual(
+          [],
+        );
+        expect(await store.markRunningAsInterrupted(t2, 'stopped', { tenantIds: [tenantB] })).toEqual([leftB]);
+        expect(await store.getRun(leftB.id)).toMatchObject({ status: 'interrupted', endedAt: t2, error: 'stopped' });
+        expect(await store.getRun(leftA.id)).toEqual(leftA);
+
+        expect(await store.markRunningAsInterrupted(t2, 'stopped')).toEqual([leftA]);
+        expect(await store.getRun(leftA.id)).toMatchObject({ status: 'interrupted', endedAt: t2 });
+        expect(await store.getRun(done.id)).toMatchObject({ status: 'success', endedAt: t1, error: null });
+        expect(await store.markRunningAsInterrupted(t2, 'stopped')).toEqual([]);
+      });
+
+      it('tells when the newest run of some statuses ended, per tenant and direction', async () => {
+        const finish = async (tenantId: string, direction: 'down' | 'up', status: 'success' | 'failed', at: string) => {
+          const run = await store.startRun(tenantId, direction, t0);
+          await store.finishRun(run.id, status, {}, at);
+        };
+        await finish(tenantA, 'down', 'success', t1);
+        await finish(tenantA, 'down', 'success', t2);
+        await finish(tenantA, 'up', 'failed', t2);
+        await finish(tenantB, 'up', 'success', t0);
+        await store.startRun(tenantB, 'down', t0);
+
+        expect(await store.lastRunEnds(['success'])).toEqual([
+          { tenantId: tenantA, direction: 'down', endedAt: t2 },
+          { tenantId: tenantB, direction: 'up', endedAt: t0 },
+        ]);
+        expect(await store.lastRunEnds(['failed', 'partial'])).toEqual([
+          { tenantId: tenantA, direction: 'up', endedAt: t2 },
+        ]);
+        expect(await store.lastRunEnds([])).toEqual([]);
+      });
     });
 
     describe('events', () => {

@@ -1,0 +1,86 @@
+/**
+ * `serve` (and `start`, what `npm start` runs): the connector as a service until SIGTERM or Ctrl-C. With no tenant
+ * in the store, the sandbox. A first signal stops gracefully (syncs in progress finish their current record and
+ * are recorded as interrupted) and exits 0; a second one ends the process at once.
+ */
+import type { Command } from 'commander';
+
+import { systemClock } from '../clock.js';
+import { createServiceLogger } from '../service/logging.js';
+import { startService } from '../service/serve.js';
+import { masterKeySettings } from './env.js';
+import { exitCodes } from './exit-codes.js';
+import type { CommandOutcome } from './main.js';
+import { parseChoice, parseNonNegativeInteger } from './options.js';
+import { untilStopped } from './sim.js';
+
+export const logLevels = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+export interface ServeCommandOptions {
+  dataDir: string;
+  port: number;
+  host: string;
+  keyFile?: string;
+  sandbox?: true;
+  allowLoopbackHttp?: true;
+  logLevel: LogLevel;
+}
+
+/** The options `serve` and `start` share. */
+export function addServeOptions(command: Command): Command {
+  return command
+    .option('--data-dir <dir>', 'folder of the state store (state.sqlite) and the master key file', './data')
+    .option(
+      '--port <n>',
+      'port of /metrics, /healthz and the dashboard (0 = any free port)',
+      parseNonNegativeInteger('--port'),
+      8080,
+    )
+    .option('--host <host>', 'address to listen on (0.0.0.0 to be reachable from other machines)', '127.0.0.1')
+    .option(
+      '--key-file <file>',
+      'master key file (default: $AIMAIRA_EDUSIGN_MASTER_KEY_FILE, else <data-dir>/master.key); unused when ' +
+        '$AIMAIRA_EDUSIGN_MASTER_KEY is set',
+    )
+    .option('--sandbox', 'run the sandbox (simulators and a demo tenant) even when tenants are configured')
+    .option(
+      '--allow-loopback-http',
+      "accept tenants whose URLs are plain http on loopback (the simulators'); refused otherwise",
+    )
+    .option('--log-level <level>', `${logLevels.join(', ')}`, parseChoice('--log-level', logLevels), 'info');
+}
+
+export function registerServeCommand(program: Command, outcome: CommandOutcome): void {
+  addServeOptions(
+    program
+      .command('serve')
+      .description(
+        'Run the connector as a service: every tenant synced twice a day (Paris time), Prometheus /metrics, ' +
+          '/healthz, JSON logs. With no tenant configured, the sandbox. Stops gracefully on SIGTERM or Ctrl-C.',
+      ),
+  ).action(async (options: ServeCommandOptions) => {
+    outcome.exitCode = await runServeCommand(options);
+  });
+}
+
+export async function runServeCommand(options: ServeCommandOptions): Promise<number> {
+  const log = createServiceLogger({ level: options.logLevel });
+  // Listening from the start: a SIGTERM while the sandbox is being built stops the service as soon as it is up.
+  const stopAsked = untilStopped();
+  const service = await startService({
+    dataDir: options.dataDir,
+    clock: systemClock,
+    log,
+    port: options.port,
+    host: options.host,
+    masterKey: masterKeySettings(options.dataDir, options.keyFile),
+    urlPolicy: { allowLoopbackHttp: options.allowLoopbackHttp === true },
+    ...(options.sandbox && { sandbox: true }),
+  });
+  await stopAsked;
+  // untilStopped removed its handlers: a second signal now ends the process at once, as Node does by default.
+  log.logger.info('stop asked (a second Ctrl-C or SIGTERM stops at once)');
+  await service.stop();
+  return exitCodes.ok;
+}

@@ -1,0 +1,394 @@
+/**
+ * The connector as a service (`serve`, and `start`, what `npm start` runs): the scheduler syncing every tenant
+ * twice a day, an HTTP endpoint with `/metrics` and `/healthz`, JSON logs; or, with no tenant configured, the
+ * sandbox (both simulators, a demo tenant, a first sync right away).
+ *
+ * Stopping (SIGTERM, Ctrl-C) aborts the syncs in progress: each finishes the record in flight, records its run as
+ * interrupted, and the service closes its store. A run a killed process left `running` is marked interrupted at
+ * the next start; the next sync of that tenant picks up from what the store and Edusign say, as any run does.
+ */
+import { join, resolve } from 'node:path';
+
+import type { Clock } from '../clock.js';
+import type { TenantConfig } from '../config/config.js';
+import { toError } from '../errors.js';
+import type { Run, RunDirection, StateStore } from '../store/port.js';
+import type { RunTrigger } from '../store/schedule-store.js';
+import { openSqliteStore } from '../store/sqlite.js';
+import type { SqliteStateStore } from '../store/sqlite.js';
+import { startServiceHttp } from './http.js';
+import type { Health, ServiceHttp } from './http.js';
+import type { Logger, ServiceLogger } from './logging.js';
+import { createServiceMetrics } from './metrics.js';
+import type { ServiceMetrics } from './metrics.js';
+import { sandboxTenantId, startServiceSandbox } from './sandbox.js';
+import type { ServiceSandbox, ServiceSandboxOptions } from './sandbox.js';
+import { runOutcomeOf } from './run-health.js';
+import type { RunOutcome } from './run-health.js';
+import { defaultWindows, scheduleZone } from './schedule.js';
+import type { ScheduleWindow } from './schedule.js';
+import { activeTenantStatus, createScheduler } from './scheduler.js';
+import type { Scheduler, SchedulerEvent } from './scheduler.js';
+import { keyFileName } from './secrets.js';
+import { syncTenant } from './tenant-sync.js';
+import type { DirectionOutcome, TenantSyncOutcome } from './tenant-sync.js';
+import { createTenantRepository, lazyMasterKeys, tenantSecrets } from './tenants.js';
+import type { UrlPolicyOptions } from './url-policy.js';
+
+/** The tenants the service runs: who they are, and each one's configuration with its secrets opened. */
+export interface ServiceTenants {
+  list(): Promise<readonly { id: string; status: string }[]>;
+  config(tenantId: string): Promise<TenantConfig>;
+}
+
+export interface ServiceOptions {
+  /** The data folder (state store, key file); the sandbox uses `<dataDir>/sandbox`. */
+  dataDir: string;
+  clock: Clock;
+  log: ServiceLogger;
+  /** 0: any free port (the URL is logged). */
+  port: number;
+  host: string;
+  /** true: the sandbox whatever is configured; false: never; absent: the sandbox when no tenant is configured. */
+  sandbox?: boolean;
+  /** The sandbox's scenario and limits (tests use a small scenario). */
+  sandboxOptions?: Omit<ServiceSandboxOptions, 'dataDir'>;
+  /** Where the master keys come from (see src/cli/env.ts `masterKeySettings`); `<dataDir>/master.key` by default. */
+  masterKey?: { environmentValue?: string | undefined; keyFile?: string };
+  /** What tenants' URLs may be: plain http on loopback only when allowed (the simulators). */
+  urlPolicy?: UrlPolicyOptions;
+  /** The tenants, secrets opened; by default the store's (tests pass their own). */
+  tenants?: (store: SqliteStateStore) => Promise<ServiceTenants>;
+  /** Edusign requests a minute per tenant (outside the sandbox); Edusign's own limit by default. */
+  edusignRequestsPerMinute?: number;
+  /** Node's process metrics in `/metrics`; on by default. */
+  processMetrics?: boolean;
+  /** The scheduler's windows (twice a day, Paris time, by default) and tick. */
+  scheduler?: { windows?: readonly ScheduleWindow[]; tickMs?: number };
+}
+
+export interface RunningService {
+  /** The HTTP endpoint, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  readonly mode: 'tenants' | 'sandbox';
+  /** The folder of the store in use (`<dataDir>/sandbox` for the sandbox). */
+  readonly dataDir: string;
+  readonly store: SqliteStateStore;
+  readonly metrics: ServiceMetrics;
+  readonly scheduler: Scheduler;
+  /** The sandbox's simulators and demo tenant, in sandbox mode. */
+  readonly sandbox: ServiceSandbox | undefined;
+  /** In sandbox mode, the first sync, started right away; resolves when it ends (undefined if it could not start). */
+  readonly firstSync: Promise<TenantSyncOutcome | undefined> | undefined;
+  /**
+   * One sync of one tenant now (down, then up), under its lock; refused with a message when it runs or is paused.
+   * `done` of an accepted run resolves with what each direction did.
+   */
+  syncNow(tenantId: string): Promise<SyncNowResult>;
+  /** Lets the syncs in progress finish their current record, records them as interrupted, closes everything. */
+  stop(): Promise<void>;
+}
+
+export type SyncNowResult =
+  | { accepted: true; tenantId: string; done: Promise<TenantSyncOutcome | undefined> }
+  | { accepted: false; tenantId: string; message: string };
+
+/** What a run left `running` by a stopped process is recorded with. */
+export const interruptedRunMessage = 'interrupted: the process running it stopped before the end of the run';
+
+/** A new user reads this first: what they are looking at and how to leave it. */
+export function sandboxNotice(sandbox: ServiceSandbox): string {
+  return [
+    'SANDBOX: no tenant is configured, so this is a demo on simulators, not on real accounts.',
+    `Aimaira and Edusign simulators run on loopback (${sandbox.simulators.aimaira.url}, ${sandbox.simulators.edusign.url})`,
+    `with a generated ${sandbox.simulators.scenario.size} training organisation; the demo tenant "${sandbox.tenant.id}"`,
+    'syncs now: sessions come down as Edusign sheets, then a few sheets are signed and locked as a person would,',
+    'and their attendance goes up to Aimaira.',
+    `Edusign's limit is raised to ${sandbox.edusignPerMinute.toLocaleString('en-GB')} requests a minute in the`,
+    'sandbox (Edusign allows 480) so that the first sync takes seconds instead of minutes: a demo of the behaviour,',
+    'not of the rate.',
+    'To sync a real organisation: ./bin/aimaira-edusign tenant add (or tenant import --config FILE), then serve again.',
+    `The sandbox keeps its state in ${sandbox.dataDir}, never in the real data folder, and starts afresh each time.`,
+  ].join(' ');
+}
+
+export async function startService(options: ServiceOptions): Promise<RunningService> {
+  const { clock } = options;
+  const logger: Logger = options.log.logger;
+  const startedAt = new Date(clock.now()).toISOString();
+
+  // The real store says whether any tenant is configured; the sandbox never writes to it.
+  let store = await openSqliteStore({ dataDir: options.dataDir });
+  let sandbox: ServiceSandbox | undefined;
+  let tenants: ServiceTenants;
+  try {
+    const configured = (await store.tenants.list()).length;
+    if (options.sandbox ?? configured === 0) {
+      await store.close();
+      sandbox = await startServiceSandbox({ dataDir: options.dataDir, ...options.sandboxOptions });
+      store = await openSqliteStore({ dataDir: sandbox.dataDir });
+      tenants = sandboxTenants(sandbox.tenant);
+    } else {
+      tenants = options.tenants ? await options.tenants(store) : storeTenants(store, options);
+    }
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    await sandbox?.close().catch(() => undefined);
+    throw error;
+  }
+  const mode = sandbox ? 'sandbox' : 'tenants';
+  const dataDir = resolve(sandbox?.dataDir ?? options.dataDir);
+  if (sandbox) for (const secret of tenantSecrets(sandbox.tenant)) options.log.registerSecret(secret);
+
+  // Runs a killed process left `running`, except those of tenants another live process runs now (its lock is
+  // alive). Those whose lock is still alive because their process died moments ago are caught at their next
+  // run, which holds the lock and so knows that no other run of the tenant is live.
+  const liveLocks = (await store.schedule.listLocks()).filter((lock) => lock.expiresAt > startedAt);
+  const interrupted = await store.markRunningAsInterrupted(startedAt, interruptedRunMessage, {
+    exceptTenantIds: liveLocks.map((lock) => lock.tenantId),
+  });
+  for (const run of interrupted) logInterrupted(logger, run);
+
+  const metrics = createServiceMetrics({
+    clock,
+    lastSuccesses: async () => {
+      const known = new Set((await tenants.list()).map((tenant) => tenant.id));
+      const ends = await store.lastRunEnds(['success', 'partial']);
+      return ends.filter((end) => known.has(end.tenantId));
+    },
+    ...(options.processMetrics !== undefined && { processMetrics: options.processMetrics }),
+  });
+
+  /** One-shot steps between down and up, by tenant: the sandbox's person signing sheets. */
+  const afterDownSteps = new Map<string, (down: DirectionOutcome) => Promise<void>>();
+  /** What each tenant's latest sync did, for whoever asked for it (`syncNow`). */
+  const lastOutcomes = new Map<string, TenantSyncOutcome>();
+  let running = 0;
+  const edusignRequestsPerMinute = sandbox?.edusignPerMinute ?? options.edusignRequestsPerMinute;
+
+  /** Called by the scheduler under the tenant's lock. */
+  const runTenant = async (tenantId: string, trigger: RunTrigger, signal: AbortSignal): Promise<RunOutcome> => {
+    running++;
+    try {
+      // Under the lock no other run of the tenant is live: one still `running` was left by a stopped process.
+      const at = new Date(clock.now()).toISOString();
+      for (const run of await store.markRunningAsInterrupted(at, interruptedRunMessage, { tenantIds: [tenantId] })) {
+        logInterrupted(logger, run);
+      }
+      const tenant = await tenants.config(tenantId);
+      for (const secret of tenantSecrets(tenant)) options.log.registerSecret(secret);
+      const afterDown = afterDownSteps.get(tenantId);
+      afterDownSteps.delete(tenantId);
+      const outcome = await syncTenant(
+        {
+          store,
+          clock,
+          logger,
+          metrics,
+          ...(edusignRequestsPerMinute !== undefined && { edusignRequestsPerMinute }),
+        },
+        { tenant, reason: trigger, signal, ...(afterDown && { afterDown }) },
+      );
+      lastOutcomes.set(tenantId, outcome);
+      return runOutcomeOf(outcome.directions);
+    } finally {
+      running--;
+    }
+  };
+
+  const scheduler = createScheduler({
+    clock,
+    store: store.schedule,
+    tenants: () => tenants.list(),
+    runTenant,
+    // The sandbox's demo tenant is not in the tenants table: nothing to mirror a pause to.
+    ...(!sandbox && { tenantStatus: store.tenants }),
+    ...(options.scheduler?.windows && { windows: options.scheduler.windows }),
+    ...(options.scheduler?.tickMs !== undefined && { tickMs: options.scheduler.tickMs }),
+    onEvent: (event) => logSchedulerEvent(logger, event),
+  });
+
+  const syncNow = async (tenantId: string): Promise<SyncNowResult> => {
+    const result = await scheduler.runNow(tenantId);
+    if (!result.accepted) return { accepted: false, tenantId, message: result.message };
+    lastOutcomes.delete(tenantId);
+    return { accepted: true, tenantId, done: result.done.then(() => lastOutcomes.get(tenantId)) };
+  };
+
+  let stopped: Promise<void> | undefined;
+  let http: ServiceHttp;
+  try {
+    http = await startServiceHttp({
+      host: options.host,
+      port: options.port,
+      metrics,
+      logger,
+      health: async (): Promise<Health> => ({
+        status: stopped === undefined ? 'ok' : 'stopping',
+        mode,
+        startedAt,
+        tenants: (await tenants.list()).length,
+        running,
+      }),
+    });
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    await sandbox?.close().catch(() => undefined);
+    throw error;
+  }
+  logger.info(
+    { mode, url: http.url, dataDir, metrics: `${http.url}/metrics`, health: `${http.url}/healthz` },
+    `service listening on ${http.url} (${mode === 'sandbox' ? 'sandbox' : 'tenants from the store'})`,
+  );
+
+  let firstSync: Promise<TenantSyncOutcome | undefined> | undefined;
+  if (sandbox) firstSync = startSandboxFirstSync(sandbox, { store, clock, logger, afterDownSteps, syncNow });
+  scheduler.start();
+  const listed = await tenants.list();
+  const windows = (options.scheduler?.windows ?? defaultWindows).map((window) => `${window.start}-${window.end}`);
+  logger.info(
+    {
+      tenants: listed.length,
+      active: listed.filter((tenant) => tenant.status === activeTenantStatus).length,
+      windows,
+    },
+    `scheduler started: ${listed.length} tenant(s), each synced once in each window (${windows.join(', ')}, ` +
+      `${scheduleZone}) at a slot of its own`,
+  );
+
+  const stop = (): Promise<void> => {
+    stopped ??= (async () => {
+      logger.info({ running }, 'stopping: syncs in progress finish their current record');
+      await scheduler.stop();
+      await http.close();
+      await sandbox?.close();
+      await store.close();
+      logger.info('stopped');
+    })();
+    return stopped;
+  };
+
+  return { url: http.url, mode, dataDir, store, metrics, scheduler, sandbox, firstSync, syncNow, stop };
+}
+
+/** The sandbox's first sync: down, a person signing a few sheets, up; then a summary a new user can read. */
+function startSandboxFirstSync(
+  sandbox: ServiceSandbox,
+  context: {
+    store: StateStore;
+    clock: Clock;
+    logger: Logger;
+    afterDownSteps: Map<string, (down: DirectionOutcome) => Promise<void>>;
+    syncNow: (tenantId: string) => Promise<SyncNowResult>;
+  },
+): Promise<TenantSyncOutcome | undefined> {
+  const { logger, clock } = context;
+  const tenantId = sandbox.tenant.id;
+  logger.info({ sandbox: true, tenant: tenantId }, sandboxNotice(sandbox));
+  const began = clock.now();
+  context.afterDownSteps.set(tenantId, async (down) => {
+    if (down.status === 'failed') return;
+    const signed = await sandbox.signSomeSheets(context.store);
+    logger.info(
+      { sandbox: true, tenant: tenantId, ...signed },
+      `sandbox: a person signed and locked ${signed.sheets} sheets on Edusign (${signed.signatures} signatures, ` +
+        `${signed.absent} absent); the upward run sends their attendance to Aimaira`,
+    );
+  });
+  return (async () => {
+    const started = await context.syncNow(tenantId);
+    if (!started.accepted) {
+      logger.error({ sandbox: true, tenant: tenantId }, `sandbox: the first sync could not start: ${started.message}`);
+      return undefined;
+    }
+    const outcome = await started.done;
+    if (!outcome) return undefined;
+    const seconds = Math.round((clock.now() - began) / 100) / 10;
+    const counts = (direction: RunDirection) =>
+      outcome.directions.find((candidate) => candidate.direction === direction)?.counts ?? {};
+    const sheets = counts('down')['sheet.created'] ?? 0;
+    const attendance = (counts('up')['attendance.created'] ?? 0) + (counts('up')['attendance.updated'] ?? 0);
+    const message =
+      outcome.status === 'interrupted'
+        ? `sandbox: first sync interrupted after ${seconds} s`
+        : `sandbox: first sync ${outcome.status} in ${seconds} s: ${sheets} sheets came down to Edusign, ` +
+          `${attendance} attendance rows went up to Aimaira. The service keeps running and syncs again in the ` +
+          'next window (11:00-14:00 and 18:00-21:00, Paris time); Ctrl-C stops it.';
+    logger.info({ sandbox: true, tenant: tenantId, status: outcome.status, seconds, sheets, attendance }, message);
+    return outcome;
+  })().catch((error: unknown) => {
+    logger.error({ sandbox: true, err: toError(error) }, 'sandbox: the first sync could not run');
+    return undefined;
+  });
+}
+
+function logInterrupted(logger: Logger, run: Run): void {
+  logger.warn(
+    { tenant: run.tenantId, direction: run.direction, runId: run.id, startedAt: run.startedAt },
+    'a run left running by a stopped process is now recorded as interrupted; the next sync resumes from there',
+  );
+}
+
+/** The scheduler's events as log lines; runs log themselves (tenant-sync.ts). */
+function logSchedulerEvent(logger: Logger, event: SchedulerEvent): void {
+  switch (event.type) {
+    case 'run-started':
+    case 'run-finished':
+      return;
+    case 'missed':
+      logger.warn(
+        { tenant: event.tenantId, window: event.occurrence.windowId, date: event.occurrence.parisDate },
+        'a scheduled window closed without a run (the service was down): the next window runs it',
+      );
+      return;
+    case 'paused':
+      logger.warn({ tenant: event.tenantId, reason: event.pause.reason }, `tenant paused: ${event.pause.message}`);
+      return;
+    case 'resumed':
+      logger.info({ tenant: event.tenantId }, 'tenant resumed');
+      return;
+    case 'lock-busy':
+      logger.info({ tenant: event.tenantId }, `scheduled run waits: ${event.message}`);
+      return;
+    case 'claim-abandoned':
+      logger.warn(
+        { tenant: event.run.tenantId, window: event.run.windowId, date: event.run.parisDate },
+        'a scheduled run whose process stopped is recorded as interrupted; it runs again if its window is open',
+      );
+      return;
+    case 'error':
+      logger.error({ tenant: event.tenantId, err: event.error }, 'scheduler error');
+      return;
+  }
+}
+
+function sandboxTenants(tenant: TenantConfig): ServiceTenants {
+  return {
+    list: () => Promise.resolve([{ id: tenant.id, status: 'active' }]),
+    config: (tenantId) =>
+      tenantId === sandboxTenantId ? Promise.resolve(tenant) : Promise.reject(new Error(`no tenant "${tenantId}"`)),
+  };
+}
+
+/** The tenants of the store; their secrets are opened with the master keys, loaded at the first run. */
+function storeTenants(store: SqliteStateStore, options: ServiceOptions): ServiceTenants {
+  const loadKeys = lazyMasterKeys(store.tenants, {
+    keyFile: options.masterKey?.keyFile ?? join(options.dataDir, keyFileName),
+    environmentValue: options.masterKey?.environmentValue,
+  });
+  let noticesLogged = false;
+  const keys = async () => {
+    const loaded = await loadKeys();
+    // Said once: a key file created, or readable by others than its owner.
+    if (!noticesLogged) for (const notice of loaded.notices) options.log.logger.warn({ keyFile: loaded.file }, notice);
+    noticesLogged = true;
+    return loaded;
+  };
+  const repository = createTenantRepository({
+    store: store.tenants,
+    keys,
+    clock: options.clock,
+    ...(options.urlPolicy && { urlPolicy: options.urlPolicy }),
+  });
+  return { list: () => repository.list(), config: (tenantId) => repository.toTenantConfig(tenantId) };
+}

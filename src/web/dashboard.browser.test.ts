@@ -1,0 +1,339 @@
+/**
+ * The dashboard in a real browser: Debian's Chromium driven by playwright-core, against the simulators (small
+ * scenario), a real SQLite store and the real syncs. Screenshots go to test-output/screenshots/ (and the tenant
+ * page to docs/screenshots/tenant.png, the README's picture, when missing). Without Chromium this fails, on
+ * purpose: CI installs it (.ci/run).
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+
+import { chromium } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startSandbox } from '../../sim/sandbox.js';
+import type { Sandbox } from '../../sim/sandbox.js';
+import { aimairaEmail, tenantFor } from '../../test/helpers.js';
+import { systemClock } from '../clock.js';
+import { openSqliteStore } from '../store/sqlite.js';
+import type { StateStore } from '../store/port.js';
+import { createDashboard } from './dashboard.js';
+import { createLocalDashboardDeps } from './local.js';
+import type { LocalDashboardDeps } from './local.js';
+
+const chromiumPath = '/usr/bin/chromium';
+const password = 'correct horse battery staple';
+const screenshots = join(process.cwd(), 'test-output', 'screenshots');
+const docsScreenshot = join(process.cwd(), 'docs', 'screenshots', 'tenant.png');
+
+function listen(server: Server): Promise<string> {
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+  });
+}
+
+const close = (server: Server) =>
+  new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+
+describe('dashboard in Chromium', () => {
+  let sandbox: Sandbox;
+  let store: StateStore;
+  let dataDir: string;
+  let deps: LocalDashboardDeps;
+  let server: Server;
+  let url: string;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  const shot = (name: string) => page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+
+  beforeAll(async () => {
+    if (!existsSync(chromiumPath)) {
+      throw new Error(
+        `Chromium is missing at ${chromiumPath}: the browser tests need Debian's chromium package (apt-get install chromium; .ci/run installs it).`,
+      );
+    }
+    mkdirSync(screenshots, { recursive: true });
+    sandbox = await startSandbox({ size: 'small', edusignPerMinute: 6_000 });
+    dataDir = mkdtempSync(join(tmpdir(), 'aimaira-edusign-web-'));
+    store = await openSqliteStore({ dataDir });
+    const tenant = tenantFor(sandbox);
+    deps = createLocalDashboardDeps({
+      store,
+      tenants: [tenant],
+      clock: systemClock,
+      adminPassword: { plaintext: password },
+      clientOptions: { edusignRequestsPerMinute: 6_000 },
+      // Two upcoming slots, as the service's schedule would show them.
+      nextRuns: (_id, now) => [
+        new Date(now.getTime() + 3 * 3600_000).toISOString(),
+        new Date(now.getTime() + 10 * 3600_000).toISOString(),
+      ],
+    });
+    // Earlier days as the service would have recorded them, so that the 30-day chart has a history to show.
+    for (const daysAgo of [9, 8, 6, 5, 4, 2, 1]) {
+      const at = Date.now() - daysAgo * 24 * 3600_000;
+      const run = await store.startRun(tenant.id, 'down', new Date(at).toISOString());
+      const errors = daysAgo === 5 ? 3 : 0;
+      await store.finishRun(
+        run.id,
+        errors > 0 ? 'partial' : 'success',
+        { 'sheet.created': 2 + (daysAgo % 3), 'sheet.updated': daysAgo, 'learner.created': 1, 'sheet.error': errors },
+        new Date(at + 40_000).toISOString(),
+      );
+    }
+    const handler = createDashboard(deps);
+    server = createServer((request, response) => {
+      handler(request, response).then(
+        (handled) => {
+          if (!handled) response.writeHead(404).end('not the dashboard');
+        },
+        (error: unknown) => response.writeHead(500).end(String(error)),
+      );
+    });
+    url = await listen(server);
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (server) await close(server);
+    await store?.close();
+    await sandbox?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('refuses a request without a session', async () => {
+    const html = await fetch(`${url}/tenants/demo`, { redirect: 'manual', headers: { accept: 'text/html' } });
+    expect(html.status).toBe(303);
+    expect(html.headers.get('location')).toBe('/sign-in?next=%2Ftenants%2Fdemo');
+    const api = await fetch(`${url}/tenants/demo/sync/0123456789abcdef/events`, {
+      headers: { accept: 'text/event-stream' },
+    });
+    expect(api.status).toBe(401);
+    const post = await fetch(`${url}/tenants/demo/sync`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'csrf=x',
+    });
+    expect(post.status).toBe(401);
+    expect(await store.listRuns('demo')).toHaveLength(7);
+  });
+
+  it('signs in with the administrator password, in a HttpOnly SameSite cookie', async () => {
+    await page.goto(`${url}/`);
+    await expect.poll(() => page.url()).toContain('/sign-in');
+    expect(await page.locator('html').getAttribute('lang')).toBe('fr');
+    await page.getByLabel('Mot de passe administrateur').fill('not the password');
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.getByText('Mot de passe incorrect.').waitFor();
+    await shot('sign-in');
+    await page.getByLabel('Mot de passe administrateur').fill(password);
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.getByRole('heading', { name: 'Organismes', level: 1 }).waitFor();
+    const [cookie] = (await context.cookies()).filter((c) => c.name === 'aes_session');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    expect(Buffer.from(cookie?.value ?? '', 'base64url').length).toBeGreaterThanOrEqual(16);
+    // The newest seeded run succeeded: healthy, with its time, and the next runs of the schedule.
+    const row = page.getByRole('row', { name: /demo/ });
+    expect(await row.textContent()).toMatch(/en bonne santé/);
+    await shot('tenants');
+  });
+
+  it('opens the tenant and runs "sync now" with live progress until it succeeds', async () => {
+    await page.getByRole('link', { name: 'demo', exact: true }).click();
+    await page.getByRole('heading', { name: 'Organisme demo' }).waitFor();
+    // The progress page follows the run's server-sent events, then reloads itself on the summary. The end of the run
+    // is held back a moment so that the page is seen while it runs (the small scenario syncs in about a second).
+    const runNow = deps.scheduler.runNow.bind(deps.scheduler);
+    deps.scheduler.runNow = async (tenantId, onProgress) => {
+      const result = await runNow(tenantId, onProgress);
+      if (!result.accepted) return result;
+      return { accepted: true, done: result.done.then((summary) => delay(1500).then(() => summary)) };
+    };
+    await page.getByRole('button', { name: 'Synchroniser maintenant' }).click();
+    await expect.poll(() => page.url()).toMatch(/\/tenants\/demo\/sync\/[A-Za-z0-9_-]{16,}$/);
+    await expect.poll(() => page.locator('#sync-status').textContent()).toMatch(/^(Descente|Montée) :/);
+    await shot('sync-progress');
+    await page.getByRole('heading', { name: 'Synchronisation terminée' }).waitFor({ timeout: 30_000 });
+    deps.scheduler.runNow = runNow;
+    const summary = page.locator('#sync-summary');
+    expect(await summary.textContent()).toMatch(/réussie/);
+    expect(await summary.textContent()).toMatch(/feuilles : créations \d+/);
+    await shot('sync-now');
+    const runs = await store.listRuns('demo', 2);
+    expect(runs.map((run) => [run.direction, run.status])).toEqual([
+      ['up', 'success'],
+      ['down', 'success'],
+    ]);
+  });
+
+  it('filters the events by reason and finds a session by its id', async () => {
+    await page.getByRole('link', { name: 'Retour à l’organisme' }).click();
+    await page.getByLabel('Motif').selectOption('CREATED_TODAY');
+    await page.getByRole('button', { name: 'Filtrer' }).click();
+    await expect.poll(() => page.url()).toContain('reason=CREATED_TODAY');
+    const rows = page.locator('table.events tbody tr');
+    expect(await rows.count()).toBeGreaterThan(0);
+    for (const text of await rows.allTextContents()) expect(text).toContain('CREATED_TODAY');
+    await page.getByLabel('Niveau').selectOption('error');
+    await page.getByRole('button', { name: 'Filtrer' }).click();
+    await page.locator('#no-events').waitFor();
+
+    const [sessionId] = sandbox.scenario.manifest.sessions.createdToday;
+    await page.goto(`${url}/tenants/demo`);
+    await page.getByLabel(/Nom ou identifiant d’une séance/).fill(String(sessionId));
+    await page.getByRole('button', { name: 'Rechercher' }).click();
+    await expect.poll(() => page.url()).toContain(`aimairaId=${sessionId}`);
+    expect(await page.locator('table.events tbody').textContent()).toContain(String(sessionId));
+
+    // A person by e-mail, then by name: looked up in Aimaira, shown by Aimaira id only, the typed text nowhere.
+    const [learner] = await store.listLinks('demo', 'learner');
+    const learnerId = learner?.aimairaId ?? 0;
+    const email = aimairaEmail(sandbox, 'Apprenant', learnerId) ?? '';
+    const record = sandbox.aimaira.store.get('Apprenant', learnerId);
+    const fullName = `${String(record?.['Prenoms'])} ${String(record?.['Nom'])}`;
+    for (const typed of [email, fullName]) {
+      await page.goto(`${url}/tenants/demo`);
+      await page.getByLabel(/Nom ou identifiant d’une séance/).fill(typed);
+      await page.getByRole('button', { name: 'Rechercher' }).click();
+      await page.waitForLoadState();
+      const found = page.url().includes(`aimairaId=${learnerId}`)
+        ? true
+        : (await page.locator(`#matches a[href*="aimairaId=${learnerId}"]`).count()) > 0;
+      expect(found, typed).toBe(true);
+      expect(page.url()).not.toContain(encodeURIComponent(typed.split(' ')[0] ?? typed));
+      expect(await page.content()).not.toContain(typed);
+    }
+
+    await page.goto(`${url}/tenants/demo`);
+    // The README's picture is written once (delete it to take a new one), so that a test run leaves the tree alone.
+    if (!existsSync(docsScreenshot)) {
+      await page.setViewportSize({ width: 1280, height: 1500 });
+      await page.screenshot({ path: docsScreenshot });
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+    await shot('tenant');
+  });
+
+  it('explains why a session created today is not on Edusign', async () => {
+    const [sessionId] = sandbox.scenario.manifest.sessions.createdToday;
+    await page.getByRole('link', { name: 'Pourquoi cette feuille n’est-elle pas sur Edusign ?' }).click();
+    await page.getByLabel('Identifiant de la séance (Planification Aimaira)').fill(String(sessionId));
+    await page.getByRole('button', { name: 'Expliquer' }).click();
+    const answer = page.locator('section.explanation');
+    await answer.waitFor();
+    const text = (await answer.textContent()) ?? '';
+    expect(text).toContain('Cette séance ne descend pas sur Edusign.');
+    expect(text).toContain('CREATED_TODAY');
+    expect(text).toContain('créée aujourd’hui');
+    await shot('explain');
+
+    // The same session found by a piece of its name.
+    const name = sandbox.scenario.aimaira.Planification?.find((p) => p['Id'] === sessionId)?.['Nom'];
+    expect(typeof name).toBe('string');
+    await page.getByLabel('Nom de la séance').fill(String(name).slice(0, 12));
+    await page.getByRole('button', { name: 'Chercher les séances' }).click();
+    await page.getByRole('link', { name: String(sessionId) }).waitFor();
+  });
+
+  it('changes an option, refuses a wrong one, and checks the connection', async () => {
+    await page.goto(`${url}/tenants/demo/settings`);
+    await page.getByLabel(/Jours à venir/).fill('200');
+    await page.getByRole('button', { name: 'Enregistrer les options' }).click();
+    await page.getByText('Entre 0 et 90.').waitFor();
+    expect(deps.tenantConfig('demo')?.options.horizonDays).toBe(14);
+
+    await page.getByLabel(/Jours à venir/).fill('7');
+    await page.getByLabel(/Faire descendre les événements communs/).check();
+    await page.getByRole('button', { name: 'Enregistrer les options' }).click();
+    await page.getByText('Options enregistrées.', { exact: false }).waitFor();
+    expect(deps.tenantConfig('demo')?.options).toMatchObject({ horizonDays: 7, importEvenementsCommuns: true });
+
+    await page.getByRole('button', { name: 'Vérifier la connexion' }).click();
+    await page.getByText('Tout fonctionne.').waitFor();
+    const body = (await page.content()).toLowerCase();
+    for (const secret of [sandbox.scenario.credentials.aimaira.password, sandbox.scenario.credentials.edusign.apiKey]) {
+      expect(body).not.toContain(secret.toLowerCase());
+    }
+    await shot('settings');
+  });
+
+  it('refuses a cross-site POST, even with the session cookie', async () => {
+    const before = (await store.listRuns('demo', 100)).length;
+    // Another origin (same host, another port): the browser sends the cookie but says where the form comes from.
+    const evil = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html' });
+      response.end(
+        `<form id="f" method="post" action="${url}/tenants/demo/sync"><input name="csrf" value="guess"></form><script>document.getElementById('f').submit()</script>`,
+      );
+    });
+    const evilUrl = await listen(evil);
+    try {
+      const attacked = await context.newPage();
+      const answer = attacked.waitForResponse((response) => response.url() === `${url}/tenants/demo/sync`);
+      await attacked.goto(evilUrl);
+      expect((await answer).status()).toBe(403);
+      await attacked.close();
+    } finally {
+      await close(evil);
+    }
+    // And from the page's own origin, a forged form without the session's token.
+    const status = await page.evaluate(async (target) => {
+      const response = await fetch(target, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'csrf=not-the-token',
+      });
+      return response.status;
+    }, `${url}/tenants/demo/sync`);
+    expect(status).toBe(403);
+    expect((await store.listRuns('demo', 100)).length).toBe(before);
+  });
+
+  it('speaks English on request and fits a phone screen', async () => {
+    await page.goto(`${url}/tenants/demo?lang=en`);
+    await page.getByRole('button', { name: 'Sync now' }).waitFor();
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${url}/tenants/demo`);
+    await page.getByRole('heading', { name: 'Tenant demo' }).waitFor();
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+    expect(overflow).toBeLessThanOrEqual(1);
+    await shot('tenant-phone');
+    // Keyboard: the first Tab reaches the skip link, which is then visible.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to content');
+    await page.goto(`${url}/?lang=fr`);
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it('signs out', async () => {
+    await page.getByRole('button', { name: 'Se déconnecter' }).click();
+    await expect.poll(() => page.url()).toContain('/sign-in');
+    await page.goto(`${url}/tenants/demo`);
+    await expect.poll(() => page.url()).toContain('/sign-in');
+  });
+});

@@ -1,0 +1,394 @@
+/**
+ * The dashboard over HTTP with stand-in deps (an in-memory store, a fake scheduler and look-ups): routing, the
+ * locks (sessions, CSRF, cross-site), escaping of data, the set-up page, the forms. The browser test covers the
+ * same with the real syncs.
+ */
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+import { createManualClock } from '../clock.js';
+import type { ManualClock } from '../clock.js';
+import { TenantOptions } from '../config/config.js';
+import { openSqliteStore } from '../store/sqlite.js';
+import type { StateStore } from '../store/port.js';
+import { createDashboard, eventsPageSize } from './dashboard.js';
+import type { AdminPassword, DashboardDeps, SyncProgress, SyncSummary, TenantDetails } from './deps.js';
+import { hashAdminPassword, verifyAdminPassword } from './security.js';
+
+const password = 'le mot de passe des tests';
+
+interface Harness {
+  url: string;
+  store: StateStore;
+  clock: ManualClock;
+  tenant: TenantDetails;
+  deps: DashboardDeps;
+  updateOptions: ReturnType<typeof vi.fn>;
+  updateCredentials: ReturnType<typeof vi.fn>;
+  finishSync: (summary: SyncSummary) => void;
+  progress: (progress: SyncProgress) => void;
+}
+
+let server: Server | undefined;
+let harness: Harness;
+
+async function start(overrides: Partial<DashboardDeps> = {}): Promise<Harness> {
+  const store = await openSqliteStore({ file: ':memory:' });
+  const clock = createManualClock(Date.parse('2026-11-30T10:30:00Z'));
+  const tenant: TenantDetails = {
+    id: 'acme',
+    paused: true,
+    pausedReason: '<script>alert("paused")</script> after 3 failures',
+    aimaira: { url: 'https://acme.aimaira.example/GraphV1', access: 'password' },
+    edusign: { url: 'https://ext.edusign.fr' },
+    options: TenantOptions.parse({}),
+  };
+  let finishSync: (summary: SyncSummary) => void = () => undefined;
+  let progress: (progress: SyncProgress) => void = () => undefined;
+  const updateOptions = vi.fn((_id: string, options: TenantOptions) => {
+    tenant.options = options;
+    return Promise.resolve();
+  });
+  const updateCredentials = vi.fn(() => Promise.resolve());
+  const deps: DashboardDeps = {
+    store,
+    clock,
+    adminPassword: { hash: await hashAdminPassword(password) },
+    tenants: {
+      list: () => Promise.resolve([{ id: tenant.id, paused: tenant.paused, pausedReason: tenant.pausedReason }]),
+      get: (id) => Promise.resolve(id === tenant.id ? tenant : undefined),
+      updateOptions,
+      updateCredentials,
+      check: () =>
+        Promise.resolve({ ok: false, items: [{ label: 'Edusign', ok: false, detail: 'refused the API key' }] }),
+    },
+    scheduler: {
+      status: () => Promise.resolve([{ tenantId: 'acme', nextRuns: [], running: false, missed: [] }]),
+      runNow: (_id, onProgress) => {
+        progress = onProgress;
+        return Promise.resolve({
+          accepted: true,
+          done: new Promise<SyncSummary>((resolve) => {
+            finishSync = resolve;
+          }),
+        });
+      },
+    },
+    lookups: {
+      explainSession: () => Promise.reject(new Error('Aimaira said no for jeanne@example.fr')),
+      searchSessions: (_id, text) =>
+        Promise.resolve(
+          text === 'Cuisine' ? [{ sessionId: 501, name: 'CAP Cuisine', start: '2026-12-01T08:00:00Z' }] : [],
+        ),
+      findPeople: (_id, text) =>
+        Promise.resolve(text === 'jeanne.dupont@example.fr' ? [{ kind: 'learner' as const, aimairaId: 4242 }] : []),
+    },
+    ...overrides,
+  };
+  const handler = createDashboard(deps);
+  server = createServer((request, response) => {
+    void handler(request, response).then((handled) => {
+      if (!handled) response.writeHead(404).end('host 404');
+    });
+  });
+  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', () => resolve()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    store,
+    clock,
+    tenant,
+    deps,
+    updateOptions,
+    updateCredentials,
+    finishSync: (summary) => finishSync(summary),
+    progress: (p) => progress(p),
+  };
+}
+
+afterEach(async () => {
+  if (server) {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    server = undefined;
+  }
+  await harness?.store.close();
+});
+
+const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+const formHeaders = { 'content-type': 'application/x-www-form-urlencoded' };
+
+/** Signs in; returns the cookie header and the session's CSRF token (read from a page's form). */
+async function signIn(h: Harness): Promise<{ cookie: string; csrf: string }> {
+  const response = await fetch(`${h.url}/sign-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: formHeaders,
+    body: form({ password, next: '/tenants/acme' }),
+  });
+  expect(response.status).toBe(303);
+  expect(response.headers.get('location')).toBe('/tenants/acme');
+  const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const page = await (await fetch(`${h.url}/`, { headers: { cookie } })).text();
+  const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
+  expect(csrf).not.toBe('');
+  return { cookie, csrf };
+}
+
+describe('dashboard routes and locks', () => {
+  beforeEach(async () => {
+    harness = await start();
+  });
+
+  it('leaves other paths to the host and serves its stylesheet and script to anyone', async () => {
+    expect(await (await fetch(`${harness.url}/metrics`)).text()).toBe('host 404');
+    const css = await fetch(`${harness.url}/static/dashboard.css`);
+    expect(css.headers.get('content-type')).toContain('text/css');
+    expect(await (await fetch(`${harness.url}/static/dashboard.js`)).text()).toContain('EventSource');
+  });
+
+  it('sends a visitor without a session to the sign-in page, and a script to 401', async () => {
+    const page = await fetch(`${harness.url}/tenants/acme?level=error`, {
+      redirect: 'manual',
+      headers: { accept: 'text/html' },
+    });
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/sign-in?next=%2Ftenants%2Facme');
+    const script = await fetch(`${harness.url}/tenants/acme`, { headers: { accept: 'application/json' } });
+    expect(script.status).toBe(401);
+    const post = await fetch(`${harness.url}/tenants/acme/sync`, {
+      method: 'POST',
+      headers: formHeaders,
+      body: 'csrf=x',
+    });
+    expect(post.status).toBe(401);
+  });
+
+  it('signs in with HttpOnly, SameSite=Strict cookies and never redirects off-site after it', async () => {
+    const response = await fetch(`${harness.url}/sign-in`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: formHeaders,
+      body: form({ password, next: '//evil.example/' }),
+    });
+    expect(response.headers.get('location')).toBe('/');
+    expect(response.headers.get('set-cookie')).toMatch(
+      /^aes_session=[A-Za-z0-9_-]{43}; Path=\/; SameSite=Strict; HttpOnly$/,
+    );
+    const wrong = await fetch(`${harness.url}/sign-in`, {
+      method: 'POST',
+      headers: formHeaders,
+      body: form({ password: 'x' }),
+    });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('signs out after the idle timeout', async () => {
+    const { cookie } = await signIn(harness);
+    harness.clock.advance(29 * 60_000);
+    const home = () => fetch(`${harness.url}/`, { headers: { cookie, accept: 'text/html' }, redirect: 'manual' });
+    expect((await home()).status).toBe(200);
+    harness.clock.advance(31 * 60_000);
+    expect((await home()).status).toBe(303);
+  });
+
+  it('refuses a POST without the session’s CSRF token, or from another site', async () => {
+    const { cookie, csrf } = await signIn(harness);
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      fetch(`${harness.url}/tenants/acme/settings`, {
+        method: 'POST',
+        headers: { ...formHeaders, cookie, ...headers },
+        body,
+        redirect: 'manual',
+      });
+    expect((await post(form({ horizonDays: '7', attendanceLookbackDays: '30', structures: '' }))).status).toBe(403);
+    expect((await post(form({ csrf: 'forged' }))).status).toBe(403);
+    expect((await post(form({ csrf }), { origin: 'https://evil.example' })).status).toBe(403);
+    expect((await post(form({ csrf }), { 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    expect(harness.updateOptions).not.toHaveBeenCalled();
+    const ok = await post(
+      form({ csrf, horizonDays: '7', attendanceLookbackDays: '30', structures: '12, 34', sendAttendance: 'on' }),
+      { origin: harness.url, 'sec-fetch-site': 'same-origin' },
+    );
+    expect(ok.status).toBe(200);
+    expect(harness.updateOptions).toHaveBeenCalledWith(
+      'acme',
+      expect.objectContaining({ horizonDays: 7, structures: [12, 34], sendAttendance: true, sendCredentials: false }),
+    );
+  });
+
+  it('escapes data and sends the security headers', async () => {
+    const { cookie } = await signIn(harness);
+    const response = await fetch(`${harness.url}/`, { headers: { cookie } });
+    const page = await response.text();
+    expect(page).not.toContain('<script>alert');
+    expect(page).toContain('&lt;script&gt;alert(&quot;paused&quot;)&lt;/script&gt;');
+    expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    expect(page).toContain('<html lang="fr">');
+    expect(page).toContain('en pause');
+  });
+
+  it('shows English with ?lang=en and remembers it in a cookie', async () => {
+    const { cookie } = await signIn(harness);
+    const first = await fetch(`${harness.url}/?lang=en`, { headers: { cookie } });
+    expect(await first.text()).toContain('<html lang="en">');
+    const lang = (first.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    expect(lang).toBe('aes_lang=en');
+    expect(await (await fetch(`${harness.url}/`, { headers: { cookie: `${cookie}; ${lang}` } })).text()).toContain(
+      'Sign out',
+    );
+  });
+
+  it('pages events by beforeId and hides e-mails in their messages', async () => {
+    const { cookie } = await signIn(harness);
+    const run = await harness.store.startRun('acme', 'down', '2026-11-30T10:00:00Z');
+    await harness.store.appendEvents(
+      Array.from({ length: eventsPageSize + 5 }, (_, i) => ({
+        runId: run.id,
+        tenantId: 'acme',
+        at: '2026-11-30T10:00:01Z',
+        level: 'error' as const,
+        action: 'error' as const,
+        recordKind: 'learner' as const,
+        aimairaId: 1000 + i,
+        edusignId: null,
+        reason: 'EDUSIGN_REJECTED' as const,
+        message: `Edusign refused: someone${i}@example.fr is taken`,
+      })),
+    );
+    const first = await (await fetch(`${harness.url}/tenants/acme?level=error`, { headers: { cookie } })).text();
+    expect(first).not.toMatch(/@example\.fr/);
+    expect(first.match(/<tr class="level-error">/g)).toHaveLength(eventsPageSize);
+    const older = /href="([^"]*before=\d+[^"]*)"/.exec(first)?.[1]?.replaceAll('&amp;', '&');
+    expect(older).toContain('level=error');
+    const second = await (await fetch(`${harness.url}${older}`, { headers: { cookie } })).text();
+    expect(second.match(/<tr class="level-error">/g)).toHaveLength(5);
+    expect(second).toContain('>1004<');
+    const oneDay = await (await fetch(`${harness.url}/tenants/acme?date=2026-11-30`, { headers: { cookie } })).text();
+    expect(oneDay.match(/<tr class="level-error">/g)).toHaveLength(eventsPageSize);
+    const otherDay = await (await fetch(`${harness.url}/tenants/acme?date=2026-11-29`, { headers: { cookie } })).text();
+    expect(otherDay).toContain('id="no-events"');
+  });
+
+  it('searches a person by e-mail and puts only their Aimaira id in the address', async () => {
+    const { cookie, csrf } = await signIn(harness);
+    const response = await fetch(`${harness.url}/tenants/acme/search`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { ...formHeaders, cookie },
+      body: form({ csrf, q: 'jeanne.dupont@example.fr' }),
+    });
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('/tenants/acme?aimairaId=4242#events-title');
+    const none = await fetch(`${harness.url}/tenants/acme/search`, {
+      method: 'POST',
+      headers: { ...formHeaders, cookie },
+      body: form({ csrf, q: 'Personne Inconnue' }),
+    });
+    const page = await none.text();
+    expect(page).toContain('Rien trouvé');
+    expect(page).not.toContain('Personne Inconnue');
+  });
+
+  it('says plainly when Aimaira cannot answer an explanation, without the e-mail of its error', async () => {
+    const { cookie } = await signIn(harness);
+    const response = await fetch(`${harness.url}/tenants/acme/explain?session=12`, { headers: { cookie } });
+    expect(response.status).toBe(502);
+    const page = await response.text();
+    expect(page).toContain('Aimaira n’a pas pu être interrogé');
+    expect(page).not.toContain('jeanne@example.fr');
+  });
+
+  it('runs "sync now" and streams its progress, then its end, as server-sent events', async () => {
+    const { cookie, csrf } = await signIn(harness);
+    const started = await fetch(`${harness.url}/tenants/acme/sync`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { ...formHeaders, cookie },
+      body: form({ csrf }),
+    });
+    const location = started.headers.get('location') ?? '';
+    expect(location).toMatch(/^\/tenants\/acme\/sync\/[A-Za-z0-9_-]{22}$/);
+    harness.progress({ direction: 'down', stage: 'writing', done: 3, total: 10 });
+    const stream = await fetch(`${harness.url}${location}/events`, { headers: { cookie } });
+    expect(stream.headers.get('content-type')).toContain('text/event-stream');
+    harness.progress({ direction: 'down', stage: 'writing', done: 10, total: 10 });
+    harness.finishSync({ tenantId: 'acme', status: 'success', directions: [] });
+    const text = await stream.text();
+    expect(text).toContain('event: progress\ndata: {"direction":"down","stage":"writing","done":3,"total":10}');
+    expect(text).toContain('"done":10');
+    expect(text).toMatch(/event: done\n/);
+    const summary = await (await fetch(`${harness.url}${location}`, { headers: { cookie } })).text();
+    expect(summary).toContain('Synchronisation terminée');
+  });
+
+  it('shows a 404 for an unknown tenant and for an unknown sync', async () => {
+    const { cookie } = await signIn(harness);
+    expect((await fetch(`${harness.url}/tenants/nobody`, { headers: { cookie } })).status).toBe(404);
+    expect(
+      (await fetch(`${harness.url}/tenants/acme/sync/AAAAAAAAAAAAAAAAAAAAAA`, { headers: { cookie } })).status,
+    ).toBe(404);
+  });
+
+  it('saves new credentials without ever showing them', async () => {
+    const { cookie, csrf } = await signIn(harness);
+    const response = await fetch(`${harness.url}/tenants/acme/credentials`, {
+      method: 'POST',
+      headers: { ...formHeaders, cookie },
+      body: form({ csrf, aimairaPassword: 's3cr3t-pa55', edusignApiKey: '', aimairaUsername: '' }),
+    });
+    const page = await response.text();
+    expect(response.status).toBe(200);
+    expect(page).not.toContain('s3cr3t-pa55');
+    expect(harness.updateCredentials).toHaveBeenCalledWith('acme', { aimaira: { password: 's3cr3t-pa55' } });
+  });
+});
+
+describe('administrator password set-up', () => {
+  it('asks for the one-time token, stores a scrypt hash, then signs in with the new password', async () => {
+    const save = vi.fn((_hash: string) => Promise.resolve());
+    const adminPassword: AdminPassword = { setupToken: 'token-from-the-logs', save };
+    harness = await start({ adminPassword });
+    const home = await fetch(`${harness.url}/`, { redirect: 'manual' });
+    expect(home.headers.get('location')).toBe('/setup');
+    const setup = (fields: Record<string, string>) =>
+      fetch(`${harness.url}/setup`, { method: 'POST', headers: formHeaders, body: form(fields) });
+    expect(
+      (await setup({ token: 'guess', password: 'a long new password', confirm: 'a long new password' })).status,
+    ).toBe(403);
+    expect((await setup({ token: 'token-from-the-logs', password: 'short', confirm: 'short' })).status).toBe(400);
+    expect(
+      (await setup({ token: 'token-from-the-logs', password: 'a long new password', confirm: 'other' })).status,
+    ).toBe(400);
+    expect(save).not.toHaveBeenCalled();
+    expect(
+      (await setup({ token: 'token-from-the-logs', password: 'a long new password', confirm: 'a long new password' }))
+        .status,
+    ).toBe(200);
+    const hash = save.mock.calls[0]?.[0] ?? '';
+    expect(hash).toMatch(/^scrypt\$/);
+    expect(await verifyAdminPassword('a long new password', hash)).toBe(true);
+    expect(
+      (await setup({ token: 'token-from-the-logs', password: 'another password!', confirm: 'another password!' }))
+        .status,
+    ).toBe(200);
+    expect(save).toHaveBeenCalledTimes(1);
+    const signIn = await fetch(`${harness.url}/sign-in`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: formHeaders,
+      body: form({ password: 'a long new password' }),
+    });
+    expect(signIn.status).toBe(303);
+  });
+
+  it('refuses a plaintext password from the environment shorter than 12 characters', () => {
+    expect(() => createDashboard({ ...harness.deps, adminPassword: { plaintext: 'short' } })).toThrow(/12 characters/);
+    expect(() => createDashboard({ ...harness.deps, adminPassword: { hash: 'not-a-hash' } })).toThrow(/not a hash/);
+  });
+});

@@ -1,0 +1,163 @@
+/**
+ * What the dashboard needs from the service, as an interface of its own: the service (`serve`) passes its tenant
+ * registry, scheduler and store; the tests pass `createLocalDashboardDeps` (src/web/local.ts). The dashboard never
+ * holds a secret: credentials go in through `updateCredentials` and never come back out.
+ */
+import type { Clock } from '../clock.js';
+import type { TenantOptions } from '../config/config.js';
+import type { RunCounts, RunDirection, RunStatus, StateStore } from '../store/port.js';
+import type { SessionExplanation } from '../sync/down/explain.js';
+import type { Lang } from './i18n.js';
+
+/** A tenant as the list shows it. */
+export interface TenantSummary {
+  id: string;
+  /** Paused by the service (repeated failures) or by an administrator. */
+  paused: boolean;
+  /** Why, in plain words; null when not paused. */
+  pausedReason: string | null;
+}
+
+/** A tenant as its settings page shows it: everything but the secrets, which are only said to be set. */
+export interface TenantDetails extends TenantSummary {
+  aimaira: {
+    url: string;
+    /** Which kind of Aimaira access is set: a username and password, or an API key. */
+    access: 'password' | 'apiKey';
+  };
+  edusign: { url: string };
+  options: TenantOptions;
+}
+
+/** New secrets for a tenant; an absent field keeps its current value. */
+export interface CredentialsUpdate {
+  aimaira?: { username?: string; password?: string; apiKey?: string };
+  edusign?: { apiKey?: string };
+}
+
+/** One item of a connection check, in plain words (never a secret). */
+export interface CheckItem {
+  /** What was checked, e.g. "Aimaira sign-in". */
+  label: string;
+  ok: boolean;
+  /** What was found, or what is wrong and how to fix it. */
+  detail: string;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  items: CheckItem[];
+}
+
+export interface DashboardTenants {
+  /** By id. */
+  list(): Promise<TenantSummary[]>;
+  get(id: string): Promise<TenantDetails | undefined>;
+  /** Replaces the options; the caller validates them again and may refuse with an Error whose message is shown. */
+  updateOptions(id: string, options: TenantOptions): Promise<void>;
+  /** Write-only. */
+  updateCredentials(id: string, credentials: CredentialsUpdate): Promise<void>;
+  check(id: string): Promise<CheckResult>;
+}
+
+/** Where a tenant stands in the schedule. */
+export interface TenantSchedule {
+  tenantId: string;
+  /** The next scheduled runs (ISO instants), soonest first. */
+  nextRuns: string[];
+  /** A sync of this tenant is in progress. */
+  running: boolean;
+  /** Scheduled runs missed recently (the service was down for the whole window), ISO instants of their slot. */
+  missed: string[];
+}
+
+/** Progress of a "sync now", as it goes. */
+export interface SyncProgress {
+  direction: RunDirection;
+  stage: 'started' | 'writing' | 'finished';
+  /** Records written so far and to write (0 and 0 before the plan is known). */
+  done: number;
+  total: number;
+  /** With `finished`. */
+  status?: Exclude<RunStatus, 'running'>;
+}
+
+/** One direction of a finished "sync now" (the service's `DirectionOutcome`). */
+export interface SyncDirectionSummary {
+  direction: RunDirection;
+  status: Exclude<RunStatus, 'running'>;
+  runId: number | null;
+  counts: RunCounts;
+  error: string | null;
+  durationMs: number;
+}
+
+/** A finished "sync now" (the service's `TenantSyncOutcome`). */
+export interface SyncSummary {
+  tenantId: string;
+  status: Exclude<RunStatus, 'running'>;
+  directions: SyncDirectionSummary[];
+}
+
+export type RunNowResult =
+  | { accepted: true; done: Promise<SyncSummary> }
+  /** `reason`, in plain words: e.g. a sync of this tenant is already running. */
+  | { accepted: false; reason: string };
+
+export interface DashboardScheduler {
+  /** Every tenant's schedule, or one tenant's. */
+  status(tenantId?: string): Promise<TenantSchedule[]>;
+  /** Starts a sync (down, then up) now, unless one of this tenant is running; `onProgress` reports as it goes. */
+  runNow(tenantId: string, onProgress: (progress: SyncProgress) => void): Promise<RunNowResult>;
+}
+
+/** A session of the window whose name matches a search. */
+export interface SessionMatch {
+  sessionId: number;
+  name: string;
+  /** ISO instant. */
+  start: string;
+}
+
+/** A person found in Aimaira: kind and Aimaira id only, never a name or an e-mail. */
+export interface PersonMatch {
+  kind: 'learner' | 'facilitator' | 'tutor';
+  aimairaId: number;
+}
+
+/** Live look-ups in a tenant's Aimaira (and Edusign for `explainSession`): nothing is written. */
+export interface DashboardLookups {
+  /** `explainSession`'s answer for this session, at the current instant. */
+  explainSession(tenantId: string, sessionId: number): Promise<SessionExplanation>;
+  /** Sessions of the window (and of the last days) whose name contains `text`, soonest first. */
+  searchSessions(tenantId: string, text: string): Promise<SessionMatch[]>;
+  /** People whose e-mail, or first and last name, is `text` exactly (as written in Aimaira, any case). */
+  findPeople(tenantId: string, text: string): Promise<PersonMatch[]>;
+}
+
+/**
+ * The administrator password: a scrypt hash the service stored (`hashAdminPassword`), a plaintext from the
+ * environment (hashed at start, never kept), or none yet: then the first visitor sets it on the set-up page, with
+ * the one-time token the service printed in its logs, and `save` stores the hash.
+ */
+export type AdminPassword =
+  { hash: string } | { plaintext: string } | { setupToken: string; save(hash: string): Promise<void> };
+
+export interface DashboardDeps {
+  store: StateStore;
+  tenants: DashboardTenants;
+  scheduler: DashboardScheduler;
+  lookups: DashboardLookups;
+  clock: Clock;
+  adminPassword: AdminPassword;
+  /** The page language without a choice of the visitor; `fr` by default (the users are French organisations). */
+  lang?: Lang;
+  /** Where the dashboard is mounted, e.g. `/dashboard`; `` (the root) by default. */
+  basePath?: string;
+  /** Cookies marked Secure: true whenever the dashboard is served over https (behind a proxy too). */
+  secureCookies?: boolean;
+  /** Signed out after this long without a request; 30 minutes by default. */
+  sessionIdleMinutes?: number;
+  /** A page that failed (the visitor sees a plain error page; the details go here, for the service's logs). */
+  onError?: (error: unknown, context: { path: string }) => void;
+}
