@@ -10,6 +10,7 @@ import type { Clock } from '../clock.js';
 import { loadConfigFile } from '../config/config.js';
 import type { TenantConfig } from '../config/config.js';
 import { ConfigError } from '../errors.js';
+import { adminPasswordEnvVar } from '../service/admin-password.js';
 import { keyFileName, masterKeyEnvVar, masterKeyFileEnvVar } from '../service/secrets.js';
 import { openSqliteStore, sqliteFileName } from '../store/sqlite.js';
 import type { SqliteStateStore } from '../store/sqlite.js';
@@ -78,4 +79,13 @@ export function secretFromEnvironment(option: string, name: string): string {
     throw new ConfigError([`${option}: the environment variable ${name} is not set`]);
   }
   return value;
+}
+
+/**
+ * The dashboard's administrator password from `AIMAIRA_EDUSIGN_ADMIN_PASSWORD`, in plaintext (the service hashes
+ * it at start and never writes it); undefined when unset or empty (then `<data-dir>/admin.json`, or the set-up page).
+ */
+export function adminPasswordFromEnvironment(): string | undefined {
+  const value = process.env[adminPasswordEnvVar];
+  return value === undefined || value === '' ? undefined : value;
 }

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { systemClock } from '../clock.js';
 import { createServiceLogger } from '../service/logging.js';
 import { startService } from '../service/serve.js';
-import { masterKeySettings } from './env.js';
+import { adminPasswordFromEnvironment, masterKeySettings } from './env.js';
 import { exitCodes } from './exit-codes.js';
 import type { CommandOutcome } from './main.js';
 import { parseChoice, parseNonNegativeInteger } from './options.js';
@@ -56,8 +56,10 @@ export function registerServeCommand(program: Command, outcome: CommandOutcome):
     program
       .command('serve')
       .description(
-        'Run the connector as a service: every tenant synced twice a day (Paris time), Prometheus /metrics, ' +
-          '/healthz, JSON logs. With no tenant configured, the sandbox. Stops gracefully on SIGTERM or Ctrl-C.',
+        'Run the connector as a service: every tenant synced twice a day (Paris time), the web dashboard ' +
+          '(password: $AIMAIRA_EDUSIGN_ADMIN_PASSWORD, else chosen at first start with the link in the log), ' +
+          'Prometheus /metrics, /healthz, JSON logs. With no tenant configured, the sandbox. Stops gracefully on ' +
+          'SIGTERM or Ctrl-C.',
       ),
   ).action(async (options: ServeCommandOptions) => {
     outcome.exitCode = await runServeCommand(options);
@@ -76,6 +78,7 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
     host: options.host,
     masterKey: masterKeySettings(options.dataDir, options.keyFile),
     urlPolicy: { allowLoopbackHttp: options.allowLoopbackHttp === true },
+    adminPassword: adminPasswordFromEnvironment(),
     ...(options.sandbox && { sandbox: true }),
   });
   await stopAsked;

@@ -1,12 +1,14 @@
 /**
- * The service's HTTP endpoint: `/metrics` for Prometheus, `/healthz` for whatever watches the process, and `/`,
- * where the dashboard will be. Read-only: nothing here changes a tenant or starts a run.
+ * The service's HTTP endpoint: `/metrics` for Prometheus and `/healthz` for whatever watches the process (both
+ * read-only, no sign-in), then the web dashboard (src/web/dashboard.ts) for every path it answers, `/` included;
+ * anything else is a 404.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { toError } from '../errors.js';
+import type { DashboardHandler } from '../web/dashboard.js';
 import type { Logger } from './logging.js';
 import type { ServiceMetrics } from './metrics.js';
 
@@ -26,6 +28,8 @@ export interface ServiceHttpOptions {
   port: number;
   metrics: ServiceMetrics;
   health: () => Promise<Health>;
+  /** Answers its own paths (true) and leaves the others (false); `/metrics` and `/healthz` never reach it. */
+  dashboard?: DashboardHandler;
   logger: Logger;
 }
 
@@ -34,17 +38,6 @@ export interface ServiceHttp {
   readonly url: string;
   close(): Promise<void>;
 }
-
-const placeholderPage = `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>aimaira-edusign</title></head>
-<body>
-<h1>aimaira-edusign</h1>
-<p>The connector service is running. The dashboard comes in a later version.</p>
-<p><a href="/metrics">/metrics</a> (Prometheus) · <a href="/healthz">/healthz</a></p>
-</body>
-</html>
-`;
 
 function send(response: ServerResponse, status: number, contentType: string, body: string): void {
   response.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store' });
@@ -59,10 +52,12 @@ async function handle(options: ServiceHttpOptions, request: IncomingMessage, res
       const health = await options.health();
       send(response, health.status === 'ok' ? 200 : 503, 'application/json', `${JSON.stringify(health)}\n`);
     },
-    '/': () => Promise.resolve(send(response, 200, 'text/html; charset=utf-8', placeholderPage)),
   };
   const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
-  if (!route) return send(response, 404, 'text/plain; charset=utf-8', `Not found: ${path}\n`);
+  if (!route) {
+    if (options.dashboard && (await options.dashboard(request, response))) return;
+    return send(response, 404, 'text/plain; charset=utf-8', `Not found: ${path}\n`);
+  }
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     response.setHeader('allow', 'GET, HEAD');
     return send(response, 405, 'text/plain; charset=utf-8', 'Only GET here.\n');

@@ -37,6 +37,7 @@ import {
   parseScheduleWindows,
 } from './schedule.js';
 import type { DueOccurrence, Occurrence, ScheduleWindow } from './schedule.js';
+import type { TenantSyncProgressListener } from './tenant-sync.js';
 import { acquireTenantLock, defaultLeaseMs, lockHolder, parisTime } from './tenant-lock.js';
 import type { HeldTenantLock } from './tenant-lock.js';
 
@@ -92,9 +93,15 @@ export interface SchedulerOptions {
   tenants: () => Promise<readonly TenantRef[]>;
   /**
    * Runs the tenant (down, then up) and says how it ended. Called under the tenant's lock. `signal` aborts when
-   * the service stops or the lock was lost: finish the current record and return `interrupted`.
+   * the service stops or the lock was lost: finish the current record and return `interrupted`. `onProgress`,
+   * given to an on-demand run by whoever asked for it, is to be told how the run goes.
    */
-  runTenant: (tenantId: string, trigger: RunTrigger, signal: AbortSignal) => Promise<RunOutcome>;
+  runTenant: (
+    tenantId: string,
+    trigger: RunTrigger,
+    signal: AbortSignal,
+    onProgress?: TenantSyncProgressListener,
+  ) => Promise<RunOutcome>;
   /** `defaultWindows` by default; checked by `parseScheduleWindows`. */
   windows?: readonly ScheduleWindow[];
   /** Between ticks, aligned on multiples of it (30 s by default: ticks at :00 and :30, slots are whole minutes). */
@@ -174,8 +181,11 @@ export interface Scheduler {
   stop(): Promise<void>;
   /** One tick now (what the loop does every `tickMs`); resolves once the due runs are started, not finished. */
   tick(): Promise<void>;
-  /** Starts the tenant's run now, under its lock; refused with a message when it runs, is paused or unknown. */
-  runNow(tenantId: string): Promise<RunNowResult>;
+  /**
+   * Starts the tenant's run now, under its lock; refused with a message when it runs, is paused or unknown.
+   * `onProgress` is passed to `runTenant`.
+   */
+  runNow(tenantId: string, options?: { onProgress?: TenantSyncProgressListener }): Promise<RunNowResult>;
   /** Lifts the tenant's pause (a connection check passed). True when it was paused. */
   resume(tenantId: string): Promise<boolean>;
   status(options?: { tenantId?: string; next?: number }): Promise<SchedulerStatus>;
@@ -191,6 +201,7 @@ interface LiveRun {
   holder: string;
   controller: AbortController;
   done: Promise<RunOutcome>;
+  onProgress?: TenantSyncProgressListener;
 }
 
 const iso = (millis: number) => new Date(millis).toISOString();
@@ -322,7 +333,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     emit({ type: 'run-started', at: run.startedAt, tenantId, trigger, occurrence });
     let outcome: RunOutcome;
     try {
-      outcome = await options.runTenant(tenantId, trigger, controller.signal);
+      outcome = await options.runTenant(tenantId, trigger, controller.signal, run.onProgress);
     } catch (error) {
       const message = toError(error).message;
       outcome = controller.signal.aborted
@@ -356,7 +367,13 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   };
 
   /** Registers the run (synchronously: no other start can slip in) and starts it in the background. */
-  const launch = (tenantId: string, trigger: RunTrigger, occurrence: Occurrence | null, lock: HeldTenantLock) => {
+  const launch = (
+    tenantId: string,
+    trigger: RunTrigger,
+    occurrence: Occurrence | null,
+    lock: HeldTenantLock,
+    onProgress?: TenantSyncProgressListener,
+  ) => {
     const controller = new AbortController();
     if (state !== 'running' && state !== 'idle') controller.abort(new Error('the service is stopping'));
     const run: LiveRun = {
@@ -367,6 +384,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       holder,
       controller,
       done: Promise.resolve({ status: 'interrupted' }),
+      ...(onProgress && { onProgress }),
     };
     live.set(tenantId, run);
     run.done = execute(run, lock);
@@ -534,7 +552,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
     tick,
 
-    async runNow(tenantId) {
+    async runNow(tenantId, runOptions = {}) {
       if (state === 'stopping' || state === 'stopped') {
         return refuse(tenantId, 'stopped', 'the service is stopping: no run can start');
       }
@@ -561,7 +579,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           onHeartbeatError: (error) => reportError(tenantId, error),
         });
         if (!attempt.acquired) return refuse(tenantId, 'running', attempt.message);
-        const run = launch(tenantId, 'on-demand', null, attempt.lock);
+        const run = launch(tenantId, 'on-demand', null, attempt.lock, runOptions.onProgress);
         return { accepted: true, tenantId, startedAt: run.startedAt, done: run.done };
       });
     },

@@ -47,7 +47,9 @@ function temporaryFolder(): string {
 
 /** The command line in a child process, its stdout parsed as JSON lines as they come. */
 function startCommand(args: string[]) {
-  const child = spawn(bin, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  // No administrator password from the environment: the sandbox shows its set-up link.
+  const env = { ...process.env, AIMAIRA_EDUSIGN_ADMIN_PASSWORD: '' };
+  const child = spawn(bin, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const lines: LogLine[] = [];
@@ -159,6 +161,12 @@ describe('npm start on a fresh data folder: the sandbox', () => {
 
     const listening = command.lines.find((line) => line.msg?.startsWith('service listening'));
     const url = String(listening?.['url']);
+    // The dashboard, and how a new user gets in: the set-up link with its one-time token.
+    expect(listening?.msg).toContain(`dashboard at ${url}/`);
+    const setupLine = command.lines.find((line) => line.msg?.includes('/setup?token=') === true);
+    expect(setupLine?.msg).toMatch(new RegExp(`${url}/setup\\?token=[A-Za-z0-9_-]{43} `));
+    const home = await fetch(`${url}/`, { redirect: 'manual', headers: { accept: 'text/html' } });
+    expect(home.headers.get('location')).toBe('/setup');
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'ok', mode: 'sandbox', tenants: 1 });
@@ -329,7 +337,7 @@ describe('the service on configured tenants', () => {
     expect(logs()).toMatch(/down run interrupted/);
   }, 60_000);
 
-  it('exposes the metric families with values after a run, /healthz, and a placeholder page', async () => {
+  it('exposes the metric families with values after a run, /healthz, and the dashboard at /', async () => {
     const { start, secrets, logs } = await setUp();
     const service = await start();
     const sync = await service.syncNow('acme');
@@ -360,9 +368,10 @@ describe('the service on configured tenants', () => {
     const health = await fetch(`${service.url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'ok', mode: 'tenants', tenants: 1, running: 0 });
-    const page = await fetch(`${service.url}/`);
-    expect(page.status).toBe(200);
-    expect(await page.text()).toMatch(/dashboard comes in a later version/);
+    // No administrator password yet: the dashboard asks for one (src/service/dashboard.integration.test.ts).
+    const page = await fetch(`${service.url}/`, { redirect: 'manual', headers: { accept: 'text/html' } });
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/setup');
     expect((await fetch(`${service.url}/nowhere`)).status).toBe(404);
     expect((await fetch(`${service.url}/metrics`, { method: 'POST' })).status).toBe(405);
 

@@ -1,7 +1,7 @@
 /**
  * The connector as a service (`serve`, and `start`, what `npm start` runs): the scheduler syncing every tenant
- * twice a day, an HTTP endpoint with `/metrics` and `/healthz`, JSON logs; or, with no tenant configured, the
- * sandbox (both simulators, a demo tenant, a first sync right away).
+ * twice a day, an HTTP endpoint with the web dashboard, `/metrics` and `/healthz`, JSON logs; or, with no tenant
+ * configured, the sandbox (both simulators, a demo tenant, a first sync right away).
  *
  * Stopping (SIGTERM, Ctrl-C) aborts the syncs in progress: each finishes the record in flight, records its run as
  * interrupted, and the service closes its store. A run a killed process left `running` is marked interrupted at
@@ -16,6 +16,11 @@ import type { Run, RunDirection, StateStore } from '../store/port.js';
 import type { RunTrigger } from '../store/schedule-store.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import type { SqliteStateStore } from '../store/sqlite.js';
+import { createDashboard } from '../web/dashboard.js';
+import { loadAdminPassword } from './admin-password.js';
+import type { ServiceAdminPassword } from './admin-password.js';
+import { createServiceDashboardDeps } from './dashboard-deps.js';
+import type { DashboardTenantSource } from './dashboard-deps.js';
 import { startServiceHttp } from './http.js';
 import type { Health, ServiceHttp } from './http.js';
 import type { Logger, ServiceLogger } from './logging.js';
@@ -31,8 +36,9 @@ import { activeTenantStatus, createScheduler } from './scheduler.js';
 import type { Scheduler, SchedulerEvent } from './scheduler.js';
 import { keyFileName } from './secrets.js';
 import { syncTenant } from './tenant-sync.js';
-import type { DirectionOutcome, TenantSyncOutcome } from './tenant-sync.js';
+import type { DirectionOutcome, TenantSyncOutcome, TenantSyncProgressListener } from './tenant-sync.js';
 import { createTenantRepository, lazyMasterKeys, tenantSecrets } from './tenants.js';
+import type { TenantRepository } from './tenants.js';
 import type { UrlPolicyOptions } from './url-policy.js';
 
 /** The tenants the service runs: who they are, and each one's configuration with its secrets opened. */
@@ -65,6 +71,11 @@ export interface ServiceOptions {
   processMetrics?: boolean;
   /** The scheduler's windows (twice a day, Paris time, by default) and tick. */
   scheduler?: { windows?: readonly ScheduleWindow[]; tickMs?: number };
+  /**
+   * The dashboard's administrator password in plaintext (`AIMAIRA_EDUSIGN_ADMIN_PASSWORD`, read in src/cli/env.ts);
+   * without it, the hash of `<dataDir>/admin.json`, else a set-up link with a one-time token in the log.
+   */
+  adminPassword?: string | undefined;
 }
 
 export interface RunningService {
@@ -80,11 +91,13 @@ export interface RunningService {
   readonly sandbox: ServiceSandbox | undefined;
   /** In sandbox mode, the first sync, started right away; resolves when it ends (undefined if it could not start). */
   readonly firstSync: Promise<TenantSyncOutcome | undefined> | undefined;
+  /** Where the dashboard's administrator password came from at this start. */
+  readonly adminPassword: ServiceAdminPassword['source'];
   /**
    * One sync of one tenant now (down, then up), under its lock; refused with a message when it runs or is paused.
-   * `done` of an accepted run resolves with what each direction did.
+   * `done` of an accepted run resolves with what each direction did; `onProgress` is told as it goes.
    */
-  syncNow(tenantId: string): Promise<SyncNowResult>;
+  syncNow(tenantId: string, options?: { onProgress?: TenantSyncProgressListener }): Promise<SyncNowResult>;
   /** Lets the syncs in progress finish their current record, records them as interrupted, closes everything. */
   stop(): Promise<void>;
 }
@@ -121,15 +134,24 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   let store = await openSqliteStore({ dataDir: options.dataDir });
   let sandbox: ServiceSandbox | undefined;
   let tenants: ServiceTenants;
+  let dashboardTenants: DashboardTenantSource;
+  let admin: ServiceAdminPassword;
   try {
+    // The real data folder's, in the sandbox too: a password chosen there is the one of the real service.
+    admin = await loadAdminPassword({ dataDir: options.dataDir, plaintext: options.adminPassword });
     const configured = (await store.tenants.list()).length;
     if (options.sandbox ?? configured === 0) {
       await store.close();
       sandbox = await startServiceSandbox({ dataDir: options.dataDir, ...options.sandboxOptions });
       store = await openSqliteStore({ dataDir: sandbox.dataDir });
       tenants = sandboxTenants(sandbox.tenant);
+      dashboardTenants = { kind: 'sandbox', tenant: sandbox.tenant };
     } else {
-      tenants = options.tenants ? await options.tenants(store) : storeTenants(store, options);
+      const repository = storeRepository(store, options);
+      tenants = options.tenants
+        ? await options.tenants(store)
+        : { list: () => repository.list(), config: (tenantId) => repository.toTenantConfig(tenantId) };
+      dashboardTenants = { kind: 'repository', repository };
     }
   } catch (error) {
     await store.close().catch(() => undefined);
@@ -167,7 +189,12 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const edusignRequestsPerMinute = sandbox?.edusignPerMinute ?? options.edusignRequestsPerMinute;
 
   /** Called by the scheduler under the tenant's lock. */
-  const runTenant = async (tenantId: string, trigger: RunTrigger, signal: AbortSignal): Promise<RunOutcome> => {
+  const runTenant = async (
+    tenantId: string,
+    trigger: RunTrigger,
+    signal: AbortSignal,
+    onProgress?: TenantSyncProgressListener,
+  ): Promise<RunOutcome> => {
     running++;
     try {
       // Under the lock no other run of the tenant is live: one still `running` was left by a stopped process.
@@ -175,7 +202,13 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       for (const run of await store.markRunningAsInterrupted(at, interruptedRunMessage, { tenantIds: [tenantId] })) {
         logInterrupted(logger, run);
       }
-      const tenant = await tenants.config(tenantId);
+      let tenant: TenantConfig;
+      try {
+        tenant = await tenants.config(tenantId);
+      } catch (error) {
+        logger.error({ tenant: tenantId, err: toError(error) }, 'the sync could not start');
+        throw error;
+      }
       for (const secret of tenantSecrets(tenant)) options.log.registerSecret(secret);
       const afterDown = afterDownSteps.get(tenantId);
       afterDownSteps.delete(tenantId);
@@ -187,7 +220,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
           metrics,
           ...(edusignRequestsPerMinute !== undefined && { edusignRequestsPerMinute }),
         },
-        { tenant, reason: trigger, signal, ...(afterDown && { afterDown }) },
+        { tenant, reason: trigger, signal, ...(afterDown && { afterDown }), ...(onProgress && { onProgress }) },
       );
       lastOutcomes.set(tenantId, outcome);
       return runOutcomeOf(outcome.directions);
@@ -208,12 +241,35 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     onEvent: (event) => logSchedulerEvent(logger, event),
   });
 
-  const syncNow = async (tenantId: string): Promise<SyncNowResult> => {
-    const result = await scheduler.runNow(tenantId);
+  const syncNow = async (
+    tenantId: string,
+    syncOptions: { onProgress?: TenantSyncProgressListener } = {},
+  ): Promise<SyncNowResult> => {
+    const result = await scheduler.runNow(tenantId, syncOptions);
     if (!result.accepted) return { accepted: false, tenantId, message: result.message };
     lastOutcomes.delete(tenantId);
     return { accepted: true, tenantId, done: result.done.then(() => lastOutcomes.get(tenantId)) };
   };
+
+  const dashboard = createDashboard(
+    createServiceDashboardDeps({
+      store,
+      clock,
+      scheduler,
+      syncNow: (tenantId, syncOptions) => syncNow(tenantId, syncOptions),
+      tenants: dashboardTenants,
+      adminPassword: admin.password,
+      ...(options.urlPolicy && { urlPolicy: options.urlPolicy }),
+      clientOptions: {
+        onExchange: (exchange) => metrics.observeExchange(exchange),
+        ...(edusignRequestsPerMinute !== undefined && { edusignRequestsPerMinute }),
+      },
+      onTenantConfig: (tenant) => {
+        for (const secret of tenantSecrets(tenant)) options.log.registerSecret(secret);
+      },
+      onError: (error, context) => logger.error({ err: toError(error), path: context.path }, 'dashboard page failed'),
+    }),
+  );
 
   let stopped: Promise<void> | undefined;
   let http: ServiceHttp;
@@ -222,6 +278,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       host: options.host,
       port: options.port,
       metrics,
+      dashboard,
       logger,
       health: async (): Promise<Health> => ({
         status: stopped === undefined ? 'ok' : 'stopping',
@@ -237,9 +294,18 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     throw error;
   }
   logger.info(
-    { mode, url: http.url, dataDir, metrics: `${http.url}/metrics`, health: `${http.url}/healthz` },
-    `service listening on ${http.url} (${mode === 'sandbox' ? 'sandbox' : 'tenants from the store'})`,
+    {
+      mode,
+      url: http.url,
+      dataDir,
+      dashboard: `${http.url}/`,
+      metrics: `${http.url}/metrics`,
+      health: `${http.url}/healthz`,
+    },
+    `service listening on ${http.url} (${mode === 'sandbox' ? 'sandbox' : 'tenants from the store'}); ` +
+      `dashboard at ${http.url}/`,
   );
+  logAdminPassword(logger, admin, http.url);
 
   let firstSync: Promise<TenantSyncOutcome | undefined> | undefined;
   if (sandbox) firstSync = startSandboxFirstSync(sandbox, { store, clock, logger, afterDownSteps, syncNow });
@@ -268,7 +334,40 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     return stopped;
   };
 
-  return { url: http.url, mode, dataDir, store, metrics, scheduler, sandbox, firstSync, syncNow, stop };
+  return {
+    url: http.url,
+    mode,
+    dataDir,
+    store,
+    metrics,
+    scheduler,
+    sandbox,
+    firstSync,
+    adminPassword: admin.source,
+    syncNow,
+    stop,
+  };
+}
+
+/**
+ * How to sign in to the dashboard. With no password yet, the set-up link carries the one-time token: in the message
+ * (a field named `token` would be censored), for whoever reads this log, which is who may set the password.
+ */
+function logAdminPassword(logger: Logger, admin: ServiceAdminPassword, url: string): void {
+  if (admin.source === 'environment') {
+    logger.info(
+      { adminPassword: 'environment' },
+      'dashboard: sign in with the password of AIMAIRA_EDUSIGN_ADMIN_PASSWORD',
+    );
+  } else if (admin.source === 'file') {
+    logger.info({ adminPassword: admin.file }, `dashboard: sign in with the administrator password (${admin.file})`);
+  } else {
+    logger.warn(
+      { adminPassword: 'not set', setup: `${url}/setup` },
+      `dashboard: no administrator password yet. Choose it at ${url}/setup?token=${admin.setupToken} ` +
+        `(a one-time link; or set AIMAIRA_EDUSIGN_ADMIN_PASSWORD); its hash is kept in ${admin.file}`,
+    );
+  }
 }
 
 /** The sandbox's first sync: down, a person signing a few sheets, up; then a summary a new user can read. */
@@ -371,7 +470,7 @@ function sandboxTenants(tenant: TenantConfig): ServiceTenants {
 }
 
 /** The tenants of the store; their secrets are opened with the master keys, loaded at the first run. */
-function storeTenants(store: SqliteStateStore, options: ServiceOptions): ServiceTenants {
+function storeRepository(store: SqliteStateStore, options: ServiceOptions): TenantRepository {
   const loadKeys = lazyMasterKeys(store.tenants, {
     keyFile: options.masterKey?.keyFile ?? join(options.dataDir, keyFileName),
     environmentValue: options.masterKey?.environmentValue,
@@ -384,11 +483,10 @@ function storeTenants(store: SqliteStateStore, options: ServiceOptions): Service
     noticesLogged = true;
     return loaded;
   };
-  const repository = createTenantRepository({
+  return createTenantRepository({
     store: store.tenants,
     keys,
     clock: options.clock,
     ...(options.urlPolicy && { urlPolicy: options.urlPolicy }),
   });
-  return { list: () => repository.list(), config: (tenantId) => repository.toTenantConfig(tenantId) };
 }

@@ -46,6 +46,20 @@ export interface TenantSyncContext {
   progressEveryMs?: number;
 }
 
+/** How a tenant's sync is going, for whoever watches it (the dashboard's "sync now"). */
+export interface TenantSyncProgress {
+  direction: RunDirection;
+  /** `started` before a direction runs, `writing` as records are written, `finished` with its status. */
+  stage: 'started' | 'writing' | 'finished';
+  /** Records written so far and to write (0 and 0 before the plan is known, and with `started`/`finished`). */
+  done: number;
+  total: number;
+  /** With `finished`. */
+  status?: Exclude<RunStatus, 'running'>;
+}
+
+export type TenantSyncProgressListener = (progress: TenantSyncProgress) => void;
+
 export interface TenantSyncRequest {
   tenant: TenantConfig;
   /** Why it runs (`scheduled`, `on-demand`, `sandbox`...), for the logs. */
@@ -56,6 +70,8 @@ export interface TenantSyncRequest {
    * person would, so that the first upward run has attendance to send.
    */
   afterDown?: (down: DirectionOutcome) => Promise<void>;
+  /** Told as each direction starts, writes and ends; a listener that throws is ignored. */
+  onProgress?: TenantSyncProgressListener;
 }
 
 const defaultProgressEveryMs = 10_000;
@@ -117,7 +133,16 @@ async function runDirection(
   const started = clock.now();
   const progressEveryMs = context.progressEveryMs ?? defaultProgressEveryMs;
   let progressLoggedAt = started;
+  const tell = (progress: TenantSyncProgress) => {
+    try {
+      request.onProgress?.(progress);
+    } catch {
+      // A watcher's failure is not the run's.
+    }
+  };
+  tell({ direction, stage: 'started', done: 0, total: 0 });
   const onProgress = (done: number, total: number) => {
+    tell({ direction, stage: 'writing', done, total });
     // The service's logs are read by people and machines: a line every few seconds, not one per record.
     if (done < total && clock.now() - progressLoggedAt < progressEveryMs) return;
     progressLoggedAt = clock.now();
@@ -140,6 +165,7 @@ async function runDirection(
     outcome = { direction, status: 'failed', runId: null, counts: {}, error: toError(error).message };
   }
   const finished: DirectionOutcome = { ...outcome, durationMs: clock.now() - started };
+  tell({ direction, stage: 'finished', done: 0, total: 0, status: finished.status });
   context.metrics.recordRun({ tenantId: tenant.id, ...finished });
   const fields = {
     direction,

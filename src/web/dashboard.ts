@@ -683,7 +683,16 @@ export function createDashboard(deps: DashboardDeps): DashboardHandler {
     // No password yet: only the set-up page.
     if ((await passwordHash) === undefined) {
       if (path === '/setup') {
-        if (!isPost) return sendHtml(state, 200, setupPage(context(state), {}));
+        if (!isPost) {
+          // The link the service logs carries the one-time token: fill it in (it is only good until the password
+          // is set). Anything that does not look like one is ignored.
+          const token = state.url.searchParams.get('token') ?? '';
+          return sendHtml(
+            state,
+            200,
+            setupPage(context(state), /^[A-Za-z0-9_-]{16,100}$/.test(token) ? { token } : {}),
+          );
+        }
         const form = await readForm(request);
         return form ? setup(state, form) : sendText(response, 400, 'Expected a form.\n');
       }

@@ -119,7 +119,7 @@ export function signInPage(ctx: PageContext, state: { error?: string; next?: str
   );
 }
 
-export function setupPage(ctx: PageContext, state: { error?: string }): SafeHtml {
+export function setupPage(ctx: PageContext, state: { error?: string; token?: string }): SafeHtml {
   const { t, base } = ctx;
   return layout(
     ctx,
@@ -128,7 +128,7 @@ export function setupPage(ctx: PageContext, state: { error?: string }): SafeHtml
       ${state.error ? notice('error', state.error) : ''}
       <form method="post" action="${base}/setup" class="card narrow">
         <label for="token">${t('setupToken')}</label>
-        <input id="token" name="token" type="password" autocomplete="off" required />
+        <input id="token" name="token" type="password" autocomplete="off" value="${state.token ?? ''}" required />
         <label for="password">${t('newPassword')}</label>
         <input
           id="password"
