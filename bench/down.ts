@@ -17,8 +17,6 @@
  * large size therefore runs with the limit raised on both sides (the simulator and the connector's limiter), as its
  * target is memory, not time. The report says so.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +30,7 @@ import { createTenantClients } from '../src/sync/clients.js';
 import { runDown } from '../src/sync/down/run.js';
 import type { DownRunResult } from '../src/sync/down/run.js';
 import { rosterDiff } from '../src/sync/down/plan.js';
+import { startBenchSimulators, takeRequests } from './simulators.js';
 
 const { values } = parseArgs({
   options: { sizes: { type: 'string', default: 'small,medium,large' }, latency: { type: 'string', default: '30' } },
@@ -41,62 +40,6 @@ const latencyMs = Number(values.latency);
 const now = new Date('2026-11-30T10:30:00Z');
 const megabyte = 1024 * 1024;
 const writeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
-interface Simulators {
-  child: ChildProcess;
-  aimairaUrl: string;
-  edusignUrl: string;
-  username: string;
-  password: string;
-  edusignKey: string;
-}
-
-async function startSimulators(size: string, perMinute: number): Promise<Simulators> {
-  const child = spawn(
-    process.execPath,
-    [
-      'bin/aimaira-edusign',
-      'sim',
-      '--scenario',
-      size,
-      '--seed',
-      '1',
-      '--now',
-      now.toISOString(),
-      '--latency',
-      String(latencyMs),
-      '--edusign-per-minute',
-      String(perMinute),
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Stop with Ctrl-C')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`simulators exited with ${code}: ${output}`)));
-  });
-  const field = (pattern: RegExp) => {
-    const match = pattern.exec(output);
-    if (!match?.[1]) throw new Error(`cannot read ${String(pattern)} from the simulators' output`);
-    return match[1];
-  };
-  return {
-    child,
-    aimairaUrl: field(/Aimaira\s+(\S+)/),
-    edusignUrl: field(/Edusign\s+(\S+)/),
-    username: field(/username (\S+)/),
-    password: field(/password (\S+)/),
-    edusignKey: field(/Bearer\s+(\S+)/),
-  };
-}
-
-const requestsOf = async (url: string): Promise<RecordedRequest[]> => {
-  const response = await fetch(`${new URL(url).origin}/__sim/requests`, { method: 'DELETE' });
-  return (await response.json()) as RecordedRequest[];
-};
 
 const byMethod = (requests: readonly RecordedRequest[]) => {
   const counts: Record<string, number> = {};
@@ -155,7 +98,7 @@ const ratio = (actual: number, bound: number) =>
 for (const size of sizes) {
   const raisedLimit = size === 'large';
   const perMinute = raisedLimit ? 1_000_000 : 480;
-  const simulators = await startSimulators(size, perMinute);
+  const simulators = await startBenchSimulators({ size, now, latencyMs, edusignPerMinute: perMinute });
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-down-'));
   const store = await openSqliteStore({ dataDir });
   const tenant = TenantConfig.parse({
@@ -167,8 +110,8 @@ for (const size of sizes) {
   console.log(
     `\n== ${size} scenario, ${latencyMs} ms latency per request${raisedLimit ? ', Edusign limit raised (memory run)' : ', Edusign 480 requests a minute'}`,
   );
-  await requestsOf(simulators.aimairaUrl);
-  await requestsOf(simulators.edusignUrl);
+  await takeRequests(simulators.aimairaUrl);
+  await takeRequests(simulators.edusignUrl);
 
   for (const [label, firstRun] of [
     ['first sync', true],
@@ -189,8 +132,8 @@ for (const size of sizes) {
     clearInterval(sampler);
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
 
-    const aimaira = await requestsOf(simulators.aimairaUrl);
-    const edusign = await requestsOf(simulators.edusignUrl);
+    const aimaira = await takeRequests(simulators.aimairaUrl);
+    const edusign = await takeRequests(simulators.edusignUrl);
     const edusignMethods = byMethod(edusign);
     const writes = edusign.filter((r) => writeMethods.has(r.method)).length;
     const edusignReads = edusign.length - writes;
@@ -228,6 +171,5 @@ for (const size of sizes) {
 
   await store.close();
   rmSync(dataDir, { recursive: true, force: true });
-  simulators.child.kill('SIGTERM');
-  await new Promise((resolve) => simulators.child.once('exit', resolve));
+  await simulators.stop();
 }

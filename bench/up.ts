@@ -17,7 +17,6 @@
  * - Edusign: the pages of the locked-sheet list over the look-back (40 sheets a page; the last page is short).
  */
 import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +31,8 @@ import { createTenantClients } from '../src/sync/clients.js';
 import { runDown } from '../src/sync/down/run.js';
 import { runUp } from '../src/sync/up/run.js';
 import type { UpRunResult } from '../src/sync/up/run.js';
+import { simAdmin, startBenchSimulators, takeRequests } from './simulators.js';
+import type { BenchSimulators } from './simulators.js';
 
 const { values } = parseArgs({
   options: {
@@ -48,21 +49,12 @@ const downAt = new Date(upAt.getTime() - 14 * 86_400_000);
 const megabyte = 1024 * 1024;
 const listPageSize = 40;
 
-interface Simulators {
-  child: ChildProcess;
-  aimairaUrl: string;
-  edusignUrl: string;
-  username: string;
-  password: string;
-  edusignKey: string;
-}
-
 interface SetUp {
   tenant: TenantConfig;
   dataDir: string;
 }
 
-const tenantOf = (sims: Omit<Simulators, 'child'>) =>
+const tenantOf = (sims: Omit<BenchSimulators, 'child'>) =>
   TenantConfig.parse({
     id: 'bench',
     aimaira: { url: sims.aimairaUrl, username: sims.username, password: sims.password },
@@ -177,46 +169,6 @@ async function setUp({ tenant: raw, dataDir }: SetUp): Promise<void> {
 
 // ---- The benchmark ----------------------------------------------------------------------------------------
 
-async function startSimulators(size: string): Promise<Simulators> {
-  const child = spawn(
-    process.execPath,
-    [
-      'bin/aimaira-edusign',
-      'sim',
-      '--scenario',
-      size,
-      '--seed',
-      '1',
-      '--now',
-      downAt.toISOString(),
-      '--edusign-per-minute',
-      '1000000',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Stop with Ctrl-C')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`simulators exited with ${code}: ${output}`)));
-  });
-  const field = (pattern: RegExp) => {
-    const match = pattern.exec(output);
-    if (!match?.[1]) throw new Error(`cannot read ${String(pattern)} from the simulators' output`);
-    return match[1];
-  };
-  return {
-    child,
-    aimairaUrl: field(/Aimaira\s+(\S+)/),
-    edusignUrl: field(/Edusign\s+(\S+)/),
-    username: field(/username (\S+)/),
-    password: field(/password (\S+)/),
-    edusignKey: field(/Bearer\s+(\S+)/),
-  };
-}
-
 async function runSetUp(setUp: SetUp): Promise<string> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/up.ts', '--set-up', JSON.stringify(setUp)], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -227,16 +179,6 @@ async function runSetUp(setUp: SetUp): Promise<string> {
   if (code !== 0) throw new Error(`set-up failed (exit ${code}): ${output}`);
   return output.trim();
 }
-
-const simAdmin = async (url: string, path: string, method: string, body?: unknown) => {
-  const response = await fetch(`${new URL(url).origin}/__sim/${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  return await response.json();
-};
-const takeRequests = async (url: string) => (await simAdmin(url, 'requests', 'DELETE')) as RecordedRequest[];
 
 const byMethod = (requests: readonly RecordedRequest[]) => {
   const counts: Record<string, number> = {};
@@ -267,7 +209,7 @@ async function bench(): Promise<void> {
   const latencyMs = Number(values.latency);
   const concurrency = Number(values.concurrency);
   for (const size of sizes) {
-    const sims = await startSimulators(size);
+    const sims = await startBenchSimulators({ size, now: downAt, edusignPerMinute: 1_000_000 });
     const dataDir = mkdtempSync(join(tmpdir(), 'bench-up-'));
     const tenant = tenantOf(sims);
     try {
@@ -333,8 +275,7 @@ async function bench(): Promise<void> {
       await store.close();
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
-      sims.child.kill('SIGTERM');
-      await new Promise((resolve) => sims.child.once('exit', resolve));
+      await sims.stop();
     }
   }
 }
