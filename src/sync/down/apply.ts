@@ -7,7 +7,6 @@
 import type { Clock } from '../../clock.js';
 import type { ReasonCode } from '../../domain/reasons.js';
 import type { RecordKind } from '../../domain/types.js';
-import { HttpStatusError } from '../../errors.js';
 import type { EdusignClient } from '../../edusign/client.js';
 import { isEdusignBusinessError } from '../../edusign/errors.js';
 import {
@@ -18,6 +17,7 @@ import {
   studentPayload,
 } from '../../edusign/mapping.js';
 import type { Link, LinkOrigin, RunCounts, StateStore, SyncEvent } from '../../store/port.js';
+import { isAccessRefused } from '../failures.js';
 import type { DownPlan, GroupOperation, PersonOperation, SheetOperation } from './plan.js';
 import { personLinkData, readSheetLinkData, rosterDiff, sheetLinkData } from './plan.js';
 import type { DesiredSheet, PersonKind } from './rules.js';
@@ -45,11 +45,6 @@ export interface ApplyOutcome {
   counts: RunCounts;
   /** Records that failed and will be retried at the next run. */
   failures: number;
-}
-
-/** Failures that concern the whole tenant, not one record: the run stops. */
-export function isSystemicFailure(error: unknown): boolean {
-  return error instanceof HttpStatusError && [401, 402, 403].includes(error.status);
 }
 
 function failureReason(error: unknown): ReasonCode {
@@ -102,7 +97,7 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
     try {
       await work();
     } catch (error) {
-      if (isSystemicFailure(error) || context.signal?.aborted) throw error;
+      if (isAccessRefused(error) || context.signal?.aborted) throw error;
       failures++;
       count(kind, 'error');
       context.events.add({

@@ -11,7 +11,8 @@ import type { RecordKind } from '../../domain/types.js';
 import type { EdusignClient } from '../../edusign/client.js';
 import { toError } from '../../errors.js';
 import type { Link, RunCounts, RunStatus, StateStore } from '../../store/port.js';
-import { applyDownPlan, isSystemicFailure } from './apply.js';
+import { isAccessRefused } from '../failures.js';
+import { applyDownPlan } from './apply.js';
 import type { EventSink } from './apply.js';
 import { findExistingRecords } from './lookup.js';
 import { countOperations, linkedEmails, planDown, readSheetLinkData } from './plan.js';
@@ -125,7 +126,7 @@ export async function runDown(options: DownRunOptions): Promise<DownRunResult> {
     return finish(outcome.failures > 0 ? 'partial' : 'success', counts, { plan, evaluation });
   } catch (error) {
     const status = options.signal?.aborted ? 'interrupted' : 'failed';
-    const message = isSystemicFailure(error)
+    const message = isAccessRefused(error)
       ? `Edusign refused the tenant's access: ${toError(error).message}`
       : toError(error).message;
     return finish(status, {}, { plan, evaluation, error: message });

@@ -12,6 +12,7 @@ import type { ReasonCode } from '../../domain/reasons.js';
 import { ConnectorError, HttpStatusError, NetworkError, toError } from '../../errors.js';
 import type { AttendanceRecord, RunCounts, StateStore } from '../../store/port.js';
 import type { EventBuffer } from '../events.js';
+import { isAccessRefused } from '../failures.js';
 import { withAttendance } from './plan.js';
 import type { RowWrite, SheetPlan, UpPlan } from './plan.js';
 
@@ -32,11 +33,6 @@ export interface UpApplyOutcome {
   counts: RunCounts;
   /** Rows and sessions that could not be written; they are tried again at the next run. */
   failures: number;
-}
-
-/** Failures that concern the whole tenant, not one row: the run stops. */
-export function isTenantFailure(error: unknown): boolean {
-  return error instanceof HttpStatusError && [401, 402, 403].includes(error.status);
 }
 
 /** The row read for the write is not this learner's row of this session (it changed since it was read). */
@@ -64,6 +60,17 @@ export async function applyUpPlan(plan: UpPlan, context: UpApplyContext): Promis
     counts[key] = (counts[key] ?? 0) + n;
   };
   const at = () => new Date(context.clock.now()).toISOString();
+  /** A row or session that could not be written: an error event, counted, tried again at the next run. */
+  const reportError = (
+    recordKind: 'attendance' | 'sheet',
+    ids: { aimairaId: number | null; edusignId: string },
+    reason: ReasonCode,
+    message: string,
+  ) => {
+    failures++;
+    count(`${recordKind}.error`);
+    events.add({ level: 'error', action: 'error', recordKind, ...ids, reason, message });
+  };
 
   // ---- Sheets made by hand: reported once, remembered -------------------------------------------------------
   for (const sheet of plan.notLinked) {
@@ -91,21 +98,16 @@ export async function applyUpPlan(plan: UpPlan, context: UpApplyContext): Promis
     write: Pick<RowWrite, 'learnerId' | 'edusignId' | 'planificationId' | 'rowId'>,
     error: unknown,
   ) => {
-    failures++;
-    count('attendance.error');
     const detail =
       error instanceof WriteNotAppliedError
         ? `Aimaira accepted the write but did not keep ${error.fields.join(', ')}`
         : toError(error).message;
-    events.add({
-      level: 'error',
-      action: 'error',
-      recordKind: 'attendance',
-      aimairaId: write.learnerId,
-      edusignId: write.edusignId,
-      reason: failureReason(error),
-      message: `attendance of learner ${write.learnerId} on session ${write.planificationId} (row ${write.rowId}) not written: ${detail}`,
-    });
+    reportError(
+      'attendance',
+      { aimairaId: write.learnerId, edusignId: write.edusignId },
+      failureReason(error),
+      `attendance of learner ${write.learnerId} on session ${write.planificationId} (row ${write.rowId}) not written: ${detail}`,
+    );
   };
 
   /** Writes one row; true when Aimaira has the values afterwards. */
@@ -120,17 +122,12 @@ export async function applyUpPlan(plan: UpPlan, context: UpApplyContext): Promis
         return withAttendance(row, write.values);
       });
       if (result.outcome === 'missing') {
-        failures++;
-        count('attendance.error');
-        events.add({
-          level: 'error',
-          action: 'error',
-          recordKind: 'attendance',
-          aimairaId: write.learnerId,
-          edusignId: write.edusignId,
-          reason: 'NO_ATTENDANCE_ROW',
-          message: `row ${write.rowId} of learner ${write.learnerId} on session ${write.planificationId} was deleted in Aimaira: attendance not written`,
-        });
+        reportError(
+          'attendance',
+          { aimairaId: write.learnerId, edusignId: write.edusignId },
+          'NO_ATTENDANCE_ROW',
+          `row ${write.rowId} of learner ${write.learnerId} on session ${write.planificationId} was deleted in Aimaira: attendance not written`,
+        );
         return false;
       }
       const now = at();
@@ -158,7 +155,7 @@ export async function applyUpPlan(plan: UpPlan, context: UpApplyContext): Promis
       });
       return true;
     } catch (error) {
-      if (isTenantFailure(error) || context.signal?.aborted) throw error;
+      if (isAccessRefused(error) || context.signal?.aborted) throw error;
       reportFailure(write, error);
       return false;
     }
@@ -172,17 +169,12 @@ export async function applyUpPlan(plan: UpPlan, context: UpApplyContext): Promis
         Realise: true,
       }));
       if (result.outcome === 'missing') {
-        failures++;
-        count('sheet.error');
-        events.add({
-          level: 'error',
-          action: 'error',
-          recordKind: 'sheet',
-          aimairaId: planificationId,
-          edusignId: sheet.sheet.edusignId,
-          reason: 'AIMAIRA_REJECTED',
-          message: `session ${planificationId} no longer exists in Aimaira: it cannot be marked done`,
-        });
+        reportError(
+          'sheet',
+          { aimairaId: planificationId, edusignId: sheet.sheet.edusignId },
+          'AIMAIRA_REJECTED',
+          `session ${planificationId} no longer exists in Aimaira: it cannot be marked done`,
+        );
         return;
       }
       await store.saveLockedSheet({
@@ -203,18 +195,13 @@ export async function applyUpPlan(plan: UpPlan, context: UpApplyContext): Promis
         message: `session "${sheet.sheet.name}" marked done (Realise) in Aimaira${result.outcome === 'unchanged' ? ': it already was' : ''}`,
       });
     } catch (error) {
-      if (isTenantFailure(error) || context.signal?.aborted) throw error;
-      failures++;
-      count('sheet.error');
-      events.add({
-        level: 'error',
-        action: 'error',
-        recordKind: 'sheet',
-        aimairaId: planificationId,
-        edusignId: sheet.sheet.edusignId,
-        reason: failureReason(error),
-        message: `session ${planificationId} not marked done (Realise): ${toError(error).message}`,
-      });
+      if (isAccessRefused(error) || context.signal?.aborted) throw error;
+      reportError(
+        'sheet',
+        { aimairaId: planificationId, edusignId: sheet.sheet.edusignId },
+        failureReason(error),
+        `session ${planificationId} not marked done (Realise): ${toError(error).message}`,
+      );
     }
   };
 
@@ -225,30 +212,20 @@ export async function applyUpPlan(plan: UpPlan, context: UpApplyContext): Promis
     count('attendance.unchanged', sheet.unchanged);
 
     for (const studentId of sheet.unlinkedStudents) {
-      failures++;
-      count('attendance.error');
-      events.add({
-        level: 'error',
-        action: 'error',
-        recordKind: 'attendance',
-        aimairaId: null,
-        edusignId,
-        reason: 'LEARNER_NOT_LINKED',
-        message: `Edusign student ${studentId} on the sheet of session ${planificationId} is linked to no Aimaira learner: attendance not written`,
-      });
+      reportError(
+        'attendance',
+        { aimairaId: null, edusignId },
+        'LEARNER_NOT_LINKED',
+        `Edusign student ${studentId} on the sheet of session ${planificationId} is linked to no Aimaira learner: attendance not written`,
+      );
     }
     for (const learnerId of sheet.missingRows) {
-      failures++;
-      count('attendance.error');
-      events.add({
-        level: 'error',
-        action: 'error',
-        recordKind: 'attendance',
-        aimairaId: learnerId,
-        edusignId,
-        reason: 'NO_ATTENDANCE_ROW',
-        message: `learner ${learnerId} has no learner row on session ${planificationId} in Aimaira: attendance not written`,
-      });
+      reportError(
+        'attendance',
+        { aimairaId: learnerId, edusignId },
+        'NO_ATTENDANCE_ROW',
+        `learner ${learnerId} has no learner row on session ${planificationId} in Aimaira: attendance not written`,
+      );
     }
     for (const learnerId of sheet.notOnSheet) {
       count('attendance.not-on-sheet');

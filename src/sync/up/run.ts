@@ -12,7 +12,8 @@ import type { EdusignClient } from '../../edusign/client.js';
 import { toError } from '../../errors.js';
 import type { RunCounts, RunStatus, StateStore } from '../../store/port.js';
 import { createEventBuffer } from '../events.js';
-import { applyUpPlan, isTenantFailure } from './apply.js';
+import { isAccessRefused } from '../failures.js';
+import { applyUpPlan } from './apply.js';
 import { countPlan, observeAttendance, planUp, sessionsToRead } from './plan.js';
 import type { UpPlan } from './plan.js';
 import { lookback, readLearnerRows, readLockedSheets } from './read.js';
@@ -101,7 +102,7 @@ export async function runUp(options: UpRunOptions): Promise<UpRunResult> {
     return finish(outcome.failures > 0 ? 'partial' : 'success', outcome.counts, { plan });
   } catch (error) {
     const status = options.signal?.aborted ? 'interrupted' : 'failed';
-    const message = isTenantFailure(error)
+    const message = isAccessRefused(error)
       ? `Aimaira refused the tenant's access: ${toError(error).message}`
       : toError(error).message;
     return finish(status, {}, { plan, error: message });
