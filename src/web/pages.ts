@@ -771,47 +771,7 @@ export function settingsPage(ctx: PageContext, data: SettingsPageData): SafeHtml
         <dd>${tenant.edusign.url}</dd>
       </dl>
       <form method="post" action="${tenantPath(ctx, tenant.id, '/credentials')}" class="options" autocomplete="off">
-        ${csrfField(ctx)}
-        <div class="option">
-          <label for="aimairaUsername">${t('aimairaUsername')}</label
-          ><input
-            id="aimairaUsername"
-            name="aimairaUsername"
-            type="text"
-            autocomplete="off"
-            aria-describedby="keep-help"
-          />
-        </div>
-        <div class="option">
-          <label for="aimairaPassword">${t('aimairaPassword')}</label
-          ><input
-            id="aimairaPassword"
-            name="aimairaPassword"
-            type="password"
-            autocomplete="new-password"
-            aria-describedby="keep-help"
-          />
-        </div>
-        <div class="option">
-          <label for="aimairaApiKey">${t('aimairaApiKey')}</label
-          ><input
-            id="aimairaApiKey"
-            name="aimairaApiKey"
-            type="password"
-            autocomplete="new-password"
-            aria-describedby="keep-help"
-          />
-        </div>
-        <div class="option">
-          <label for="edusignApiKey">${t('edusignApiKey')}</label
-          ><input
-            id="edusignApiKey"
-            name="edusignApiKey"
-            type="password"
-            autocomplete="new-password"
-            aria-describedby="keep-help"
-          />
-        </div>
+        ${csrfField(ctx)} ${credentialFields.map(([name, type]) => credentialInput(t, name, type))}
         <p id="keep-help" class="help">${t('credentialsKeep')}</p>
         <button type="submit">${t('saveCredentials')}</button>
       </form>
@@ -930,4 +890,29 @@ export function syncPage(ctx: PageContext, data: SyncPageData): SafeHtml {
     [data.tenantId, tenantPath(ctx, data.tenantId)],
     [t('syncNow'), here],
   ]);
+}
+
+/** The write-only credential fields: an empty field keeps what is stored; stored values are never shown. */
+const credentialFields = [
+  ['aimairaUsername', 'text'],
+  ['aimairaPassword', 'password'],
+  ['aimairaApiKey', 'password'],
+  ['edusignApiKey', 'password'],
+] as const;
+
+function credentialInput(
+  t: Translate,
+  name: (typeof credentialFields)[number][0],
+  type: 'text' | 'password',
+): SafeHtml {
+  return html`<div class="option">
+    <label for="${name}">${t(name)}</label
+    ><input
+      id="${name}"
+      name="${name}"
+      type="${type}"
+      autocomplete="${type === 'text' ? 'off' : 'new-password'}"
+      aria-describedby="keep-help"
+    />
+  </div>`;
 }
