@@ -313,8 +313,16 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
     };
   };
 
-  /** Brings a sheet's roster from `current` to the sheet's learners; returns whether it fully succeeded. */
-  const correctRoster = async (sheet: DesiredSheet, courseId: string, current: Iterable<number>) => {
+  /**
+   * Brings a sheet's roster from `current` to the sheet's learners; returns whether it fully succeeded. `signed`:
+   * the students who signed, when the sheet was just read (otherwise read here, only if someone is to be removed).
+   */
+  const correctRoster = async (
+    sheet: DesiredSheet,
+    courseId: string,
+    current: Iterable<number>,
+    signed?: ReadonlySet<string>,
+  ) => {
     const onSheet = new Set(current);
     const { add, remove } = rosterDiff(onSheet, sheet.learnerIds);
     let complete = true;
@@ -333,10 +341,11 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
       onSheet.add(learnerId);
     }
     // A learner who already signed stays on the sheet: removing them would lose their attendance.
-    const signed = remove.length > 0 ? await signedStudents(courseId) : new Set<string>();
+    const signedIds =
+      remove.length === 0 ? new Set<string>() : (signed ?? (await readRoster(courseId))?.signedStudentIds);
     for (const learnerId of remove) {
       const studentId = edusignIdOf('learner', learnerId);
-      if (studentId !== undefined && signed.has(studentId)) {
+      if (studentId !== undefined && signedIds?.has(studentId)) {
         context.events.add({
           level: 'warning',
           action: 'kept',
@@ -362,11 +371,6 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
     return { complete, learnerIds: [...onSheet].sort((a, b) => a - b) };
   };
 
-  const signedStudents = async (courseId: string): Promise<Set<string>> => {
-    const course = await context.edusign.courses.get(courseId);
-    return new Set(course?.STUDENTS.filter((row) => row.state).map((row) => row.studentId) ?? []);
-  };
-
   /** The learners Edusign has on a sheet, in Aimaira ids (learners it does not know of are left alone). */
   const readRoster = async (courseId: string) => {
     const course = await context.edusign.courses.get(courseId);
@@ -374,9 +378,11 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
     const aimairaIdByStudent = new Map(
       [...context.links.learner.values()].map((link) => [link.edusignId, link.aimairaId]),
     );
+    const signedStudentIds = new Set(course.STUDENTS.filter((row) => row.state).map((row) => row.studentId));
     return {
       locked: course.LOCKED,
-      signed: course.STUDENTS.some((row) => row.state),
+      signed: signedStudentIds.size > 0,
+      signedStudentIds,
       learnerIds: course.STUDENTS.flatMap((row) => aimairaIdByStudent.get(row.studentId) ?? []),
     };
   };
@@ -463,15 +469,17 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
           }
           // After a recovery or a change of groups, Edusign's roster is not what we last wrote: read it.
           let current: number[];
+          let signed: ReadonlySet<string> | undefined;
           if (operation.op === 'recover' || operation.groupsChanged) {
-            const roster = await readRoster(edusignId);
-            if (!roster) throw new Error('the sheet disappeared from Edusign');
-            if (roster.locked) return lockedEvent(aimairaId, edusignId, 'roster changes');
-            current = roster.learnerIds;
+            const read = await readRoster(edusignId);
+            if (!read) throw new Error('the sheet disappeared from Edusign');
+            if (read.locked) return lockedEvent(aimairaId, edusignId, 'roster changes');
+            current = read.learnerIds;
+            signed = read.signedStudentIds;
           } else current = operation.previousLearnerIds;
           let roster;
           try {
-            roster = await correctRoster(sheet, edusignId, current);
+            roster = await correctRoster(sheet, edusignId, current, signed);
           } catch (error) {
             if (isEdusignBusinessError(error, 'COURSE_LOCKED')) {
               return lockedEvent(aimairaId, edusignId, 'roster changes');
