@@ -6,6 +6,7 @@ import { startAimairaSimulator } from './aimaira/server.js';
 import type { AimairaSimulator } from './aimaira/server.js';
 import { startEdusignSimulator } from './edusign/server.js';
 import type { EdusignSimulator } from './edusign/server.js';
+import type { SimProfile } from './shared/profile.js';
 import { generateScenario } from './scenario/generate.js';
 import type { Scenario, ScenarioSize } from './scenario/generate.js';
 
@@ -20,6 +21,8 @@ export interface SandboxOptions {
   edusignPort?: number;
   /** Edusign's per-minute limit before it slows requests down. */
   edusignPerMinute?: number;
+  /** How both simulators behave (sim/shared/profile.ts); `default` when absent. */
+  profile?: SimProfile;
 }
 
 export interface Sandbox {
@@ -34,12 +37,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const aimaira = await startAimairaSimulator({
     data: scenario.aimaira,
     credentials: scenario.credentials.aimaira,
+    ...(options.profile !== undefined && { profile: options.profile }),
     ...(options.latencyMs !== undefined && { latencyMs: options.latencyMs }),
     ...(options.aimairaPort !== undefined && { port: options.aimairaPort }),
   });
   const edusign = await startEdusignSimulator({
     schools: [{ apiKey: scenario.credentials.edusign.apiKey, name: 'Sandbox school' }],
     seed: options.seed ?? 1,
+    ...(options.profile !== undefined && { profile: options.profile }),
     ...(options.edusignPerMinute !== undefined && {
       rateLimit: { perMinute: options.edusignPerMinute, slowdownStepMs: 100 },
     }),

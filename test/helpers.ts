@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { isSimProfile } from '../sim/shared/profile.js';
+import type { SimProfile } from '../sim/shared/profile.js';
 import { startSandbox } from '../sim/sandbox.js';
 import type { Sandbox, SandboxOptions } from '../sim/sandbox.js';
 import type { EdusignSchoolHandle } from '../sim/edusign/server.js';
@@ -16,6 +18,14 @@ import { runDown } from '../src/sync/down/run.js';
 import type { DownRunResult } from '../src/sync/down/run.js';
 
 export const writeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * The simulators' profile for this test run: vitest's `harsh` project sets it (vitest.config.ts), so that the
+ * end-to-end suites run against both profiles; tests may still ask for one explicitly.
+ */
+export const simProfile: SimProfile = isSimProfile(process.env['AIMAIRA_EDUSIGN_SIM_PROFILE'])
+  ? process.env['AIMAIRA_EDUSIGN_SIM_PROFILE']
+  : 'default';
 
 export function tenantFor(sandbox: Sandbox, options: Partial<TenantOptions> = {}, id = 'demo'): TenantConfig {
   const { aimaira, edusign } = sandbox.scenario.credentials;
@@ -72,7 +82,7 @@ export async function startDownHarness(
   sandboxOptions: SandboxOptions,
   options: Partial<TenantOptions> = {},
 ): Promise<DownHarness> {
-  const sandbox = await startSandbox(sandboxOptions);
+  const sandbox = await startSandbox({ profile: simProfile, ...sandboxOptions });
   const dataDir = mkdtempSync(join(tmpdir(), 'aimaira-edusign-test-'));
   const store = await openSqliteStore({ dataDir });
   const tenant = tenantFor(sandbox, options);

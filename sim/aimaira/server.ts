@@ -9,6 +9,7 @@
 import { Buffer } from 'node:buffer';
 import { timingSafeEqual } from 'node:crypto';
 
+import type { SimProfile } from '../shared/profile.js';
 import { startSimServer } from '../shared/http-server.js';
 import type { SimHandler, SimRequest, SimResponse, SimServer, SimServerOptions } from '../shared/http-server.js';
 import { entityFields, entitySetNames, navigations } from './entities.js';
@@ -41,6 +42,8 @@ export interface AimairaCredentials {
 
 export interface AimairaHandlerOptions {
   credentials: AimairaCredentials;
+  /** `harsh`: the behaviours of older or stricter servers (docs/contracts/aimaira.md, "Harsh profile"). */
+  profile?: SimProfile;
   /** Entities per page when the client states no `Prefer: odata.maxpagesize` (100). */
   defaultPageSize?: number;
   /** The most entities one answer holds, whatever the client prefers (200). */
@@ -51,6 +54,7 @@ export interface AimairaSimulatorOptions {
   /** Seed records (may be partial; missing fields take their empty value). */
   data?: AimairaDataset;
   credentials: AimairaCredentials;
+  profile?: SimProfile;
   defaultPageSize?: number;
   maxPageSize?: number;
   latencyMs?: number;
@@ -339,6 +343,7 @@ export async function startAimairaSimulator(options: AimairaSimulatorOptions): P
   });
   const handler = createAimairaHandler(store, {
     credentials: options.credentials,
+    ...(options.profile !== undefined && { profile: options.profile }),
     ...(options.defaultPageSize !== undefined && { defaultPageSize: options.defaultPageSize }),
     ...(options.maxPageSize !== undefined && { maxPageSize: options.maxPageSize }),
   });

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 
+import type { SimProfile } from '../shared/profile.js';
 import { startSimServer } from '../shared/http-server.js';
 import type { SimHandler, SimRequest, SimResponse, SimServer } from '../shared/http-server.js';
 import {
@@ -52,6 +53,8 @@ export interface EdusignRateLimit {
 
 export interface EdusignSimulatorOptions {
   schools: EdusignSchoolOptions[];
+  /** `harsh`: every behaviour public clients show at once (docs/contracts/edusign.md, "Harsh profile"). */
+  profile?: SimProfile;
   rateLimit?: EdusignRateLimit;
   latencyMs?: number;
   port?: number;
@@ -65,7 +68,7 @@ export interface EdusignSimulator extends SimServer {
   school(apiKey: string): EdusignSchoolHandle;
 }
 
-export type EdusignHandlerOptions = Pick<EdusignSimulatorOptions, 'schools' | 'rateLimit' | 'seed' | 'now'>;
+export type EdusignHandlerOptions = Pick<EdusignSimulatorOptions, 'schools' | 'rateLimit' | 'seed' | 'now' | 'profile'>;
 
 export interface EdusignHandlers {
   /** The `/v1/...` API. */
