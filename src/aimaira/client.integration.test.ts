@@ -227,9 +227,11 @@ describe('reading', () => {
 
   it("resolves this tenant's type ids by code", async () => {
     reset();
+    const asLists = (ids: Record<string, number>) =>
+      Object.fromEntries(Object.entries(ids).map(([code, id]) => [code, [id]]));
     expect(await makeClient().resolveTypeCodes()).toEqual({
-      planification: typePlanification,
-      ressource: typeRessource,
+      planification: asLists(typePlanification),
+      ressource: asLists(typeRessource),
     });
   });
 });

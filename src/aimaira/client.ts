@@ -79,10 +79,13 @@ export type Selected<S extends AimairaEntitySet, K extends FieldOf<S>> = [FieldO
 export type UpdateResult<E> =
   { outcome: 'updated'; before: E; after: E } | { outcome: 'unchanged'; before: E; after: E } | { outcome: 'missing' };
 
-/** Type ids by code, for this tenant (`planification.SEANCE`, `ressource.APPRENANT`...). */
+/**
+ * Type ids by code, for this tenant (`planification.SEANCE`, `ressource.APPRENANT`...). A code may have several
+ * ids (Aimaira's own example lists each `EtatConvention` code twice): every one of them counts.
+ */
 export interface TypeCodes {
-  planification: Readonly<Record<string, number>>;
-  ressource: Readonly<Record<string, number>>;
+  planification: Readonly<Record<string, readonly number[]>>;
+  ressource: Readonly<Record<string, readonly number[]>>;
 }
 
 /** The server accepted a PUT but answered with values other than those sent for the changed fields. */
@@ -354,8 +357,8 @@ export function createAimairaClient(options: AimairaClientOptions): AimairaClien
         client.listAll('TypeRessource'),
       ]);
       return {
-        planification: idsByCode('TypePlanification', planification),
-        ressource: idsByCode('TypeRessource', ressource),
+        planification: idsByCode(planification),
+        ressource: idsByCode(ressource),
       };
     },
   };
@@ -550,17 +553,16 @@ export function sameValue(a: unknown, b: unknown): boolean {
   return false;
 }
 
-function idsByCode(set: string, records: readonly { Id: number; Code: string | null }[]): Record<string, number> {
-  const ids: Record<string, number> = {};
+/** Every id of each code, in ascending order: a code listed twice (as Aimaira's examples show) keeps both ids. */
+export function idsByCode(records: readonly { Id: number; Code: string | null }[]): Record<string, number[]> {
+  const ids: Record<string, number[]> = {};
   for (const record of records) {
     // Codes are fixed-width in Aimaira's database: `SALLE` may come back padded with spaces.
     const code = record.Code?.trim();
     if (code === undefined || code === '') continue;
-    const known = ids[code];
-    if (known !== undefined && known !== record.Id) {
-      throw new ConnectorError(`aimaira ${set} has two records with code ${code} (${known} and ${record.Id})`);
-    }
-    ids[code] = record.Id;
+    const known = (ids[code] ??= []);
+    if (!known.includes(record.Id)) known.push(record.Id);
   }
+  for (const list of Object.values(ids)) list.sort((a, b) => a - b);
   return ids;
 }

@@ -7,10 +7,15 @@
  */
 import type { Group, Person, Session, SessionType } from '../domain/types.js';
 
-/** Type ids by code for one tenant (`SEANCE`, `EVENEMENT`, `APPRENANT`, ...). */
+/** Type ids by code for one tenant (`SEANCE`, `EVENEMENT`, `APPRENANT`, ...); a code may have several ids. */
 export interface TenantTypeIds {
-  planification: Readonly<Record<string, number>>;
-  ressource: Readonly<Record<string, number>>;
+  planification: Readonly<Record<string, readonly number[]>>;
+  ressource: Readonly<Record<string, readonly number[]>>;
+}
+
+/** Whether `id` is one of the ids of `code`. */
+export function isTypeOf(ids: Readonly<Record<string, readonly number[]>>, code: string, id: number): boolean {
+  return ids[code]?.includes(id) ?? false;
 }
 
 /** Text and link fields may come back null; they read as empty. */
@@ -55,8 +60,8 @@ export interface ResourceRowRecord {
 }
 
 export function sessionType(typePlanificationId: number, types: TenantTypeIds): SessionType {
-  if (typePlanificationId === types.planification['SEANCE']) return 'course';
-  if (typePlanificationId === types.planification['EVENEMENT']) return 'common-event';
+  if (isTypeOf(types.planification, 'SEANCE', typePlanificationId)) return 'course';
+  if (isTypeOf(types.planification, 'EVENEMENT', typePlanificationId)) return 'common-event';
   return 'other';
 }
 
@@ -90,19 +95,19 @@ export function toSession(
   for (const row of ordered) {
     const reference = row.Reference ?? 0;
     const name = (row.Nom ?? '').trim();
-    if (row.TypeRessourceId === ressource['SALLE']) {
+    if (isTypeOf(ressource, 'SALLE', row.TypeRessourceId)) {
       if (name && !session.rooms.includes(name)) session.rooms.push(name);
     } else if (reference <= 0) {
       // A person or group row that names nothing cannot be synchronised.
       continue;
-    } else if (row.TypeRessourceId === ressource['PROF']) {
+    } else if (isTypeOf(ressource, 'PROF', row.TypeRessourceId)) {
       if (!session.facilitatorIds.includes(reference)) session.facilitatorIds.push(reference);
-    } else if (row.TypeRessourceId === ressource['APPRENANT']) {
+    } else if (isTypeOf(ressource, 'APPRENANT', row.TypeRessourceId)) {
       if (session.learnerRowIds[reference] === undefined) {
         session.learnerIds.push(reference);
         session.learnerRowIds[reference] = row.Id;
       }
-    } else if (row.TypeRessourceId === ressource['GROUPE']) {
+    } else if (isTypeOf(ressource, 'GROUPE', row.TypeRessourceId)) {
       if (!session.groupIds.includes(reference)) session.groupIds.push(reference);
     }
   }

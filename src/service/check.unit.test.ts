@@ -18,8 +18,8 @@ const tenant = TenantConfig.parse({
 });
 
 const allCodes: TypeCodes = {
-  planification: { SEANCE: 1, EVENEMENT: 2, EXAMEN: 3 },
-  ressource: { APPRENANT: 1, PROF: 2, SALLE: 3, GROUPE: 4 },
+  planification: { SEANCE: [1], EVENEMENT: [2], EXAMEN: [3] },
+  ressource: { APPRENANT: [1], PROF: [2], SALLE: [3], GROUPE: [4] },
 };
 
 function fakeClients(
@@ -68,7 +68,7 @@ describe('checkTenant', () => {
     const report = await checkTenant(
       tenant,
       fakeClients({
-        codes: () => Promise.resolve({ planification: { SEANCE: 1 }, ressource: { APPRENANT: 1, PROF: 2 } }),
+        codes: () => Promise.resolve({ planification: { SEANCE: [1] }, ressource: { APPRENANT: [1], PROF: [2] } }),
       }),
     );
     expect(report.checks.find((check) => check.check === 'aimaira.typeCodes')).toMatchObject({

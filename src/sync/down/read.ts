@@ -5,7 +5,7 @@
  */
 import { and, gt, inList, lt } from '../../aimaira/query.js';
 import type { AimairaClient } from '../../aimaira/client.js';
-import { toGroup, toPerson, toSession } from '../../aimaira/mapping.js';
+import { isTypeOf, toGroup, toPerson, toSession } from '../../aimaira/mapping.js';
 import type { PlanificationRecord, ResourceRowRecord, TenantTypeIds } from '../../aimaira/mapping.js';
 import type { AimairaSnapshot, Group, Person } from '../../domain/types.js';
 import type { SyncWindow } from './rules.js';
@@ -73,7 +73,7 @@ export async function readSnapshot(client: AimairaClient, request: ReadRequest):
 
   const idsOfType = (code: string) => [
     ...new Set(
-      rows.flatMap((row) => (row.TypeRessourceId === types.ressource[code] && row.Reference ? [row.Reference] : [])),
+      rows.flatMap((row) => (isTypeOf(types.ressource, code, row.TypeRessourceId) && row.Reference ? [row.Reference] : [])),
     ),
   ];
   const programmeIds = [
@@ -112,7 +112,7 @@ export async function readSnapshot(client: AimairaClient, request: ReadRequest):
 
   const groups = new Map<number, Group>();
   for (const row of rows) {
-    if (row.TypeRessourceId === types.ressource['GROUPE'] && row.Reference && !groups.has(row.Reference)) {
+    if (isTypeOf(types.ressource, 'GROUPE', row.TypeRessourceId) && row.Reference && !groups.has(row.Reference)) {
       groups.set(row.Reference, toGroup(row));
     }
   }
