@@ -4,6 +4,7 @@
  * finding in plain words and a strategy as data; the whole report is kept in the store, shown on the dashboard,
  * and its strategies are given to the clients of every run.
  */
+import { z } from 'zod';
 
 /** The points the preflight probes, in the order it reports them. */
 export const preflightPoints = {
@@ -33,5 +34,33 @@ export interface PreflightFinding {
   /** Plain words: what the connector will do about it. */
   strategy: string;
   /** The same as data, for `--json` and for the clients (e.g. `{ filter: 'or', maxNodes: 100 }`). */
-  data?: Readonly<Record<string, unknown>>;
+  data?: Readonly<Record<string, unknown>> | undefined;
 }
+
+/** What one preflight found, as kept in the store and printed by `tenant check --deep --json`. */
+export interface PreflightReport {
+  tenantId: string;
+  /** ISO instant the preflight ran. */
+  ranAt: string;
+  /** Every finding is ok: nothing stops a feature or needs a person. */
+  ok: boolean;
+  findings: PreflightFinding[];
+}
+
+const pointNames = Object.keys(preflightPoints) as [PreflightPoint, ...PreflightPoint[]];
+
+/** The report as read back from the store: checked, since an older or corrupt row must not reach a run. */
+export const PreflightReportSchema = z.object({
+  tenantId: z.string(),
+  ranAt: z.string(),
+  ok: z.boolean(),
+  findings: z.array(
+    z.object({
+      point: z.enum(pointNames),
+      ok: z.boolean(),
+      found: z.string(),
+      strategy: z.string(),
+      data: z.record(z.string(), z.unknown()).optional(),
+    }),
+  ),
+});

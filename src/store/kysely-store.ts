@@ -5,6 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 
+import type { PreflightReport } from '../domain/preflight.js';
 import type { RecordKind } from '../domain/types.js';
 import type {
   AttendanceRecord,
@@ -20,7 +21,16 @@ import type {
   SyncEvent,
 } from './port.js';
 import { runDirections } from './port.js';
-import { DbAttendance, DbEvent, DbLink, DbLockedSheet, DbRun, DbSessionCreation, StateStoreError } from './schema.js';
+import {
+  DbAttendance,
+  DbEvent,
+  DbLink,
+  DbLockedSheet,
+  DbPreflight,
+  DbRun,
+  DbSessionCreation,
+  StateStoreError,
+} from './schema.js';
 import type { Database } from './schema.js';
 
 /** How many runs `listRuns` returns when no limit is given. */
@@ -214,6 +224,24 @@ export function createKyselyStore(db: Kysely<Database>): StateStore {
             planification_id: eb.ref('excluded.planification_id'),
             realised_at: eb.ref('excluded.realised_at'),
             not_linked_at: eb.ref('excluded.not_linked_at'),
+          })),
+        )
+        .execute();
+    },
+
+    async getPreflight(tenantId: string): Promise<PreflightReport | undefined> {
+      const row = await db.selectFrom('preflights').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst();
+      return row === undefined ? undefined : DbPreflight.from(row);
+    },
+
+    async savePreflight(report: PreflightReport): Promise<void> {
+      await db
+        .insertInto('preflights')
+        .values(DbPreflight.to(report))
+        .onConflict((conflict) =>
+          conflict.column('tenant_id').doUpdateSet((eb) => ({
+            ran_at: eb.ref('excluded.ran_at'),
+            report: eb.ref('excluded.report'),
           })),
         )
         .execute();

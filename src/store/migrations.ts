@@ -284,6 +284,21 @@ export function storeMigrations(dialect: SqlDialect): Record<string, Migration> 
         await db.schema.dropTable('scheduled_runs').ifExists().execute();
       },
     },
+    '0008_preflights': {
+      async up(db: Kysely<unknown>) {
+        // One row per tenant: its last preflight, whose strategies its runs use (src/domain/preflight.ts).
+        await db.schema
+          .createTable('preflights')
+          .ifNotExists()
+          .addColumn('tenant_id', 'text', (column) => column.primaryKey())
+          .addColumn('ran_at', 'text', notNull)
+          .addColumn('report', 'text', notNull)
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable('preflights').ifExists().execute();
+      },
+    },
   };
 }
 

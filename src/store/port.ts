@@ -2,6 +2,7 @@
  * The state store port: the little the syncs need to remember between runs. One interface, one contract test
  * suite, an adapter per database (SQLite file now, PostgreSQL later).
  */
+import type { PreflightReport } from '../domain/preflight.js';
 import type { ReasonCode } from '../domain/reasons.js';
 import type { RecordKind } from '../domain/types.js';
 
@@ -177,6 +178,11 @@ export interface StateStore {
   ): Promise<Run[]>;
   /** For each tenant and direction that has one, when its newest run with one of `statuses` ended. */
   lastRunEnds(statuses: readonly Exclude<RunStatus, 'running'>[]): Promise<RunEnd[]>;
+
+  /** The tenant's last preflight (`tenant check --deep`), whose strategies every run of the tenant uses. */
+  getPreflight(tenantId: string): Promise<PreflightReport | undefined>;
+  /** Replaces the tenant's last preflight. */
+  savePreflight(report: PreflightReport): Promise<void>;
 
   appendEvents(events: readonly SyncEvent[]): Promise<void>;
   /** Newest first. */

@@ -8,6 +8,8 @@
  */
 import type { ColumnType, Insertable, Selectable } from 'kysely';
 
+import { PreflightReportSchema } from '../domain/preflight.js';
+import type { PreflightReport } from '../domain/preflight.js';
 import { reasonCodes } from '../domain/reasons.js';
 import type { ReasonCode } from '../domain/reasons.js';
 import { recordKinds } from '../domain/types.js';
@@ -94,6 +96,14 @@ export interface LockedSheetsTable {
   not_linked_at: string | null;
 }
 
+/** The last preflight of each tenant (migration 0008): the report as JSON, checked when read. */
+export interface PreflightsTable {
+  tenant_id: string;
+  ran_at: string;
+  /** JSON of the whole `PreflightReport`. */
+  report: string;
+}
+
 export interface Database {
   links: LinksTable;
   runs: RunsTable;
@@ -105,6 +115,7 @@ export interface Database {
   scheduled_runs: ScheduledRunsTable;
   tenant_locks: TenantLocksTable;
   tenant_health: TenantHealthTable;
+  preflights: PreflightsTable;
 }
 
 function corrupt(table: string, column: string, problem: string): StateStoreError {
@@ -388,3 +399,21 @@ export interface TenantHealthTable {
   last_started_at: string | null;
   last_finished_at: string | null;
 }
+
+export type DbPreflight = Selectable<PreflightsTable>;
+export const DbPreflight = {
+  to(report: PreflightReport): Insertable<PreflightsTable> {
+    return { tenant_id: report.tenantId, ran_at: report.ranAt, report: JSON.stringify(report) };
+  },
+  from(row: DbPreflight): PreflightReport {
+    let value: unknown;
+    try {
+      value = JSON.parse(row.report);
+    } catch {
+      throw corrupt('preflights', 'report', 'text that is not JSON');
+    }
+    const parsed = PreflightReportSchema.safeParse(value);
+    if (!parsed.success) throw corrupt('preflights', 'report', 'JSON that is not a preflight report');
+    return parsed.data;
+  },
+};

@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import type { PreflightReport } from '../domain/preflight.js';
 import type { AttendanceRecord, Link, LockedSheetRecord, StateStore, SyncEvent } from './port.js';
 
 const tenantA = 'tenant-a';
@@ -181,6 +182,36 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sta
         expect(await store.listLinks(tenantA)).toEqual([]);
         expect(await store.listLinks(tenantB)).toHaveLength(1);
         expect(await store.findLinkByEdusignId(tenantA, 'sheet', 'shared-edusign-id')).toBeUndefined();
+      });
+    });
+
+    describe('preflights', () => {
+      const report = (tenantId: string, ranAt: string, filter: 'in' | 'or'): PreflightReport => ({
+        tenantId,
+        ranAt,
+        ok: filter === 'in',
+        findings: [
+          {
+            point: 'aimaira.filter',
+            ok: true,
+            found: `Aimaira takes ${filter} filters.`,
+            strategy: `Read with ${filter}.`,
+            data: { filter, maxFilterNodes: 100 },
+          },
+          { point: 'edusign.externals', ok: filter === 'in', found: 'No envelope.', strategy: 'Tutors left out.' },
+        ],
+      });
+
+      it('answers undefined for a tenant never probed', async () => {
+        expect(await store.getPreflight('acme')).toBeUndefined();
+      });
+
+      it('keeps the last report of each tenant, every field read back', async () => {
+        await store.savePreflight(report('acme', '2026-12-01T10:00:00.000Z', 'in'));
+        await store.savePreflight(report('other', '2026-12-01T10:05:00.000Z', 'in'));
+        await store.savePreflight(report('acme', '2026-12-02T10:00:00.000Z', 'or'));
+        expect(await store.getPreflight('acme')).toEqual(report('acme', '2026-12-02T10:00:00.000Z', 'or'));
+        expect(await store.getPreflight('other')).toEqual(report('other', '2026-12-01T10:05:00.000Z', 'in'));
       });
     });
 
