@@ -27,6 +27,7 @@ export interface SandboxOptions {
 
 export interface Sandbox {
   readonly scenario: Scenario;
+  readonly profile: SimProfile;
   readonly aimaira: AimairaSimulator;
   readonly edusign: EdusignSimulator;
   close(): Promise<void>;
@@ -56,6 +57,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   });
   return {
     scenario,
+    profile: options.profile ?? 'default',
     aimaira,
     edusign,
     async close() {

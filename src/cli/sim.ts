@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import { startSandbox } from '../../sim/sandbox.js';
 import type { Sandbox } from '../../sim/sandbox.js';
 import { scenarioSizes } from '../../sim/scenario/generate.js';
+import { simProfiles } from '../../sim/shared/profile.js';
+import type { SimProfile } from '../../sim/shared/profile.js';
 import type { ScenarioSize } from '../../sim/scenario/generate.js';
 import type { CommandOutcome } from './main.js';
 import { parseChoice, parseInstant, parseNonNegativeInteger } from './options.js';
@@ -17,6 +19,7 @@ export interface SimCommandOptions {
   edusignPort: number;
   /** Edusign's per-minute limit before it slows requests down (480, as documented). */
   edusignPerMinute?: number;
+  profile: SimProfile;
 }
 
 export function registerSimCommand(program: Command, _outcome: CommandOutcome): void {
@@ -28,6 +31,13 @@ export function registerSimCommand(program: Command, _outcome: CommandOutcome): 
       `scenario size: ${scenarioSizes.join(', ')}`,
       parseChoice('--scenario', scenarioSizes),
       'medium',
+    )
+    .option(
+      '--profile <profile>',
+      `how the simulators behave: ${simProfiles.join(', ')} (harsh: every way public clients show the real APIs ` +
+        'may differ, at once; see docs/contracts/)',
+      parseChoice('--profile', simProfiles),
+      'default',
     )
     .option('--seed <n>', 'seed of the scenario generator', parseNonNegativeInteger('--seed'), 1)
     .option('--now <instant>', 'build the scenario around this instant (ISO 8601 with offset)', parseInstant('--now'))
@@ -60,6 +70,7 @@ export async function startSimulators(options: SimCommandOptions): Promise<Sandb
   const sandbox = await startSandbox({
     size: options.scenario,
     seed: options.seed,
+    profile: options.profile,
     latencyMs: options.latency,
     aimairaPort: options.aimairaPort,
     edusignPort: options.edusignPort,
@@ -74,7 +85,7 @@ export function describeSandbox(sandbox: Sandbox): string {
   const { scenario, aimaira, edusign } = sandbox;
   const counts = scenario.manifest.counts;
   return [
-    `Simulators running (scenario ${scenario.size}, seed ${scenario.seed}, built around ${scenario.now}):`,
+    `Simulators running (scenario ${scenario.size}, seed ${scenario.seed}, profile ${sandbox.profile}, built around ${scenario.now}):`,
     '',
     `  Aimaira  ${aimaira.rootUrl}`,
     `           username ${scenario.credentials.aimaira.username}`,
