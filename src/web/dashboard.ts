@@ -521,21 +521,31 @@ export function createDashboard(deps: DashboardDeps): DashboardHandler {
       return sendHtml(
         state,
         400,
-        settingsPage(ctx, { tenant, problems, typed, notice: { kind: 'error', text: ctx.t('optionsInvalid') } }),
+        await settingsWithPreflight(ctx, {
+          tenant,
+          problems,
+          typed,
+          notice: { kind: 'error', text: ctx.t('optionsInvalid') },
+        }),
       );
     }
     try {
       await deps.tenants.updateOptions(tenant.id, options);
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
-      return sendHtml(state, 400, settingsPage(ctx, { tenant, typed, notice: { kind: 'error', text } }));
+      return sendHtml(state, 400, await settingsWithPreflight(ctx, { tenant, typed, notice: { kind: 'error', text } }));
     }
     const updated = (await deps.tenants.get(tenant.id)) ?? tenant;
     return sendHtml(
       state,
       200,
-      settingsPage(ctx, { tenant: updated, notice: { kind: 'ok', text: ctx.t('optionsSaved') } }),
+      await settingsWithPreflight(ctx, { tenant: updated, notice: { kind: 'ok', text: ctx.t('optionsSaved') } }),
     );
+  }
+
+  /** The settings page, with the tenant's last preflight read from the store. */
+  async function settingsWithPreflight(ctx: PageContext, data: SettingsPageData) {
+    return settingsPage(ctx, { ...data, preflight: await deps.store.getPreflight(data.tenant.id) });
   }
 
   async function saveCredentials(state: RequestState, tenant: TenantDetails, form: Record<string, string>) {
@@ -562,10 +572,10 @@ export function createDashboard(deps: DashboardDeps): DashboardHandler {
       } catch (error) {
         // The message names the field at fault; it never repeats a value (the callers' errors do not).
         data.notice = { kind: 'error', text: error instanceof Error ? error.message : String(error) };
-        return sendHtml(state, 400, settingsPage(ctx, data));
+        return sendHtml(state, 400, await settingsWithPreflight(ctx, data));
       }
     }
-    return sendHtml(state, 200, settingsPage(ctx, data));
+    return sendHtml(state, 200, await settingsWithPreflight(ctx, data));
   }
 
   // ---- Sync now ------------------------------------------------------------------------------------------------
@@ -742,12 +752,14 @@ export function createDashboard(deps: DashboardDeps): DashboardHandler {
     if (rest === '/search' && form) return search(state, tenant, form);
     if (rest === '/explain' && !isPost) return explain(state, tenant);
     if (rest === '/settings') {
-      return form ? saveOptions(state, tenant, form) : sendHtml(state, 200, settingsPage(context(state), { tenant }));
+      return form
+        ? saveOptions(state, tenant, form)
+        : sendHtml(state, 200, await settingsWithPreflight(context(state), { tenant }));
     }
     if (rest === '/credentials' && form) return saveCredentials(state, tenant, form);
     if (rest === '/check' && form) {
       const check = await deps.tenants.check(tenant.id);
-      return sendHtml(state, 200, settingsPage(context(state), { tenant, check }));
+      return sendHtml(state, 200, await settingsWithPreflight(context(state), { tenant, check }));
     }
     if (rest === '/sync' && form) return startSync(state, tenant);
     const syncMatch = /^\/sync\/([A-Za-z0-9_-]{16,64})(\/events)?$/.exec(rest);

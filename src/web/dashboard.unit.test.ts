@@ -349,6 +349,48 @@ describe('dashboard routes and locks', () => {
   });
 });
 
+describe('the last preflight on the settings page', () => {
+  beforeEach(async () => {
+    harness = await start();
+  });
+
+  it('says it never ran, then shows when it ran and each finding with its strategy, e-mails hidden', async () => {
+    const { cookie } = await signIn(harness);
+    const settings = async () =>
+      (await fetch(`${harness.url}/tenants/acme/settings?lang=en`, { headers: { cookie } })).text();
+    expect(await settings()).toContain('Not run yet');
+
+    await harness.store.savePreflight({
+      tenantId: 'acme',
+      ranAt: '2026-11-30T10:00:00.000Z',
+      ok: false,
+      findings: [
+        {
+          point: 'aimaira.filter',
+          ok: true,
+          found: 'Aimaira refused an in filter (HTTP 400) and took the same filter as an or chain.',
+          strategy: 'Lists of ids are read with or chains of at most 100 nodes.',
+          data: { filter: 'or', maxFilterNodes: 100 },
+        },
+        {
+          point: 'edusign.externals',
+          ok: false,
+          found: 'The look-up of prof.x@example.org answered an HTML page, not the API.',
+          strategy: 'Tutors are left out; learners and sheets still come down.',
+        },
+      ],
+    });
+    const page = await settings();
+    expect(page).not.toContain('Not run yet');
+    expect(page).toMatch(/Last run [^<]*30/);
+    expect(page).toContain('1 point(s) need a look.');
+    expect(page).toContain('<code>aimaira.filter</code>');
+    expect(page).toContain('Lists of ids are read with or chains of at most 100 nodes.');
+    expect(page).toContain('Tutors are left out; learners and sheets still come down.');
+    expect(page).not.toContain('prof.x@example.org');
+  });
+});
+
 describe('administrator password set-up', () => {
   it('asks for the one-time token, stores a scrypt hash, then signs in with the new password', async () => {
     const save = vi.fn((_hash: string) => Promise.resolve());

@@ -186,6 +186,13 @@ const en = {
   checkSubmit: 'Check the connection',
   checkOk: 'Everything works.',
   checkFailed: 'Something does not work: see below.',
+  preflightTitle: 'Preflight',
+  preflightIntro:
+    'How the two servers behave where the public documents leave it open, probed with reads only, and which way the connector works with them. It runs before the first sync and with every connection check.',
+  preflightNever: 'Not run yet: it runs with the next connection check, or on its own before the first sync.',
+  preflightRanAt: 'Last run {when}.',
+  preflightOk: 'Nothing needs a decision.',
+  preflightNotes: '{count} point(s) need a look.',
 
   syncTitle: 'Sync of {id}',
   syncRunning: 'Sync in progress',
@@ -384,6 +391,14 @@ const fr: Labels = {
   checkSubmit: 'Vérifier la connexion',
   checkOk: 'Tout fonctionne.',
   checkFailed: 'Quelque chose ne fonctionne pas : voir ci-dessous.',
+  preflightTitle: 'Pré-vérification',
+  preflightIntro:
+    'Comment les deux serveurs se comportent là où les documents publics ne le disent pas, sondé en lecture seule, et la façon dont le connecteur travaille avec eux. Elle s’exécute avant la première synchronisation et à chaque vérification de la connexion.',
+  preflightNever:
+    'Pas encore exécutée : elle s’exécute à la prochaine vérification de la connexion, ou d’elle-même avant la première synchronisation.',
+  preflightRanAt: 'Dernière exécution : {when}.',
+  preflightOk: 'Rien n’est à décider.',
+  preflightNotes: '{count} point(s) à regarder.',
 
   syncTitle: 'Synchronisation de {id}',
   syncRunning: 'Synchronisation en cours',

@@ -10,6 +10,7 @@ import type { Run, SyncEvent } from '../store/port.js';
 import type { SessionExplanation } from '../sync/down/explain.js';
 import { renderRunsChart } from './chart.js';
 import type { CheckResult, PersonMatch, SessionMatch, SyncSummary, TenantDetails, TenantSchedule } from './deps.js';
+import type { PreflightReport } from '../domain/preflight.js';
 import { directionLabel, formatCounts, formatDuration, formatInstant } from './format.js';
 import { html, raw, redactEmails } from './html.js';
 import type { HtmlValue, SafeHtml } from './html.js';
@@ -691,6 +692,8 @@ export interface SettingsPageData {
   /** What was typed, when the form is shown again with problems. */
   typed?: Record<string, string | boolean>;
   check?: CheckResult;
+  /** The tenant's last preflight; absent when it never ran. */
+  preflight?: PreflightReport | undefined;
 }
 
 const optionNames = Object.keys(TenantOptions.shape) as (keyof TenantOptions)[];
@@ -798,12 +801,39 @@ export function settingsPage(ctx: PageContext, data: SettingsPageData): SafeHtml
             </div>`
           : ''
       }
-    </section>`;
+    </section>
+    ${preflightSection(ctx, data.preflight)}`;
   return layout(ctx, t('settingsTitle', { id: tenant.id }), body, [
     [t('navTenants'), `${ctx.base}/`],
     [tenant.id, tenantPath(ctx, tenant.id)],
     [t('settingsLink'), here],
   ]);
+}
+
+function preflightSection(ctx: PageContext, report: PreflightReport | undefined): SafeHtml {
+  const { t, lang } = ctx;
+  const notes = report?.findings.filter((finding) => !finding.ok).length ?? 0;
+  return html`<section aria-labelledby="preflight-title" class="card" id="preflight">
+    <h2 id="preflight-title">${t('preflightTitle')}</h2>
+    <p>${t('preflightIntro')}</p>
+    ${
+      report === undefined
+        ? html`<p class="muted">${t('preflightNever')}</p>`
+        : html`<p>
+              ${t('preflightRanAt', { when: formatInstant(report.ranAt, lang) })}
+              ${notes === 0 ? t('preflightOk') : t('preflightNotes', { count: String(notes) })}
+            </p>
+            <ul class="checks">
+              ${report.findings.map(
+                (finding) =>
+                  html`<li class="${finding.ok ? 'ok' : 'error'}">
+                    <strong>${finding.ok ? '✓' : '!'} <code>${finding.point}</code></strong> —
+                    ${redactEmails(finding.found)}<br /><small>→ ${redactEmails(finding.strategy)}</small>
+                  </li>`,
+              )}
+            </ul>`
+    }
+  </section>`;
 }
 
 // ---- Sync now -------------------------------------------------------------------------------------------------------
