@@ -5,9 +5,10 @@
  */
 import { and, gt, inList, lt } from '../../aimaira/query.js';
 import type { AimairaClient } from '../../aimaira/client.js';
-import { isTypeOf, toGroup, toPerson, toSession } from '../../aimaira/mapping.js';
+import { isTypeOf, learnerOfRow, matchLearnerRow, toGroup, toPerson, toSession } from '../../aimaira/mapping.js';
 import type { PlanificationRecord, ResourceRowRecord, TenantTypeIds } from '../../aimaira/mapping.js';
 import type { AimairaSnapshot, Group, Person } from '../../domain/types.js';
+import { resolveRowLearners } from '../learner-rows.js';
 import type { SyncWindow } from './rules.js';
 
 export interface ReadRequest {
@@ -71,9 +72,16 @@ export async function readSnapshot(client: AimairaClient, request: ReadRequest):
     else rowsBySession.set(row.PlanificationId, [row]);
   }
 
+  // Learners: `Reference` when it names one, else `Code` (matchLearnerRow); a conflict is settled by `Reference`
+  // here, and reported by the upward run, which does not write such a row.
+  const learnerRows = rows.filter((row) => isTypeOf(types.ressource, 'APPRENANT', row.TypeRessourceId));
+  const learnerFields = { select: [...personFields, 'Code'] as const, expand: ['Mail'] as const };
+
   const idsOfType = (code: string) => [
     ...new Set(
-      rows.flatMap((row) => (isTypeOf(types.ressource, code, row.TypeRessourceId) && row.Reference ? [row.Reference] : [])),
+      rows.flatMap((row) =>
+        isTypeOf(types.ressource, code, row.TypeRessourceId) && row.Reference ? [row.Reference] : [],
+      ),
     ),
   ];
   const programmeIds = [
@@ -84,8 +92,11 @@ export async function readSnapshot(client: AimairaClient, request: ReadRequest):
   const knownCreations = await request.knownCreations(windowIds);
   const newCreationIds = windowIds.filter((id) => !knownCreations.has(id));
 
-  const [learnerRecords, facilitatorRecords, programmes, objects] = await Promise.all([
-    readPeople(client, 'Apprenant', idsOfType('APPRENANT')),
+  const [{ records: learnerRecords, directory }, facilitatorRecords, programmes, objects] = await Promise.all([
+    resolveRowLearners(learnerRows, {
+      byId: (ids) => client.listByIds('Apprenant', 'Id', ids, learnerFields),
+      byCode: (codes) => client.listByIds('Apprenant', 'Code', codes, learnerFields),
+    }),
     readPeople(client, 'Enseignant', idsOfType('PROF')),
     programmeIds.length > 0 ? client.listByIds('Programme', 'Id', programmeIds, { select: ['Id', 'EcoleId'] }) : [],
     newCreationIds.length > 0
@@ -107,6 +118,7 @@ export async function readSnapshot(client: AimairaClient, request: ReadRequest):
       types,
       brandByProgramme,
       createdAt: createdAt(planification.Id),
+      learnerOf: (row) => learnerOfRow(matchLearnerRow(row, directory)),
     }),
   );
 
@@ -117,25 +129,30 @@ export async function readSnapshot(client: AimairaClient, request: ReadRequest):
     }
   }
 
-  const learners = new Map(learnerRecords.map((record) => [record.Id, toPerson(record)]));
+  // Only the learners the sessions name: a `Reference` that is not a learner's id may still be some learner's.
+  const named = new Set(sessions.flatMap((session) => session.learnerIds));
+  const learners = new Map(
+    learnerRecords.flatMap((record) => (named.has(record.Id) ? [[record.Id, toPerson(record)] as const] : [])),
+  );
   const facilitators = new Map(facilitatorRecords.map((record) => [record.Id, toPerson(record)]));
 
   const tutors = new Map<number, Person>();
   const tutorsByLearner = new Map<number, number[]>();
   if (request.importStudentTutors && learners.size > 0) {
     const states = await client.listAll('EtatConvention', { select: ['Id', 'Code'] });
-    const completed = states.find((state) => state.Code === 'COMPLET')?.Id;
-    if (completed !== undefined) {
+    // Every id of the code counts: Aimaira's own example lists each agreement state twice.
+    const completed = states.flatMap((state) => (state.Code?.trim() === 'COMPLET' ? [state.Id] : []));
+    if (completed.length > 0) {
       const fields = ['Id', 'ApprenantId', 'MaitreId', 'MaitreBisId'] as const;
       // Few learners: ask for theirs. Many: an `in` list needs a request per ~180 ids, while all completed
       // agreements of the tenant come 200 a page, so reading them all is fewer requests.
       const conventions =
         learners.size <= manyLearners
           ? await client.listByIds('Convention', 'ApprenantId', [...learners.keys()], {
-              filter: inList('EtatConventionId', [completed]),
+              filter: inList('EtatConventionId', completed),
               select: fields,
             })
-          : await client.listAll('Convention', { filter: inList('EtatConventionId', [completed]), select: fields });
+          : await client.listAll('Convention', { filter: inList('EtatConventionId', completed), select: fields });
       for (const convention of conventions) {
         if (!convention.ApprenantId || !learners.has(convention.ApprenantId)) continue;
         const ids = [convention.MaitreId, convention.MaitreBisId].flatMap((id) => (id ? [id] : []));
@@ -150,11 +167,7 @@ export async function readSnapshot(client: AimairaClient, request: ReadRequest):
   return { snapshot: { sessions, learners, facilitators, groups, tutors, tutorsByLearner }, types, newCreations };
 }
 
-async function readPeople(
-  client: AimairaClient,
-  set: 'Apprenant' | 'Enseignant' | 'Professionnel',
-  ids: readonly number[],
-) {
+async function readPeople(client: AimairaClient, set: 'Enseignant' | 'Professionnel', ids: readonly number[]) {
   if (ids.length === 0) return [];
   return client.listByIds(set, 'Id', ids, { select: personFields, expand: ['Mail'] });
 }
