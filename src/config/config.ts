@@ -44,6 +44,11 @@ export const TenantOptions = z
     horizonDays: z.number().int().min(0).max(90).default(14),
     /** How many days back an upward run looks for locked sheets (sheets locked late, runs missed). */
     attendanceLookbackDays: z.number().int().min(1).max(365).default(30),
+    /**
+     * The `ProvenancePresence` an upward run writes on the learner rows it marks; null (the default) keeps the value
+     * each row has. Written only when Aimaira's `$metadata` lists it among the field's values (or does not say).
+     */
+    provenancePresence: z.string().trim().min(1).max(100).nullable().default(null),
   })
   .strict();
 export type TenantOptions = z.output<typeof TenantOptions>;

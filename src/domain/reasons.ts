@@ -42,6 +42,10 @@ export const reasonCodes = {
   NO_ATTENDANCE_ROW:
     'The learner has no learner row on the session in Aimaira, so their attendance cannot be written; the session is not marked done.',
   NOT_ON_SHEET: 'The learner is on the session in Aimaira but not on the Edusign sheet: nothing is sent for them.',
+  ROW_MATCH_CONFLICT:
+    "The learner's row on the session names this learner by its Reference but carries another learner's code, so nobody can tell whose row it is; it is not written and the session is not marked done until someone corrects it in Aimaira.",
+  PROVENANCE_NOT_ALLOWED:
+    'The value set in the provenancePresence option is not one Aimaira accepts for ProvenancePresence, so each row keeps the value it already has.',
   AIMAIRA_REJECTED: 'Aimaira refused the write; it is tried again at the next run.',
   AIMAIRA_UNAVAILABLE: 'Aimaira could not be reached or failed; the write is tried again at the next run.',
 } as const;

@@ -9,6 +9,7 @@ import type { SandboxOptions } from '../../sim/sandbox.js';
 import type { CourseRecord } from '../../sim/edusign/server.js';
 import type { RecordedRequest } from '../../sim/shared/http-server.js';
 import { createAimairaClient } from '../../src/aimaira/client.js';
+import { learnerDirectory, learnerOfRow, matchLearnerRow } from '../../src/aimaira/mapping.js';
 import type { TenantOptions } from '../../src/config/config.js';
 import { createTenantClients } from '../../src/sync/clients.js';
 import { runUp } from '../../src/sync/up/run.js';
@@ -31,8 +32,10 @@ export interface UpHarness extends DownHarness {
   sheets(): { edusignId: string; sessionId: number; course: CourseRecord }[];
   /** The Aimaira learner of an Edusign student. */
   learnerOf(studentId: string): number;
-  /** The learner's `PlanificationRessource` row on a session (the whole record). */
+  /** The learner's `PlanificationRessource` row on a session (the whole record), found as the connector finds it. */
   learnerRow(sessionId: number, learnerId: number): Row;
+  /** The learner's `Apprenant.Code`. */
+  learnerCode(learnerId: number): string;
   /** Aimaira requests recorded since the last `resetRequests`. */
   aimairaRequests(): RecordedRequest[];
 }
@@ -50,7 +53,11 @@ export async function startUpHarness(
     links.filter((link) => link.kind === 'learner').map((link) => [link.edusignId, link.aimairaId]),
   );
   const sheetLinks = links.filter((link) => link.kind === 'sheet');
-  const learnerType = down.sandbox.scenario.manifest.typeRessourceIds.APPRENANT;
+  const store = down.sandbox.aimaira.store;
+  // Every id of the code: the harsh profile lists each type code twice.
+  const learnerTypes = new Set(
+    store.list('TypeRessource').flatMap((type) => (String(type['Code']).trim() === 'APPRENANT' ? [type['Id']] : [])),
+  );
 
   return {
     ...down,
@@ -95,11 +102,28 @@ export async function startUpHarness(
       return learnerId;
     },
     learnerRow(sessionId, learnerId) {
-      const row = down.sandbox.aimaira.store
+      const learners = learnerDirectory(
+        store.list('Apprenant').map((record) => ({ Id: record['Id'] as number, Code: record['Code'] as string })),
+      );
+      const row = store
         .where('PlanificationRessource', 'PlanificationId', [sessionId])
-        .find((candidate) => candidate['TypeRessourceId'] === learnerType && candidate['Reference'] === learnerId);
+        .filter((candidate) => learnerTypes.has(candidate['TypeRessourceId']))
+        .find(
+          (candidate) =>
+            learnerOfRow(
+              matchLearnerRow(
+                { Reference: candidate['Reference'] as number | null, Code: candidate['Code'] as string | null },
+                learners,
+              ),
+            ) === learnerId,
+        );
       if (!row) throw new Error(`learner ${learnerId} has no row on session ${sessionId}`);
       return row;
+    },
+    learnerCode(learnerId) {
+      const code = store.get('Apprenant', learnerId)?.['Code'];
+      if (typeof code !== 'string') throw new Error(`learner ${learnerId} has no code`);
+      return code;
     },
     aimairaRequests: () => [...down.sandbox.aimaira.requests],
   };
@@ -145,14 +169,18 @@ export function signAllAndLock(harness: UpHarness, sheet: { edusignId: string; c
   harness.school.lock(sheet.edusignId);
 }
 
+/** Whole seconds since the epoch: Aimaira keeps date-times to the second at best (1/300 s on `datetime`). */
+const seconds = (text: string) => Math.floor(Date.parse(text) / 1000);
+
 const sameValue = (a: unknown, b: unknown) =>
   typeof a === 'string' && typeof b === 'string' && !Number.isNaN(Date.parse(a)) && /T\d{2}:\d{2}/.test(a)
-    ? Date.parse(a) === Date.parse(b)
+    ? seconds(a) === seconds(b)
     : Object.is(a, b) || JSON.stringify(a) === JSON.stringify(b);
 
 /**
  * The whole-row rule: `after` equals `before` in every field, except the `changed` ones, which hold the given values
- * (date-times compared as instants: Aimaira answers in Paris time).
+ * (date-times compared as instants to the second: Aimaira answers in Paris time, and the connector writes whole
+ * seconds).
  */
 export function expectOnlyChanged(before: Row, after: Row, changed: Record<string, unknown>) {
   expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());

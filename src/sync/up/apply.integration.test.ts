@@ -54,6 +54,7 @@ function write(learnerId: number, rowId: number): RowWrite {
     planificationId: 100,
     learnerId,
     rowId,
+    rowKey: { Reference: learnerId, Code: `A0000${learnerId}` },
     edusignId: 'c1',
     values,
     hash: attendanceHash(values),
@@ -68,16 +69,18 @@ function sheetPlan(writes: RowWrite[]): SheetPlan {
     writes,
     unchanged: 0,
     missingRows: [],
+    conflicts: [],
     unlinkedStudents: [],
     notOnSheet: [],
     realise: 'ready',
   };
 }
 
-const row = (id: number, learnerId: number): Record => ({
+const row = (id: number, learnerId: number, code = `A0000${learnerId}`): Record => ({
   Id: id,
   PlanificationId: 100,
   Reference: learnerId,
+  Code: code,
   Presence: false,
   Detail: 'kept',
 });
@@ -133,6 +136,30 @@ describe('applyUpPlan', () => {
       reason: 'NO_ATTENDANCE_ROW',
       message: expect.stringMatching(/no longer this learner's row/) as string,
     });
+  });
+
+  it('refuses to write a row whose Code changed since it was matched', async () => {
+    const { client, puts } = fakeAimaira(new Map([[501, row(501, 1, 'A00042')]]));
+    const { result, events } = await apply(client, { ...sheetPlan([write(1, 501)]), realise: 'off' });
+    expect(result.failures).toBe(1);
+    expect(puts).toEqual([]);
+    expect(events[0]).toMatchObject({ reason: 'NO_ATTENDANCE_ROW' });
+  });
+
+  it('reports a row that names two learners as a conflict, writes nothing to it and does not mark the session done', async () => {
+    const sessions = new Map([[100, { Id: 100, Realise: false }]]);
+    const { client, puts } = fakeAimaira(new Map([[501, row(501, 1)], ...sessions]));
+    const { result, events } = await apply(client, {
+      ...sheetPlan([write(1, 501)]),
+      conflicts: [{ learnerId: 2, rowId: 502, referenceLearnerId: 2, codeLearnerId: 3 }],
+      realise: 'blocked',
+    });
+    expect(result.failures).toBe(1);
+    expect(puts).toEqual([501]);
+    const conflict = events.find((e) => e.reason === 'ROW_MATCH_CONFLICT');
+    expect(conflict).toMatchObject({ level: 'error', aimairaId: 2, recordKind: 'attendance', edusignId: 'c1' });
+    expect(conflict?.message).toMatch(/row 502 .* learner 2 .* learner 3/);
+    expect(result.counts['sheet.realised']).toBeUndefined();
   });
 
   it('stops the run when Aimaira refuses the tenant’s access', async () => {

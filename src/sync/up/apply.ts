@@ -7,6 +7,7 @@
  */
 import type { AimairaClient } from '../../aimaira/client.js';
 import { WriteNotAppliedError } from '../../aimaira/client.js';
+import { learnerCode } from '../../aimaira/mapping.js';
 import type { Clock } from '../../clock.js';
 import type { ReasonCode } from '../../domain/reasons.js';
 import { ConnectorError, HttpStatusError, NetworkError, toError } from '../../errors.js';
@@ -115,8 +116,13 @@ export async function applyUpPlan(plan: UpPlan, context: UpApplyContext): Promis
     context.signal?.throwIfAborted();
     try {
       const result = await context.aimaira.update('PlanificationRessource', write.rowId, (row) => {
-        // Guard against writing someone else's attendance: the row must still be this learner's on this session.
-        if (row.Reference !== write.learnerId || row.PlanificationId !== write.planificationId) {
+        // Guard against writing someone else's attendance: the row must still be this learner's on this session, named
+        // as it was when it was matched (its Reference and Code unchanged).
+        if (
+          row.PlanificationId !== write.planificationId ||
+          (row.Reference ?? null) !== write.rowKey.Reference ||
+          learnerCode(row.Code) !== learnerCode(write.rowKey.Code)
+        ) {
           throw new RowMismatchError(`row ${write.rowId} is no longer this learner's row on this session`);
         }
         return withAttendance(row, write.values);
@@ -225,6 +231,14 @@ export async function applyUpPlan(plan: UpPlan, context: UpApplyContext): Promis
         { aimairaId: learnerId, edusignId },
         'NO_ATTENDANCE_ROW',
         `learner ${learnerId} has no learner row on session ${planificationId} in Aimaira: attendance not written`,
+      );
+    }
+    for (const conflict of sheet.conflicts) {
+      reportError(
+        'attendance',
+        { aimairaId: conflict.learnerId, edusignId },
+        'ROW_MATCH_CONFLICT',
+        `row ${conflict.rowId} on session ${planificationId} names learner ${conflict.referenceLearnerId} by its Reference but carries the code of learner ${conflict.codeLearnerId}: whose row it is cannot be told, so the attendance of learner ${conflict.learnerId} is not written`,
       );
     }
     for (const learnerId of sheet.notOnSheet) {

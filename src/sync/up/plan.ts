@@ -8,25 +8,35 @@
  */
 import { createHash } from 'node:crypto';
 
+import { DateTime } from 'luxon';
+
 import type { TenantOptions } from '../../config/config.js';
 import type { AttendanceRecord, LockedSheetRecord } from '../../store/port.js';
 import type { AttendanceMark, LockedSheet } from './read.js';
 
-/** `ProvenancePresence` of every row the connector writes: where the mark came from. */
-export const attendanceOrigin = 'Edusign';
+/**
+ * `ProvenancePresence` as versions before the `provenancePresence` option wrote it on every row. Only used to
+ * recognise the hashes they stored (see `observeAttendance`); nothing writes it unless a tenant names it.
+ */
+export const legacyProvenance = 'Edusign';
 
 export type AttendanceOptions = Pick<TenantOptions, 'studentDelay' | 'studentEarlyDeparture' | 'studentExclusion'>;
 
 /**
- * The fields written to a learner's `PlanificationRessource` row. An optional field is absent when its option is
- * off: the row keeps whatever Aimaira has there.
+ * The fields written to a learner's `PlanificationRessource` row. An optional field is absent when it is not
+ * written: the row keeps whatever Aimaira has there.
  */
 export interface AttendanceValues {
   /** Signed the sheet. */
   Presence: boolean;
-  /** When the signature (or the mark) was made; the sheet's end for a learner who never signed. ISO, UTC. */
+  /**
+   * When the signature (or the mark) was made; the sheet's end for a learner who never signed. Whole seconds, in
+   * Paris time with its offset (`2026-11-20T09:03:00+01:00`), as Aimaira answers and as the only public client
+   * writing it sends it: a `datetime` column would round milliseconds to 1/300 s anyway.
+   */
   ControlePresence: string;
-  ProvenancePresence: typeof attendanceOrigin;
+  /** Only when the tenant names a value Aimaira accepts (`provenancePresence`); else the row keeps its own. */
+  ProvenancePresence?: string;
   /** Late (`studentDelay`). */
   Retard?: boolean;
   /** Left early (`studentEarlyDeparture`). */
@@ -75,16 +85,39 @@ export interface ObserveInput {
   /** What is remembered of these sheets. */
   lockedSheets: ReadonlyMap<string, LockedSheetRecord>;
   options: AttendanceOptions;
+  /** The `ProvenancePresence` to write (`provenancePresence`, once checked); null: each row keeps its own. */
+  provenance: string | null;
 }
 
-/** The learner rows of a session: learner id → `PlanificationRessource` id. */
-export type SessionRows = ReadonlyMap<number, number>;
+/** A learner's row on a session, with what named the learner on it (checked again just before the write). */
+export interface LearnerRow {
+  rowId: number;
+  Reference: number | null;
+  Code: string | null;
+}
+
+/** A row whose `Reference` names one learner and whose `Code` is another's (`matchLearnerRow`). */
+export interface RowConflict {
+  rowId: number;
+  referenceLearnerId: number;
+  codeLearnerId: number;
+}
+
+/** The learner rows of a session, as matched by `matchLearnerRow`. */
+export interface SessionRows {
+  /** Learner id → their row (the lowest row id when a learner has two). */
+  learners: ReadonlyMap<number, LearnerRow>;
+  /** Rows that name two learners: not written. */
+  conflicts: readonly RowConflict[];
+}
 
 /** One row to write: GET-modify-PUT of a `PlanificationRessource`. */
 export interface RowWrite {
   planificationId: number;
   learnerId: number;
   rowId: number;
+  /** `Reference` and `Code` of the row when it was matched: the write is refused if they changed since. */
+  rowKey: { Reference: number | null; Code: string | null };
   /** The sheet, for events. */
   edusignId: string;
   values: AttendanceValues;
@@ -107,6 +140,8 @@ export interface SheetPlan {
   unchanged: number;
   /** Linked learners with no learner row on the session in Aimaira. */
   missingRows: number[];
+  /** Linked learners whose only row on the session also names another learner: not written. */
+  conflicts: (RowConflict & { learnerId: number })[];
   /** Students on the sheet that are linked to no Aimaira learner. */
   unlinkedStudents: string[];
   /** Learners with a row on the session in Aimaira who are not on the sheet (only known when the rows were read). */
@@ -119,22 +154,30 @@ export interface UpPlan {
   notLinked: LockedSheet[];
 }
 
+const parisZone = 'Europe/Paris';
+
 /**
  * The values a sheet's attendance row gives a learner. Values only (`set`, never `toggle`): `aimaira.update` may
- * apply them twice.
+ * apply them twice. `provenance` null leaves `ProvenancePresence` out: the row keeps what it has.
  */
-export function attendanceValues(mark: AttendanceMark, sheetEnd: string, options: AttendanceOptions): AttendanceValues {
+export function attendanceValues(
+  mark: AttendanceMark,
+  sheetEnd: string,
+  options: AttendanceOptions,
+  provenance: string | null = null,
+): AttendanceValues {
   const values: AttendanceValues = {
     Presence: mark.state,
-    ControlePresence: instantOrElse(mark.timestamp, sheetEnd),
-    ProvenancePresence: attendanceOrigin,
+    ControlePresence: wholeSecondsInParis(instantOrElse(mark.timestamp, sheetEnd)),
   };
+  if (provenance !== null) values.ProvenancePresence = provenance;
   if (options.studentDelay) values.Retard = mark.delay > 0;
   if (options.studentEarlyDeparture) values.Depart = isSet(mark.earlyDeparture);
   if (options.studentExclusion) values.Exclusion = isSet(mark.excluded);
   return values;
 }
 
+/** Set, as Edusign sends these fields: absent, null or empty when it did not happen. */
 function isSet(text: string | undefined): boolean {
   return text !== undefined && text.trim() !== '';
 }
@@ -147,17 +190,45 @@ function instantOrElse(text: string | undefined, fallback: string): string {
   return Number.isNaN(end) ? fallback : new Date(end).toISOString();
 }
 
-/** A hash of the values to write, fields in a fixed order: equal values, equal hash. */
+/** The instant cut to the whole second, in Paris time with its offset; text that is no instant is kept as is. */
+function wholeSecondsInParis(instant: string): string {
+  const ms = Date.parse(instant);
+  if (Number.isNaN(ms)) return instant;
+  return DateTime.fromMillis(Math.floor(ms / 1000) * 1000, { zone: parisZone }).toFormat("yyyy-MM-dd'T'HH:mm:ssZZ");
+}
+
+/** A date-time as the hash sees it: the UTC instant with milliseconds, whatever offset it is written with. */
+function hashedInstant(text: string): string {
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? text : new Date(ms).toISOString();
+}
+
+/**
+ * A hash of the values to write, fields in a fixed order: equal values, equal hash. `ControlePresence` counts as an
+ * instant (its offset does not matter), so the hashes stored by earlier versions, which wrote UTC, still match.
+ */
 export function attendanceHash(values: AttendanceValues): string {
   const ordered = [
     values.Presence,
-    values.ControlePresence,
-    values.ProvenancePresence,
+    hashedInstant(values.ControlePresence),
+    values.ProvenancePresence ?? null,
     values.Retard ?? null,
     values.Depart ?? null,
     values.Exclusion ?? null,
   ];
   return createHash('sha256').update(JSON.stringify(ordered)).digest('base64url').slice(0, 22);
+}
+
+/**
+ * The hash an earlier version stored for this mark: it wrote `ProvenancePresence` = `Edusign` on every row and
+ * `ControlePresence` with its milliseconds. A row sent then is up to date as long as the sheet says the same and no
+ * other `ProvenancePresence` is asked for (see `observeAttendance`).
+ */
+export function legacyAttendanceHash(mark: AttendanceMark, sheetEnd: string, options: AttendanceOptions): string {
+  return attendanceHash({
+    ...attendanceValues(mark, sheetEnd, options, legacyProvenance),
+    ControlePresence: instantOrElse(mark.timestamp, sheetEnd),
+  });
 }
 
 /** The row with the values set: every other field exactly as read. */
@@ -169,6 +240,9 @@ const recordKey = (planificationId: number, learnerId: number) => `${planificati
 
 export function observeAttendance(input: ObserveInput): ObservedAttendance {
   const sent = new Map(input.sent.map((record) => [recordKey(record.planificationId, record.learnerId), record]));
+  // Rows sent before the `provenancePresence` option carry a hash made with `Edusign`: while nothing else is asked
+  // for, they need no rewrite (the value they hold is kept anyway).
+  const legacyHolds = input.provenance === null || input.provenance === legacyProvenance;
   const sheets: SheetAttendance[] = [];
   const notLinked: LockedSheet[] = [];
   for (const sheet of input.sheets) {
@@ -188,16 +262,19 @@ export function observeAttendance(input: ObserveInput): ObservedAttendance {
       // Two students linked to one learner cannot happen through the connector; the first one speaks.
       if (learnerId !== undefined && seenLearners.has(learnerId)) continue;
       if (learnerId !== undefined) seenLearners.add(learnerId);
-      const values = attendanceValues(mark, sheet.end, input.options);
+      const values = attendanceValues(mark, sheet.end, input.options, input.provenance);
       const hash = attendanceHash(values);
       const previous = learnerId === undefined ? undefined : sent.get(recordKey(planificationId, learnerId));
+      const sentHash = previous?.state === 'sent' ? previous.hash : undefined;
       learners.push({
         studentId: mark.studentId,
         learnerId,
         values,
         hash,
         previous,
-        upToDate: previous?.state === 'sent' && previous.hash === hash,
+        upToDate:
+          sentHash !== undefined &&
+          (sentHash === hash || (legacyHolds && sentHash === legacyAttendanceHash(mark, sheet.end, input.options))),
       });
     }
     sheets.push({
@@ -234,10 +311,12 @@ export function planUp(
     const sessionRows = rows.get(entry.planificationId);
     const writes: RowWrite[] = [];
     const missingRows: number[] = [];
+    const conflicts: SheetPlan['conflicts'] = [];
     const unlinkedStudents: string[] = [];
     let unchanged = 0;
     for (const learner of entry.learners) {
-      if (learner.learnerId === undefined) {
+      const { learnerId } = learner;
+      if (learnerId === undefined) {
         unlinkedStudents.push(learner.studentId);
         continue;
       }
@@ -245,15 +324,21 @@ export function planUp(
         unchanged++;
         continue;
       }
-      const rowId = sessionRows?.get(learner.learnerId);
-      if (rowId === undefined) {
-        missingRows.push(learner.learnerId);
+      const row = sessionRows?.learners.get(learnerId);
+      if (row === undefined) {
+        // No row of their own: a row that names them and someone else is not guessed at.
+        const conflict = sessionRows?.conflicts.find(
+          (candidate) => candidate.referenceLearnerId === learnerId || candidate.codeLearnerId === learnerId,
+        );
+        if (conflict) conflicts.push({ ...conflict, learnerId });
+        else missingRows.push(learnerId);
         continue;
       }
       writes.push({
         planificationId: entry.planificationId,
-        learnerId: learner.learnerId,
-        rowId,
+        learnerId,
+        rowId: row.rowId,
+        rowKey: { Reference: row.Reference, Code: row.Code },
         edusignId: entry.sheet.edusignId,
         values: learner.values,
         hash: learner.hash,
@@ -262,18 +347,19 @@ export function planUp(
     }
     const onSheet = new Set(entry.learners.flatMap((learner) => learner.learnerId ?? []));
     const notOnSheet = sessionRows
-      ? [...sessionRows.keys()].filter((id) => !onSheet.has(id)).sort((a, b) => a - b)
+      ? [...sessionRows.learners.keys()].filter((id) => !onSheet.has(id)).sort((a, b) => a - b)
       : [];
     let realise: RealiseStep = 'ready';
     if (!options.planifRealise) realise = 'off';
     else if (entry.realised) realise = 'done';
-    else if (missingRows.length > 0 || unlinkedStudents.length > 0) realise = 'blocked';
+    else if (missingRows.length > 0 || conflicts.length > 0 || unlinkedStudents.length > 0) realise = 'blocked';
     return {
       sheet: entry.sheet,
       planificationId: entry.planificationId,
       writes,
       unchanged,
       missingRows,
+      conflicts,
       unlinkedStudents,
       notOnSheet,
       realise,
@@ -298,7 +384,7 @@ export function countPlan(plan: UpPlan): Record<string, number> {
   for (const sheet of plan.sheets) {
     add('attendance.write', sheet.writes.length);
     add('attendance.unchanged', sheet.unchanged);
-    add('attendance.error', sheet.missingRows.length + sheet.unlinkedStudents.length);
+    add('attendance.error', sheet.missingRows.length + sheet.conflicts.length + sheet.unlinkedStudents.length);
     if (sheet.realise === 'ready') add('sheet.realise', 1);
   }
   return counts;

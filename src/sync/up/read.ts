@@ -1,14 +1,21 @@
 /**
  * Reads what an upward run needs: the locked sheets of the look-back from Edusign (their attendance rows come with
  * the list), and the learner rows of the sessions that have something to write, from Aimaira in batches.
+ *
+ * An attendance row's `earlyDeparture` is a date-time that Edusign leaves out (or empty) when the learner did not
+ * leave early: absent reads as "stayed to the end" (`attendanceValues`).
  */
 import { DateTime } from 'luxon';
 
 import type { AimairaClient } from '../../aimaira/client.js';
-import { eq } from '../../aimaira/query.js';
+import { idsByCode } from '../../aimaira/client.js';
+import { matchLearnerRow } from '../../aimaira/mapping.js';
+import type { LearnerDirectory } from '../../aimaira/mapping.js';
+import { eq, or } from '../../aimaira/query.js';
 import type { EdusignClient } from '../../edusign/client.js';
 import type { EdusignAttendanceRow, EdusignCourse } from '../../edusign/schemas.js';
-import type { SessionRows } from './plan.js';
+import { resolveRowLearners } from '../learner-rows.js';
+import type { LearnerRow, RowConflict, SessionRows } from './plan.js';
 
 const parisZone = 'Europe/Paris';
 /** The widest `start`..`end` span Edusign's course list accepts. */
@@ -117,33 +124,79 @@ export async function readLockedSheets(
   return [...sheets.values()];
 }
 
+/** A learner row as read: what names its learner. */
+export interface LearnerRowRecord {
+  Id: number;
+  PlanificationId: number;
+  Reference: number | null;
+  Code: string | null;
+}
+
 /**
- * The learner rows (type `APPRENANT`) of these sessions: per session, learner id → row id. A learner listed twice
- * on a session keeps the lower row id, always the same.
+ * The learner rows (type `APPRENANT`, every id of the code) of these sessions, matched to learners by
+ * `matchLearnerRow`: `Reference` when it names a learner, else `Code`. Three batched reads (the rows, the learners
+ * their `Reference` names, and only when needed the learners of the codes left unexplained), plus the types.
  */
 export async function readLearnerRows(
   aimaira: AimairaClient,
   planificationIds: readonly number[],
 ): Promise<Map<number, SessionRows>> {
-  const bySession = new Map<number, Map<number, number>>();
-  if (planificationIds.length === 0) return bySession;
+  if (planificationIds.length === 0) return new Map();
   const types = await aimaira.listAll('TypeRessource', { select: ['Code'] });
-  // Codes may come back padded with spaces (fixed-width columns).
-  const learnerType = types.find((type) => type.Code?.trim() === 'APPRENANT')?.Id;
-  if (learnerType === undefined) {
+  const learnerTypes = idsByCode(types)['APPRENANT'] ?? [];
+  if (learnerTypes.length === 0) {
     throw new Error('Aimaira has no resource type APPRENANT: learner rows cannot be found');
   }
-  const rows = await aimaira.listByIds('PlanificationRessource', 'PlanificationId', planificationIds, {
-    filter: eq('TypeRessourceId', learnerType),
-    select: ['PlanificationId', 'Reference'],
+  const rows: LearnerRowRecord[] = await aimaira.listByIds(
+    'PlanificationRessource',
+    'PlanificationId',
+    planificationIds,
+    {
+      // An `or` of the few type ids: any OData server takes it.
+      filter: or(...learnerTypes.map((id) => eq('TypeRessourceId', id))),
+      select: ['PlanificationId', 'Reference', 'Code'],
+    },
+  );
+  const { directory } = await resolveRowLearners(rows, {
+    byId: (ids) => aimaira.listByIds('Apprenant', 'Id', ids, { select: ['Code'] }),
+    byCode: (codes) => aimaira.listByIds('Apprenant', 'Code', codes, { select: ['Code'] }),
   });
-  for (const id of planificationIds) bySession.set(id, new Map());
-  for (const row of rows) {
-    if (!row.Reference) continue;
-    const session = bySession.get(row.PlanificationId) ?? new Map<number, number>();
-    bySession.set(row.PlanificationId, session);
-    const known = session.get(row.Reference);
-    if (known === undefined || row.Id < known) session.set(row.Reference, row.Id);
+  return sessionRowsOf(planificationIds, rows, directory);
+}
+
+/**
+ * Per session, each learner's row (the lowest row id when they have two) and the rows that name two learners.
+ * Every session asked for is in the answer, with no rows when Aimaira has none.
+ */
+export function sessionRowsOf(
+  planificationIds: readonly number[],
+  rows: readonly LearnerRowRecord[],
+  learners: LearnerDirectory,
+): Map<number, SessionRows> {
+  const bySession = new Map<number, { learners: Map<number, LearnerRow>; conflicts: RowConflict[] }>();
+  for (const id of planificationIds) bySession.set(id, { learners: new Map(), conflicts: [] });
+  for (const row of [...rows].sort((a, b) => a.Id - b.Id)) {
+    const session = bySession.get(row.PlanificationId);
+    if (!session) continue;
+    const match = matchLearnerRow(row, learners);
+    switch (match.kind) {
+      case 'both':
+      case 'reference':
+      case 'code':
+        if (!session.learners.has(match.learnerId)) {
+          session.learners.set(match.learnerId, { rowId: row.Id, Reference: row.Reference, Code: row.Code });
+        }
+        break;
+      case 'conflict':
+        session.conflicts.push({
+          rowId: row.Id,
+          referenceLearnerId: match.referenceLearnerId,
+          codeLearnerId: match.codeLearnerId,
+        });
+        break;
+      case 'none':
+        break;
+    }
   }
   return bySession;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { listRanges, lookback } from './read.js';
+import { learnerDirectory } from '../../aimaira/mapping.js';
+import { listRanges, lookback, sessionRowsOf } from './read.js';
 
 describe('lookback', () => {
   it('runs from the start of the Paris day `today - lookbackDays` to the end of the window', () => {
@@ -34,5 +35,48 @@ describe('listRanges', () => {
       const next = ranges[index + 1];
       if (next) expect(Date.parse(next.start) - Date.parse(range.end)).toBe(86_400_000);
     }
+  });
+});
+
+describe('sessionRowsOf', () => {
+  /** Learners 1 (A00001), 2 (A00002), 3 (A00003). */
+  const learners = learnerDirectory([
+    { Id: 1, Code: 'A00001' },
+    { Id: 2, Code: 'A00002' },
+    { Id: 3, Code: 'A00003' },
+  ]);
+  const row = (Id: number, PlanificationId: number, Reference: number | null, Code: string | null) => ({
+    Id,
+    PlanificationId,
+    Reference,
+    Code,
+  });
+
+  it('finds each learner’s row by Reference, or by Code when Reference names nobody, and keeps how it was named', () => {
+    const rows = sessionRowsOf([100], [row(501, 100, 1, 'A00001'), row(502, 100, 88_000, 'A00002')], learners);
+    expect([...(rows.get(100)?.learners ?? [])]).toEqual([
+      [1, { rowId: 501, Reference: 1, Code: 'A00001' }],
+      [2, { rowId: 502, Reference: 88_000, Code: 'A00002' }],
+    ]);
+    expect(rows.get(100)?.conflicts).toEqual([]);
+  });
+
+  it('sets aside a row that names one learner by Reference and another by Code', () => {
+    const rows = sessionRowsOf([100], [row(501, 100, 1, 'A00003')], learners);
+    expect(rows.get(100)).toEqual({
+      learners: new Map(),
+      conflicts: [{ rowId: 501, referenceLearnerId: 1, codeLearnerId: 3 }],
+    });
+  });
+
+  it('keeps the lowest row id of a learner listed twice, and lists every session asked for', () => {
+    const rows = sessionRowsOf([100, 200], [row(509, 100, 1, 'A00001'), row(503, 100, 0, 'A00001')], learners);
+    expect(rows.get(100)?.learners.get(1)?.rowId).toBe(503);
+    expect(rows.get(200)).toEqual({ learners: new Map(), conflicts: [] });
+  });
+
+  it('ignores a row that names nobody', () => {
+    const rows = sessionRowsOf([100], [row(501, 100, 0, ''), row(502, 100, 77, 'Z0')], learners);
+    expect(rows.get(100)).toEqual({ learners: new Map(), conflicts: [] });
   });
 });

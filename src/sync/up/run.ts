@@ -16,6 +16,8 @@ import { isAccessRefused } from '../failures.js';
 import { applyUpPlan } from './apply.js';
 import { countPlan, observeAttendance, planUp, sessionsToRead } from './plan.js';
 import type { UpPlan } from './plan.js';
+import { chooseProvenance, describeRefusedProvenance } from './provenance.js';
+import type { ProvenanceChoice, ProvenanceField } from './provenance.js';
 import { lookback, readLearnerRows, readLockedSheets } from './read.js';
 
 /** Sheets written at the same time by default: a few, to overlap Aimaira's latency without crowding it. */
@@ -80,7 +82,19 @@ export async function runUp(options: UpRunOptions): Promise<UpRunResult> {
 
   let plan: UpPlan;
   try {
-    plan = await observeAndPlan(options);
+    const provenance = await decideProvenance(options);
+    if (provenance.refused) {
+      events.add({
+        level: 'warning',
+        action: 'warning',
+        recordKind: 'attendance',
+        aimairaId: null,
+        edusignId: null,
+        reason: 'PROVENANCE_NOT_ALLOWED',
+        message: describeRefusedProvenance(provenance.refused),
+      });
+    }
+    plan = await observeAndPlan(options, provenance.value);
   } catch (error) {
     // Nothing was written: a run that could not read everything it needs writes nothing.
     const status = options.signal?.aborted ? 'interrupted' : 'failed';
@@ -109,8 +123,35 @@ export async function runUp(options: UpRunOptions): Promise<UpRunResult> {
   }
 }
 
+/**
+ * The `ProvenancePresence` this run writes: none (each row keeps its own) unless the tenant names one, which is then
+ * checked against `$metadata`, read once per run and only in that case.
+ */
+async function decideProvenance(options: UpRunOptions): Promise<ProvenanceChoice> {
+  const option = options.tenant.options.provenancePresence;
+  if (option === null) return { value: null };
+  let field: ProvenanceField;
+  try {
+    field = await readProvenanceField(options.aimaira);
+  } catch (error) {
+    // A refused access stops the run as any other read would; any other failure leaves the question open.
+    if (isAccessRefused(error) || options.signal?.aborted) throw error;
+    field = undefined;
+  }
+  return chooseProvenance(option, field);
+}
+
+/** What `$metadata` says of `PlanificationRessource.ProvenancePresence` (the client's `metadata()`). */
+async function readProvenanceField(aimaira: AimairaClient): Promise<ProvenanceField> {
+  const reader = aimaira as AimairaClient & {
+    metadata?: () => Promise<{ provenancePresence?: ProvenanceField } | undefined>;
+  };
+  if (reader.metadata === undefined) return undefined;
+  return (await reader.metadata())?.provenancePresence;
+}
+
 /** Reads the locked sheets, the store and (for the sessions with something to write) Aimaira, and plans. */
-async function observeAndPlan(options: UpRunOptions): Promise<UpPlan> {
+async function observeAndPlan(options: UpRunOptions, provenance: string | null): Promise<UpPlan> {
   const { tenant, store } = options;
   const tenantId = tenant.id;
   const [sheetLinks, learnerLinks] = await Promise.all([
@@ -140,6 +181,7 @@ async function observeAndPlan(options: UpRunOptions): Promise<UpPlan> {
     sent,
     lockedSheets,
     options: tenant.options,
+    provenance,
   });
   const rows = await readLearnerRows(options.aimaira, sessionsToRead(observed));
   return planUp(observed, rows, tenant.options);
