@@ -33,6 +33,8 @@ export const reasonCodes = {
   EDUSIGN_REJECTED: 'Edusign refused the write.',
   EDUSIGN_UNAVAILABLE: 'Edusign could not be reached or failed; the record is retried at the next run.',
   SESSION_GONE: 'The session was cancelled, deleted or moved out of the window in Aimaira.',
+  TUTORS_UNAVAILABLE:
+    "This Edusign server has no externals routes, so tutors were left out of this run; learners and sheets came down, and learners' tutors in Edusign were left as they were.",
   // The upward run: attendance of locked sheets going back to Aimaira.
   ATTENDANCE_DISABLED: 'sendAttendance is off for this tenant: no attendance is sent to Aimaira.',
   SHEET_NOT_LINKED:
