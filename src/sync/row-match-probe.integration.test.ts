@@ -62,8 +62,9 @@ describe.each(simProfiles)('probeRowMatch (%s profile)', (profile) => {
     const codes = store.list('Apprenant').map((record) => record['Code'] as string);
     // Patch rows the probe is sure to sample, whichever they are: every learner row of the upcoming sessions.
     const [codeOnly, conflict, nobody] = [0, 1, 2].map((i) => rows.filter((_, index) => index % 3 === i));
-    for (const row of codeOnly!)
+    for (const row of codeOnly!) {
       store.patch('PlanificationRessource', row['Id'] as number, { Reference: maxLearner + 1_000 });
+    }
     for (const row of conflict!) {
       const own = row['Code'] as string;
       store.patch('PlanificationRessource', row['Id'] as number, { Code: codes.find((code) => code !== own) });
@@ -87,7 +88,7 @@ describe.each(simProfiles)('probeRowMatch (%s profile)', (profile) => {
     // Counts only: no learner code, name or e-mail.
     expect(finding.found).not.toMatch(/[A-Z]\d{4,}|@/);
     for (const record of store.list('Apprenant').slice(0, 200)) {
-      const name = String(record['Nom'] ?? '').trim();
+      const name = typeof record['Nom'] === 'string' ? record['Nom'].trim() : '';
       if (name !== '') expect(finding.found).not.toContain(name);
     }
   });
