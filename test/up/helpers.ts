@@ -9,6 +9,7 @@ import type { SandboxOptions } from '../../sim/sandbox.js';
 import type { CourseRecord } from '../../sim/edusign/server.js';
 import type { RecordedRequest } from '../../sim/shared/http-server.js';
 import { createAimairaClient } from '../../src/aimaira/client.js';
+import type { AimairaClient } from '../../src/aimaira/client.js';
 import { learnerDirectory, learnerOfRow, matchLearnerRow } from '../../src/aimaira/mapping.js';
 import type { TenantOptions } from '../../src/config/config.js';
 import { createTenantClients } from '../../src/sync/clients.js';
@@ -27,7 +28,11 @@ export interface UpHarness extends DownHarness {
     dryRun?: boolean;
     /** Budget of one Aimaira request (the client's 30 s by default), to see timeouts quickly. */
     aimairaTimeoutMs?: number;
+    /** Changes what the run's Aimaira client does (a stand-in for an answer the simulator cannot give). */
+    wrapAimaira?: (client: AimairaClient) => AimairaClient;
   }): Promise<UpRunResult>;
+  /** An Aimaira client on the sandbox, for what a test must ask the simulator as the connector would. */
+  aimairaClient(): AimairaClient;
   /** The linked sheets created by the first downward run, with their session, most learners first. */
   sheets(): { edusignId: string; sessionId: number; course: CourseRecord }[];
   /** The Aimaira learner of an Edusign student. */
@@ -80,12 +85,15 @@ export async function startUpHarness(
       return runUp({
         tenant,
         ...clients,
-        aimaira,
+        aimaira: overrides.wrapAimaira ? overrides.wrapAimaira(aimaira) : aimaira,
         store: down.store,
         clock,
         now: overrides.now ?? new Date(down.sandbox.scenario.now),
         dryRun: overrides.dryRun ?? false,
       });
+    },
+    aimairaClient() {
+      return createTenantClients(down.tenant, { clock }).aimaira;
     },
     sheets() {
       return sheetLinks
