@@ -7,19 +7,34 @@
  * `@odata.nextLink`, `in` lists that fit the 2,048-character query limit, validation of every answer, and the
  * fact that a PUT replaces the whole record (a field not sent is reset), so a write always sends the complete
  * record it has just read.
+ *
+ * Where no document settles how a tenant's server behaves, the client holds a strategy (`AimairaStrategies`):
+ * `in` lists or `or` chains, `Object` read as a collection or one id at a time, `Mail` expanded or read by
+ * `MailId`. A strategy given by the caller (from the preflight) is used as is; an unknown one is found out at its
+ * first use, from how the server answers, and kept for the client's life.
  */
 import type { z } from 'zod';
 
 import { systemClock } from '../clock.js';
 import type { Clock } from '../clock.js';
-import { ConfigError, ConnectorError, ResponseShapeError } from '../errors.js';
+import { ConfigError, ConnectorError, HttpStatusError, ResponseShapeError } from '../errors.js';
 import type { RateLimiter } from '../http/rate-limiter.js';
 import { backoffDelay, defaultRetryPolicy } from '../http/retry.js';
 import type { RetryPolicy } from '../http/retry.js';
 import { createHttpTransport, isAmbiguousFailure } from '../http/transport.js';
-import type { Exchange, TransportResponse } from '../http/transport.js';
-import { aimairaMaxQueryLength, and, chunkInList, filterToString } from './query.js';
-import type { Filter, QueryParams } from './query.js';
+import type { Exchange, HttpTransport, TransportResponse } from '../http/transport.js';
+import { parseMetadata } from './metadata.js';
+import type { AimairaMetadata } from './metadata.js';
+import {
+  aimairaMaxQueryLength,
+  and,
+  chunkInList,
+  filterNodeCount,
+  filterToString,
+  hasInList,
+  nextOrChunk,
+} from './query.js';
+import type { Filter, FilterMode, ODataValue, QueryParams } from './query.js';
 import { collectionNavigations, collectionOf, entitySchemas, expandableNavigations } from './schemas.js';
 import type {
   AimairaEntitySet,
@@ -51,7 +66,35 @@ export interface AimairaClientOptions {
   pageSize?: number;
   /** Longest query string an `in` list request may have; leaves room for the paging options of `nextLink`. */
   maxQueryLength?: number;
+  /** How this tenant's server is read where documents are silent (from the preflight); the rest is found out. */
+  strategies?: AimairaStrategyHints;
 }
+
+/** The person sets whose e-mail is a `Mail` record behind `MailId`. */
+export const personSets = ['Apprenant', 'Enseignant', 'Professionnel'] as const;
+export type PersonSet = (typeof personSets)[number];
+
+/** How to read a tenant's server where no document settles its behaviour. */
+export interface AimairaStrategies {
+  /** OData 4.01 `in`, or `or` chains for older ASP.NET Web API OData servers. */
+  filter: 'in' | 'or';
+  /** The most nodes a $filter may have in `or` mode (100 on Web API OData by default). */
+  maxFilterNodes: number;
+  /** `Object` filtered by ids as a collection, or one read per id (only `/Object/{id}` is documented). */
+  objects: 'collection' | 'per-id';
+  /** Per person kind: `$expand=Mail`, or `Mail` read by `MailId`. */
+  mail: Record<PersonSet, 'expand' | 'by-id'>;
+}
+
+/** Strategies as a caller may give them: any of them, and for `mail` any of the person kinds. */
+export type AimairaStrategyHints = Partial<Omit<AimairaStrategies, 'mail'>> & {
+  mail?: Partial<AimairaStrategies['mail']>;
+};
+
+/** The node limit assumed in `or` mode when none is given: ASP.NET Web API OData's default `MaxNodeCount`. */
+export const defaultMaxFilterNodes = 100;
+
+export type { AimairaMetadata, ProvenancePresenceType } from './metadata.js';
 
 /** `Field`, `Field asc` or `Field desc`. */
 export type OrderBy<S extends AimairaEntitySet> = FieldOf<S> | `${FieldOf<S>} asc` | `${FieldOf<S>} desc`;
@@ -120,7 +163,11 @@ export interface AimairaClient {
     id: number,
     query?: GetQuery<S, K>,
   ): Promise<Selected<S, K> | undefined>;
-  /** The records whose `field` is one of `ids`, in as many `in` queries as the query length limit needs. */
+  /**
+   * The records whose `field` is one of `ids`, and only those, in as many requests as the query length limit
+   * (and in `or` mode the filter node limit) needs. `Object` by `Id` is read one id at a time where the server
+   * has no `Object` collection.
+   */
   listByIds<S extends AimairaEntitySet, K extends FieldOf<S> = FieldOf<S>>(
     set: S,
     field: FieldOf<S>,
@@ -150,6 +197,13 @@ export interface AimairaClient {
   ): Promise<UpdateResult<EntityOf<S>>>;
   /** This tenant's ids of the `TypePlanification` and `TypeRessource` codes. */
   resolveTypeCodes(): Promise<TypeCodes>;
+  /**
+   * What the client knows of the server's behaviour: the strategies it was given and those it found out since.
+   * `mail` appears once all three person kinds are known.
+   */
+  strategies(): Partial<AimairaStrategies>;
+  /** What `$metadata` says about the fields the connector writes; `undefined` when it cannot be read. */
+  metadata(): Promise<AimairaMetadata | undefined>;
 }
 
 /**
@@ -159,26 +213,75 @@ export interface AimairaClient {
 const nextLinkAllowance = 128;
 const loopbackHosts = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
-export function createAimairaClient(options: AimairaClientOptions): AimairaClient {
+/**
+ * Ranges in `or` mode (`Id ge a and Id le b` for a run of ids): a range steps over at most this many ids in a row
+ * that were not asked for, and the ranges of one request over at most `rangeMaxSpan` in all.
+ */
+const rangeMaxGap = 32;
+const rangeMaxSpan = 4_000;
+/** `Object` read one id at a time: this many requests in flight. */
+const perIdConcurrency = 4;
+/** Statuses with which a server says it has no `Object` collection (or will not filter it). */
+const objectCollectionRefusals = new Set([400, 404, 405, 501]);
+
+/** A query of any set, as the client handles it inside (the public methods keep the typed forms). */
+type AnyQuery = ListQuery<AimairaEntitySet>;
+
+/** The shape of one read: how `in` lists are written, and whether `Mail` is expanded. */
+interface Variant {
+  filter: FilterMode;
+  expandMail: boolean;
+}
+
+/** The variants to try for one read, in order, and what a success of each teaches. */
+interface ReadPlan {
+  variants: Variant[];
+  learn(variant: Variant): void;
+}
+
+/**
+ * The transport of a client and its checked root (with a trailing slash): what `createAimairaClient` builds on,
+ * and what the preflight uses for the few reads it must see raw (a next link as the server wrote it).
+ */
+export function createAimairaTransport(options: AimairaClientOptions): { transport: HttpTransport; baseUrl: URL } {
   const { baseUrl, headers } = checkOptions(options);
-  const clock = options.clock ?? systemClock;
-  const random = options.random ?? Math.random;
-  const policy: RetryPolicy = { ...defaultRetryPolicy, ...options.retry };
-  const pageSize = options.pageSize ?? 200;
-  const maxQueryLength = options.maxQueryLength ?? aimairaMaxQueryLength - nextLinkAllowance;
   const transport = createHttpTransport({
     system: 'aimaira',
     baseUrl: baseUrl.href,
     headers,
     ...(options.fetch && { fetch: options.fetch }),
-    clock,
-    random,
+    clock: options.clock ?? systemClock,
+    random: options.random ?? Math.random,
     ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
     ...(options.retry && { retry: options.retry }),
     ...(options.limiter && { limiter: options.limiter }),
     ...(options.onExchange && { onExchange: options.onExchange }),
   });
+  return { transport, baseUrl };
+}
+
+export function createAimairaClient(options: AimairaClientOptions): AimairaClient {
+  const { transport, baseUrl } = createAimairaTransport(options);
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
+  const policy: RetryPolicy = { ...defaultRetryPolicy, ...options.retry };
+  const pageSize = options.pageSize ?? 200;
+  const maxQueryLength = options.maxQueryLength ?? aimairaMaxQueryLength - nextLinkAllowance;
   const collectionHeaders = { prefer: `odata.maxpagesize=${pageSize}` };
+
+  const given = options.strategies ?? {};
+  const known: {
+    filter?: FilterMode | undefined;
+    maxFilterNodes?: number | undefined;
+    objects?: AimairaStrategies['objects'] | undefined;
+    mail: Partial<AimairaStrategies['mail']>;
+  } = {
+    filter: given.filter,
+    maxFilterNodes: given.maxFilterNodes,
+    objects: given.objects,
+    mail: { ...given.mail },
+  };
+  const maxFilterNodes = () => known.maxFilterNodes ?? defaultMaxFilterNodes;
 
   const describe = (url: string): string => transport.describe(new URL(url));
 
@@ -191,7 +294,11 @@ export function createAimairaClient(options: AimairaClientOptions): AimairaClien
     throw new ResponseShapeError('aimaira', describe(response.url), parsed.error.issues.map(describeIssue));
   };
 
-  /** A next page link, refused when it leaves the API root (credentials go with every request). */
+  /**
+   * A next page link, with its path and query put on the configured origin: behind a TLS proxy the server may
+   * name `http://` or an internal host, and the credentials go with every request, so they only ever go to the
+   * configured origin. A link whose path leaves the API root is refused.
+   */
   const checkNextLink = (link: string, from: string): string => {
     let next: URL;
     try {
@@ -199,31 +306,35 @@ export function createAimairaClient(options: AimairaClientOptions): AimairaClien
     } catch {
       throw new ResponseShapeError('aimaira', describe(from), ['@odata.nextLink: not a URL']);
     }
-    if (next.origin !== baseUrl.origin || !next.pathname.startsWith(baseUrl.pathname)) {
+    if (next.protocol !== 'https:' && next.protocol !== 'http:') {
+      throw new ResponseShapeError('aimaira', describe(from), ['@odata.nextLink: not an http(s) URL']);
+    }
+    const rebased = new URL(`${next.pathname}${next.search}`, baseUrl.origin);
+    // IIS compares paths without regard to case, and the origin is ours whatever the case: `/graphv1/` is the root.
+    if (!rebased.pathname.toLowerCase().startsWith(baseUrl.pathname.toLowerCase())) {
       throw new ResponseShapeError('aimaira', describe(from), ['@odata.nextLink: points outside the API root']);
     }
-    return next.href;
+    return rebased.href;
   };
 
-  /**
-   * Reads a collection page by page. `path` is relative to the root; `allowMissing` turns a 404 on the first page
-   * (an unknown parent record) into `undefined`.
-   */
-  async function* pages(
-    path: string,
-    params: QueryParams,
-    entity: z.ZodType,
-    allowMissing = false,
-  ): AsyncGenerator<unknown[], 'missing' | undefined, undefined> {
-    const envelope = collectionOf(entity);
-    const seen = new Set<string>();
-    let response = await transport.request({
+  /** The first page of a collection (a 404 is returned when `allowMissing`: an unknown parent record). */
+  const openPage = (path: string, params: QueryParams, allowMissing: boolean) =>
+    transport.request({
       method: 'GET',
       path,
       query: params,
       extraHeaders: collectionHeaders,
       ...(allowMissing && { acceptStatuses: [404] }),
     });
+
+  /** Follows a collection from its first page, validating each page; `'missing'` when that page was a 404. */
+  async function* follow(
+    first: TransportResponse,
+    entity: z.ZodType,
+  ): AsyncGenerator<unknown[], 'missing' | undefined, undefined> {
+    const envelope = collectionOf(entity);
+    const seen = new Set<string>();
+    let response = first;
     for (;;) {
       if (response.status === 404) return 'missing';
       const page = validate(envelope, response);
@@ -237,8 +348,8 @@ export function createAimairaClient(options: AimairaClientOptions): AimairaClien
     }
   }
 
-  /** Every record of `pages`, or `undefined` when the parent record is unknown. */
-  const collect = async (iterator: ReturnType<typeof pages>): Promise<unknown[] | undefined> => {
+  /** Every record of `follow`, or `undefined` when the parent record is unknown. */
+  const collect = async (iterator: ReturnType<typeof follow>): Promise<unknown[] | undefined> => {
     const records: unknown[] = [];
     for (;;) {
       const step = await iterator.next();
@@ -257,21 +368,225 @@ export function createAimairaClient(options: AimairaClientOptions): AimairaClien
     return response.status === 404 ? undefined : validate(entity, response);
   };
 
+  /**
+   * The variants of a read, in the order they are tried: what is known first, then, for each unknown strategy
+   * the read depends on, the other way. A success teaches the strategies that were unknown.
+   */
+  const planRead = (set: AimairaEntitySet, query: AnyQuery | undefined, withIn: boolean) => {
+    const filterUnknown = withIn && known.filter === undefined;
+    const person = isPersonSet(set) ? set : undefined;
+    const wantsMail = person !== undefined && (query?.expand as readonly string[] | undefined)?.includes('Mail');
+    const mailKnown = person === undefined ? undefined : known.mail[person];
+    const mailUnknown = wantsMail === true && mailKnown === undefined;
+    const base: Variant = { filter: known.filter ?? 'in', expandMail: wantsMail === true && mailKnown !== 'by-id' };
+    const variants: Variant[] = [base];
+    if (mailUnknown) variants.push({ ...base, expandMail: false });
+    if (filterUnknown) {
+      variants.push({ ...base, filter: 'or' });
+      if (mailUnknown) variants.push({ filter: 'or', expandMail: false });
+    }
+    const plan: ReadPlan = {
+      variants,
+      learn(variant) {
+        if (filterUnknown) known.filter = variant.filter;
+        if (mailUnknown && person !== undefined) known.mail[person] = variant.expandMail ? 'expand' : 'by-id';
+      },
+    };
+    return plan;
+  };
+
+  /**
+   * Runs `send` with each variant in turn while the server answers 400, which a later variant may avoid (an
+   * `in` it does not parse, a `$expand` it refuses). When every variant fails, the first failure is thrown.
+   */
+  const tryVariants = async <T>(
+    plan: ReadPlan,
+    send: (variant: Variant) => Promise<T>,
+  ): Promise<{ value: T; variant: Variant }> => {
+    let first: unknown;
+    for (const variant of plan.variants) {
+      try {
+        return { value: await send(variant), variant };
+      } catch (error) {
+        first ??= error;
+        if (!(error instanceof HttpStatusError && error.status === 400)) break;
+      }
+    }
+    throw first;
+  };
+
+  /** The query as one variant sends it: without `$expand=Mail` (and with `MailId`) when Mail is read by id. */
+  const shapeQuery = <Q extends AnyQuery>(query: Q | undefined, variant: Variant): Q | undefined => {
+    if (query?.expand === undefined || variant.expandMail) return query;
+    const expand = (query.expand as readonly string[]).filter((name) => name !== 'Mail');
+    const select =
+      query.select === undefined ? undefined : [...new Set([...(query.select as readonly string[]), 'MailId'])];
+    return { ...query, expand, ...(select && { select }) };
+  };
+
+  const wantsMail = (set: AimairaEntitySet, query: AnyQuery | undefined): boolean =>
+    isPersonSet(set) && ((query?.expand as readonly string[] | undefined)?.includes('Mail') ?? false);
+
+  /**
+   * Gives every person that has a `MailId` but no expanded `Mail` its `Mail`, read by id: the same shape whether
+   * the server expanded it, refused to, or expanded it empty.
+   */
+  const attachMail = async (records: unknown[]): Promise<unknown[]> => {
+    const people = records as { MailId?: unknown; Mail?: unknown }[];
+    const missing = people.filter(
+      (person) =>
+        typeof person.MailId === 'number' && person.MailId !== 0 && (person.Mail === undefined || person.Mail === null),
+    );
+    if (missing.length === 0) return records;
+    const mails = await client.listByIds('Mail', 'Id', [...new Set(missing.map((person) => person.MailId as number))], {
+      select: ['Id', 'Adresse', 'IsDuplicate'],
+    });
+    const byId = new Map(mails.map((mail) => [mail.Id, mail]));
+    for (const person of missing) person.Mail = byId.get(person.MailId as number) ?? null;
+    return records;
+  };
+
+  /** Opens a collection read: the first page with the variants tried, the strategies it taught learned. */
+  const openCollection = async (
+    path: string,
+    set: AimairaEntitySet,
+    query: AnyQuery | undefined,
+    allowMissing: boolean,
+  ) => {
+    const plan = planRead(set, query, query?.filter !== undefined && hasInList(query.filter));
+    const { value: response, variant } = await tryVariants(plan, (v) =>
+      openPage(path, toParams(set, shapeQuery(query, v), v.filter), allowMissing),
+    );
+    if (response.status !== 404) plan.learn(variant);
+    const sent = shapeQuery(query, variant);
+    return { response, entity: entitySchemaFor(set, sent?.select) };
+  };
+
+  /**
+   * The ids of one `listByIds` read in one variant, request by request: `in` lists cut to the query length
+   * limit, or `or` chains within the node limit too, where runs of integer ids become ranges.
+   */
+  const idReader = (
+    set: AimairaEntitySet,
+    field: string,
+    ids: readonly (number | string)[],
+    query: AnyQuery | undefined,
+    variant: Variant,
+  ) => {
+    const sent = shapeQuery(query, variant);
+    const entity = entitySchemaFor(set, sent?.select);
+    const withChunk = (chunk: Filter) => toParams(set, { ...sent, filter: and(sent?.filter, chunk) }, variant.filter);
+    const records: unknown[] = [];
+    const read = async (chunk: Filter) =>
+      (await collect(follow(await openPage(set, withChunk(chunk), false), entity))) ?? [];
+
+    if (variant.filter === 'in') {
+      const chunks = chunkInList(field, ids, maxQueryLength, withChunk);
+      let next = 0;
+      return {
+        records,
+        done: () => next >= chunks.length,
+        async step() {
+          records.push(...(await read(chunks[next] as Filter)));
+          next += 1;
+        },
+      };
+    }
+
+    // Ranges only on the key: one record at most per id, so the ids a range spans bound what it may bring.
+    const rangeable = field === 'Id' && ids.every((id) => typeof id === 'number' && Number.isSafeInteger(id));
+    const unique: ODataValue[] = rangeable
+      ? [...new Set(ids as number[])].sort((a, b) => a - b)
+      : [...new Map(ids.map((id) => [typeof id === 'string' ? `s${id}` : `n${id}`, id] as const)).values()];
+    const asked = new Set<unknown>(unique);
+    // Records not asked for that ranges may bring, in all: once spent, the remaining ids go one term each.
+    let allowance = rangeable ? Math.max(pageSize, unique.length) : 0;
+    const fixedNodes = sent?.filter === undefined ? 0 : filterNodeCount(sent.filter, 'or') + 1;
+    let next = 0;
+    return {
+      records,
+      done: () => next >= unique.length,
+      async step() {
+        const ranges = allowance > 0;
+        const chunk = nextOrChunk(
+          field,
+          unique,
+          next,
+          {
+            maxQueryLength,
+            maxNodes: maxFilterNodes(),
+            fixedNodes,
+            maxGap: ranges ? rangeMaxGap : 0,
+            maxSpan: ranges ? Math.min(rangeMaxSpan, allowance) : 0,
+          },
+          withChunk,
+        );
+        const page = await read(chunk.filter);
+        if (chunk.ranged) {
+          const kept = page.filter((record) => asked.has((record as Record<string, unknown>)[field]));
+          allowance -= page.length - kept.length;
+          records.push(...kept);
+        } else {
+          records.push(...page);
+        }
+        next += chunk.count;
+      },
+    };
+  };
+
+  /** `Object` records one GET each (`/Object/{id}`), a few at a time; an unknown id is skipped. */
+  const readObjectsById = async (ids: readonly (number | string)[], query: ListQuery<'Object'> | undefined) => {
+    if (query?.filter !== undefined) {
+      throw new ConnectorError('Object is read one id at a time on this server: it cannot take a filter as well');
+    }
+    const unique = [...new Set(ids)].map((id) => {
+      if (typeof id !== 'number') throw new RangeError(`not an Aimaira record id: ${id}`);
+      return checkId(id);
+    });
+    const params = toParams('Object', { ...(query?.select && { select: query.select }) });
+    const entity = entitySchemaFor('Object', query?.select);
+    const found: unknown[] = new Array<unknown>(unique.length);
+    let next = 0;
+    const worker = async () => {
+      for (let index = next++; index < unique.length; index = next++) {
+        found[index] = await readOne('Object', unique[index] as number, params, entity);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(perIdConcurrency, unique.length) }, worker));
+    return found.filter((record) => record !== undefined);
+  };
+
   const client: AimairaClient = {
     async *list<S extends AimairaEntitySet, K extends FieldOf<S>>(set: S, query?: ListQuery<S, K>) {
-      for await (const page of pages(set, toParams(set, query), entitySchemaFor(set, query?.select))) {
-        yield page as Selected<S, K>[];
+      const { response, entity } = await openCollection(set, set, query as AnyQuery | undefined, false);
+      for await (const page of follow(response, entity)) {
+        yield (wantsMail(set, query as AnyQuery | undefined) ? await attachMail(page) : page) as Selected<S, K>[];
       }
     },
 
     async listAll<S extends AimairaEntitySet, K extends FieldOf<S>>(set: S, query?: ListQuery<S, K>) {
-      const records = await collect(pages(set, toParams(set, query), entitySchemaFor(set, query?.select)));
-      return (records ?? []) as Selected<S, K>[];
+      const { response, entity } = await openCollection(set, set, query as AnyQuery | undefined, false);
+      const records = (await collect(follow(response, entity))) ?? [];
+      return (wantsMail(set, query as AnyQuery | undefined) ? await attachMail(records) : records) as Selected<S, K>[];
     },
 
     async get<S extends AimairaEntitySet, K extends FieldOf<S>>(set: S, id: number, query?: GetQuery<S, K>) {
-      const record = await readOne(set, id, toParams(set, query), entitySchemaFor(set, query?.select));
-      return record as Selected<S, K> | undefined;
+      const asked = query as AnyQuery | undefined;
+      const anySet: AimairaEntitySet = set;
+      const plan = planRead(set, asked, false);
+      const { value: response, variant } = await tryVariants(plan, (v) =>
+        transport.request({
+          method: 'GET',
+          path: `${set}/${checkId(id)}`,
+          query: toParams(anySet, shapeQuery(asked, v), v.filter),
+          acceptStatuses: [404],
+        }),
+      );
+      if (response.status === 404) return undefined;
+      plan.learn(variant);
+      const record = validate(entitySchemaFor(set, shapeQuery(asked, variant)?.select), response);
+      if (wantsMail(set, asked)) await attachMail([record]);
+      return record as Selected<S, K>;
     },
 
     async listByIds<S extends AimairaEntitySet, K extends FieldOf<S>>(
@@ -281,13 +596,38 @@ export function createAimairaClient(options: AimairaClientOptions): AimairaClien
       query?: ListQuery<S, K>,
     ) {
       if (ids.length === 0) return [];
-      const entity = entitySchemaFor(set, query?.select);
-      const withChunk = (chunk: Filter) => toParams(set, { ...query, filter: and(query?.filter, chunk) });
-      const records: unknown[] = [];
-      for (const chunk of chunkInList(field, ids, maxQueryLength, withChunk)) {
-        records.push(...((await collect(pages(set, withChunk(chunk), entity))) ?? []));
+      const asked = query as AnyQuery | undefined;
+      const byObjectId = set === 'Object' && field === 'Id';
+      if (set === 'Object' && known.objects === 'per-id') {
+        if (!byObjectId) throw new ConnectorError('Object is read one id at a time on this server: only by Id');
+        return (await readObjectsById(ids, asked)) as Selected<S, K>[];
       }
-      return uniqueById(records) as Selected<S, K>[];
+      const plan = planRead(set, asked, true);
+      let reader: ReturnType<typeof idReader>;
+      try {
+        const opened = await tryVariants(plan, async (variant) => {
+          const attempt = idReader(set, field, ids, asked, variant);
+          await attempt.step();
+          return attempt;
+        });
+        plan.learn(opened.variant);
+        reader = opened.value;
+      } catch (error) {
+        if (
+          byObjectId &&
+          known.objects === undefined &&
+          error instanceof HttpStatusError &&
+          objectCollectionRefusals.has(error.status)
+        ) {
+          known.objects = 'per-id';
+          return (await readObjectsById(ids, asked)) as Selected<S, K>[];
+        }
+        throw error;
+      }
+      if (set === 'Object') known.objects ??= 'collection';
+      while (!reader.done()) await reader.step();
+      const records = uniqueById(reader.records);
+      return (wantsMail(set, asked) ? await attachMail(records) : records) as Selected<S, K>[];
     },
 
     async navigation<
@@ -300,7 +640,8 @@ export function createAimairaClient(options: AimairaClientOptions): AimairaClien
       )[nav];
       if (target === undefined) throw new TypeError(`${set} has no collection navigation ${nav}`);
       const path = `${set}/${checkId(id)}/${nav}`;
-      const records = await collect(pages(path, toParams(target, query), entitySchemaFor(target, query?.select), true));
+      const { response, entity } = await openCollection(path, target, query as AnyQuery | undefined, true);
+      const records = await collect(follow(response, entity));
       return records as Selected<CollectionNavigationTarget<S, N>, K>[] | undefined;
     },
 
@@ -360,6 +701,32 @@ export function createAimairaClient(options: AimairaClientOptions): AimairaClien
         planification: idsByCode(planification),
         ressource: idsByCode(ressource),
       };
+    },
+
+    strategies() {
+      const { filter, maxFilterNodes: nodes, objects, mail } = known;
+      const complete = personSets.every((set) => mail[set] !== undefined);
+      return {
+        ...(filter !== undefined && { filter }),
+        ...(nodes !== undefined && { maxFilterNodes: nodes }),
+        ...(objects !== undefined && { objects }),
+        ...(complete && { mail: { ...mail } as AimairaStrategies['mail'] }),
+      };
+    },
+
+    async metadata() {
+      let response: TransportResponse;
+      try {
+        response = await transport.request({
+          method: 'GET',
+          path: '$metadata',
+          extraHeaders: { accept: 'application/xml' },
+        });
+      } catch (error) {
+        if (error instanceof HttpStatusError) return undefined;
+        throw error;
+      }
+      return parseMetadata(response.text);
     },
   };
   return client;
@@ -428,11 +795,15 @@ function checkOptions(options: AimairaClientOptions): { baseUrl: URL; headers: R
 
 const orderByPattern = /^[A-Za-z_][A-Za-z0-9_]*( (asc|desc))?$/;
 
-/** The OData system query options of a query. */
-function toParams<S extends AimairaEntitySet>(set: S, query: ListQuery<S, FieldOf<S>> | undefined): QueryParams {
+/** The OData system query options of a query, its `in` lists written as `mode` says. */
+function toParams<S extends AimairaEntitySet>(
+  set: S,
+  query: ListQuery<S, FieldOf<S>> | undefined,
+  mode: FilterMode = 'in',
+): QueryParams {
   const params: Record<string, string> = {};
   if (query === undefined) return params;
-  if (query.filter !== undefined) params['$filter'] = filterToString(query.filter);
+  if (query.filter !== undefined) params['$filter'] = filterToString(query.filter, mode);
   if (query.select !== undefined) params['$select'] = [...new Set(['Id', ...query.select])].join(',');
   if (query.expand !== undefined && query.expand.length > 0) {
     const known: readonly string[] = (expandableNavigations as Partial<Record<string, readonly string[]>>)[set] ?? [];
@@ -463,6 +834,10 @@ function entitySchemaFor(set: AimairaEntitySet, select: readonly string[] | unde
   return schema.pick(
     Object.fromEntries(fields.map((key) => [key, true])) as Record<string, true> & Record<number, never>,
   );
+}
+
+function isPersonSet(set: AimairaEntitySet): set is PersonSet {
+  return (personSets as readonly string[]).includes(set);
 }
 
 function checkId(id: number): number {
@@ -533,13 +908,25 @@ function changedFields(before: Readonly<Record<string, unknown>>, after: Readonl
 const isoDateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
 /**
- * Deep equality of JSON values, where two date-times naming the same instant are equal: Aimaira answers in
- * Europe/Paris time whatever offset was sent, so `09:00:00Z` comes back as `10:00:00+01:00`.
+ * SQL Server's `datetime` keeps 1/300 s, so `.999` may come back as the next second's `.000`: two instants this
+ * close are the same value even across a second boundary.
+ */
+const datetimeRoundingMs = 2;
+
+/**
+ * Deep equality of JSON values, where two date-times are equal when they name the same instant to the second:
+ * Aimaira answers in Europe/Paris time whatever offset was sent (`09:00:00Z` comes back as `10:00:00+01:00`), and
+ * a server that stores `datetime` rounds milliseconds to 1/300 s (`08:03:00.004` comes back as `08:03:00.003`).
+ * The connector writes whole seconds.
  */
 export function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a === 'string' && typeof b === 'string') {
-    return isoDateTime.test(a) && isoDateTime.test(b) && Date.parse(a) === Date.parse(b);
+    if (!isoDateTime.test(a) || !isoDateTime.test(b)) return false;
+    const left = Date.parse(a);
+    const right = Date.parse(b);
+    if (Number.isNaN(left) || Number.isNaN(right)) return false;
+    return Math.floor(left / 1000) === Math.floor(right / 1000) || Math.abs(left - right) <= datetimeRoundingMs;
   }
   if (Array.isArray(a) || Array.isArray(b)) {
     return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, i) => sameValue(item, b[i]));

@@ -100,10 +100,29 @@ describe('createAimairaClient options', () => {
 });
 
 describe('answers', () => {
-  it('refuses a next link that leaves the API root, before sending credentials there', async () => {
+  it('takes the path and query of a next link naming another origin onto the configured one', async () => {
     const seen: Seen[] = [];
     const api = client({
-      fetch: scriptedFetch([{ value: [], '@odata.nextLink': 'https://evil.example/GraphV1/Campus?$skip=200' }], seen),
+      fetch: scriptedFetch(
+        [
+          {
+            value: [{ Id: 1, Code: 'PAR', Nom: 'Paris' }],
+            '@odata.nextLink': 'http://graph-internal:8080/GraphV1/Campus?$skip=1',
+          },
+          { value: [{ Id: 2, Code: 'LYO', Nom: 'Lyon' }] },
+        ],
+        seen,
+      ),
+    });
+    expect((await api.listAll('Campus')).map((campus) => campus.Id)).toEqual([1, 2]);
+    expect(seen.map((s) => s.url)).toEqual([`${root}/Campus`, `${root}/Campus?$skip=1`]);
+    expect(seen[1]?.headers.get('authorization')).toMatch(/^Basic /);
+  });
+
+  it('refuses a next link whose path leaves the API root, before sending anything there', async () => {
+    const seen: Seen[] = [];
+    const api = client({
+      fetch: scriptedFetch([{ value: [], '@odata.nextLink': 'https://evil.example/Other/Campus?$skip=200' }], seen),
     });
     await expect(api.listAll('Campus')).rejects.toThrow(/points outside the API root/);
     expect(seen).toHaveLength(1);
@@ -126,9 +145,19 @@ describe('answers', () => {
 });
 
 describe('sameValue', () => {
+  it('compares date-times to the second, as a server storing SQL Server datetime (1/300 s) keeps them', () => {
+    expect(sameValue('2026-01-05T08:03:00+01:00', '2026-01-05T08:03:00.003+01:00')).toBe(true);
+    expect(sameValue('2026-01-05T08:03:00.004+01:00', '2026-01-05T07:03:00.003Z')).toBe(true);
+    expect(sameValue('2026-01-05T08:02:59.999+01:00', '2026-01-05T08:03:00+01:00')).toBe(true);
+    expect(sameValue('2026-01-05T08:03:00.500+01:00', '2026-01-05T08:03:00.997+01:00')).toBe(true);
+    expect(sameValue('2026-01-05T08:03:00+01:00', '2026-01-05T08:03:01+01:00')).toBe(false);
+    expect(sameValue('2026-01-05T08:02:59.990+01:00', '2026-01-05T08:03:00+01:00')).toBe(false);
+  });
+
   it('compares date-times as instants and everything else deeply', () => {
     expect(sameValue('2026-01-05T08:00:00Z', '2026-01-05T09:00:00+01:00')).toBe(true);
     expect(sameValue('2026-01-05T08:00:00+00:00', '2026-01-05T08:00:01+00:00')).toBe(false);
+    expect(sameValue('Salle 08:00', 'Salle 08:00 ')).toBe(false);
     expect(sameValue('Salle', 'salle')).toBe(false);
     expect(sameValue({ a: [1, { b: null }] }, { a: [1, { b: null }] })).toBe(true);
     expect(sameValue({ a: 1 }, { a: 1, b: 2 })).toBe(false);

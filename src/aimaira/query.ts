@@ -9,14 +9,32 @@
  */
 import { DateTime } from 'luxon';
 
-const filterText = Symbol('odata filter text');
+const filterNode = Symbol('odata filter node');
+
+type ComparisonOperator = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le';
+
+/** The syntax tree of a filter; literals are already formatted (escaped), field names already checked. */
+type FilterNode =
+  | {
+      readonly kind: 'compare';
+      readonly operator: ComparisonOperator;
+      readonly field: string;
+      readonly literal: string;
+    }
+  | { readonly kind: 'in'; readonly field: string; readonly literals: readonly string[] }
+  | { readonly kind: 'and' | 'or'; readonly operands: readonly FilterNode[] }
+  | { readonly kind: 'not'; readonly operand: FilterNode };
 
 /** A `$filter` expression made by this module's builders. */
 export interface Filter {
-  readonly [filterText]: string;
-  /** True for `and`/`or`/`not`, which get parentheses when nested. */
-  readonly compound: boolean;
+  readonly [filterNode]: FilterNode;
 }
+
+/**
+ * How an `in` list is written: `in` (OData 4.01), or `or` for servers that refuse it (ASP.NET Web API OData before
+ * 4.01 support), where `F in (a,b)` becomes `(F eq a or F eq b)`.
+ */
+export type FilterMode = 'in' | 'or';
 
 /** A literal value a filter can compare a field to. A JS `Date` or a luxon `DateTime` is a date-time. */
 export type ODataValue = string | number | boolean | null | Date | DateTime;
@@ -32,11 +50,77 @@ function checkField(field: string): string {
   return field;
 }
 
-const make = (text: string, compound: boolean): Filter => ({ [filterText]: text, compound });
+const make = (node: FilterNode): Filter => ({ [filterNode]: node });
 
-/** The filter as it goes into `$filter` (before URL encoding). */
-export function filterToString(filter: Filter): string {
-  return filter[filterText];
+const isCompound = (node: FilterNode): boolean => node.kind === 'and' || node.kind === 'or' || node.kind === 'not';
+
+function render(node: FilterNode, mode: FilterMode): string {
+  switch (node.kind) {
+    case 'compare':
+      return `${node.field} ${node.operator} ${node.literal}`;
+    case 'in': {
+      if (mode === 'in') return `${node.field} in (${node.literals.join(',')})`;
+      const terms = node.literals.map((literal) => `${node.field} eq ${literal}`);
+      // Parenthesised as a whole, so that the chain stays one operand wherever the `in` stood.
+      return terms.length === 1 ? (terms[0] as string) : `(${terms.join(' or ')})`;
+    }
+    case 'and':
+    case 'or':
+      return node.operands
+        .map((operand) => (isCompound(operand) ? `(${render(operand, mode)})` : render(operand, mode)))
+        .join(` ${node.kind} `);
+    case 'not':
+      return `not (${render(node.operand, mode)})`;
+  }
+}
+
+/** The filter as it goes into `$filter` (before URL encoding); `in` lists written as `mode` says. */
+export function filterToString(filter: Filter, mode: FilterMode = 'in'): string {
+  return render(filter[filterNode], mode);
+}
+
+function countNodes(node: FilterNode, mode: FilterMode): number {
+  switch (node.kind) {
+    case 'compare':
+      return 3;
+    case 'in': {
+      const count = node.literals.length;
+      // `in`: the operator, the property and each literal; `or` form: three a term, one per `or`.
+      return mode === 'in' ? 2 + count : 4 * count - 1;
+    }
+    case 'and':
+    case 'or':
+      return node.operands.reduce((sum, operand) => sum + countNodes(operand, mode), node.operands.length - 1);
+    case 'not':
+      return 1 + countNodes(node.operand, mode);
+  }
+}
+
+/**
+ * The nodes a server counts in the filter once written in `mode`: one for each binary or unary operator, each
+ * property path and each literal (ASP.NET Web API OData refuses a filter over its `MaxNodeCount`, 100 by default).
+ */
+export function filterNodeCount(filter: Filter, mode: FilterMode): number {
+  return countNodes(filter[filterNode], mode);
+}
+
+function holdsIn(node: FilterNode): boolean {
+  switch (node.kind) {
+    case 'in':
+      return true;
+    case 'compare':
+      return false;
+    case 'and':
+    case 'or':
+      return node.operands.some(holdsIn);
+    case 'not':
+      return holdsIn(node.operand);
+  }
+}
+
+/** Whether the filter holds an `in` list, which is written differently in `or` mode. */
+export function hasInList(filter: Filter): boolean {
+  return holdsIn(filter[filterNode]);
 }
 
 /** A date-time as OData wants it: ISO 8601 with seconds and a numeric offset, unquoted. */
@@ -61,12 +145,10 @@ export function formatLiteral(value: ODataValue): string {
   throw new TypeError('unsupported OData literal');
 }
 
-type ComparisonOperator = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le';
-
 const compare =
   (operator: ComparisonOperator) =>
   (field: string, value: ODataValue): Filter =>
-    make(`${checkField(field)} ${operator} ${formatLiteral(value)}`, false);
+    make({ kind: 'compare', operator, field: checkField(field), literal: formatLiteral(value) });
 
 /** `field eq value` */
 export const eq = compare('eq');
@@ -84,7 +166,12 @@ export const le = compare('le');
 /** `field in (v1,v2,...)`. An empty list is refused: it matches nothing, so the request should not be sent. */
 export function inList(field: string, values: readonly ODataValue[]): Filter {
   if (values.length === 0) throw new RangeError(`empty "in" list for ${field}: skip the request instead`);
-  return make(`${checkField(field)} in (${values.map(formatLiteral).join(',')})`, false);
+  return make({ kind: 'in', field: checkField(field), literals: values.map(formatLiteral) });
+}
+
+/** `field ge low and field le high`: every value from `low` to `high`, both included. */
+export function between(field: string, low: ODataValue, high: ODataValue): Filter {
+  return and(ge(field, low), le(field, high));
 }
 
 const join = (operator: 'and' | 'or', filters: readonly (Filter | undefined)[]): Filter => {
@@ -92,10 +179,8 @@ const join = (operator: 'and' | 'or', filters: readonly (Filter | undefined)[]):
   const [only] = present;
   if (only === undefined) throw new RangeError(`${operator}() needs at least one filter`);
   if (present.length === 1) return only;
-  return make(present.map(operand).join(` ${operator} `), true);
+  return make({ kind: operator, operands: present.map((filter) => filter[filterNode]) });
 };
-
-const operand = (filter: Filter): string => (filter.compound ? `(${filter[filterText]})` : filter[filterText]);
 
 /** All of the filters; `undefined` entries (optional conditions) are skipped. */
 export function and(...filters: readonly (Filter | undefined)[]): Filter {
@@ -109,7 +194,7 @@ export function or(...filters: readonly (Filter | undefined)[]): Filter {
 
 /** The negation of a filter. */
 export function not(filter: Filter): Filter {
-  return make(`not (${filter[filterText]})`, true);
+  return make({ kind: 'not', operand: filter[filterNode] });
 }
 
 /** The query options the client sends, as names and unencoded values (what goes into `URLSearchParams`). */
@@ -163,6 +248,129 @@ export function chunkInList(
     }
     chunks.push(chunk);
     start = end;
+  }
+  return chunks;
+}
+
+/** What bounds one request of an `or`-mode id list. */
+export interface OrChunkLimits {
+  /** Longest encoded query string, as for `chunkInList`. */
+  maxQueryLength: number;
+  /** The most filter nodes a request may have (see `filterNodeCount`), the rest of the filter included. */
+  maxNodes: number;
+  /** Nodes the rest of the filter takes (the caller's conditions and the `and` joining them to the ids). */
+  fixedNodes?: number;
+  /**
+   * Ranges: the longest run of values not asked for that a range may step over (0, the default: no ranges). With
+   * ranges on, values must be sorted integers, unique.
+   */
+  maxGap?: number;
+  /** Ranges: how many values not asked for the ranges of this request may span in all. */
+  maxSpan?: number;
+}
+
+/** One request of an `or`-mode id list: its filter, how many values it consumed, and what its ranges span. */
+export interface OrChunk {
+  filter: Filter;
+  /** Values taken from the list, from `start` on. */
+  count: number;
+  /** Values not asked for that lie inside its ranges (0 without ranges). */
+  spanned: number;
+  /** Whether any term is a range, so that the answer may hold records that were not asked for. */
+  ranged: boolean;
+}
+
+/** Nodes of one term of an `or` chain: `F eq a` (3) or `(F ge a and F le b)` (7). */
+const eqTermNodes = 3;
+const rangeTermNodes = 7;
+
+/**
+ * The next request of `field` among `values` (from `start`) in `or` mode: `F eq a` terms, and with `maxGap` set,
+ * `(F ge a and F le b)` terms for runs of three values or more whose gaps stay within `maxGap`, so that one term of
+ * seven nodes stands for a whole run. A term is added while the whole filter stays within `maxNodes` and the
+ * query within `maxQueryLength`; `build` places the chunk into the request's full query options.
+ */
+export function nextOrChunk(
+  field: string,
+  values: readonly ODataValue[],
+  start: number,
+  limits: OrChunkLimits,
+  build: (chunk: Filter) => QueryParams = (chunk) => ({ $filter: filterToString(chunk, 'or') }),
+): OrChunk {
+  const maxGap = limits.maxGap ?? 0;
+  const maxSpan = limits.maxSpan ?? 0;
+  const budget = limits.maxNodes - (limits.fixedNodes ?? 0);
+  const terms: Filter[] = [];
+  let nodes = 0;
+  let spanned = 0;
+  let ranged = false;
+  let at = start;
+  while (at < values.length) {
+    const first = values[at] as ODataValue;
+    let end = at + 1;
+    let span = 0;
+    if (maxGap > 0 && typeof first === 'number') {
+      let last = first;
+      for (; end < values.length; end++) {
+        const next = values[end];
+        if (typeof next !== 'number') break;
+        const gap = next - last - 1;
+        if (gap < 0) throw new RangeError('nextOrChunk: with ranges, values must be sorted, unique integers');
+        if (gap > maxGap || spanned + span + gap > maxSpan) break;
+        span += gap;
+        last = next;
+      }
+    }
+    const isRange = end - at >= 3;
+    const term = isRange ? between(field, first, values[end - 1] as ODataValue) : eq(field, first);
+    const cost = (isRange ? rangeTermNodes : eqTermNodes) + (terms.length > 0 ? 1 : 0);
+    const fits = nodes + cost <= budget && encodedQueryLength(build(or(...terms, term))) <= limits.maxQueryLength;
+    if (!fits) {
+      if (terms.length > 0) break;
+      throw new RangeError(
+        `one value of ${field} alone makes a request over ${limits.maxNodes} filter nodes or ${limits.maxQueryLength} characters`,
+      );
+    }
+    terms.push(term);
+    nodes += cost;
+    if (isRange) {
+      spanned += span;
+      ranged = true;
+      at = end;
+    } else {
+      at += 1;
+    }
+  }
+  return { filter: or(...terms), count: at - start, spanned, ranged };
+}
+
+/** Every request of an `or`-mode id list at once (no feedback between requests); duplicates are dropped. */
+export function chunkOrList(
+  field: string,
+  values: readonly ODataValue[],
+  limits: OrChunkLimits,
+  build?: (chunk: Filter) => QueryParams,
+): OrChunk[] {
+  let unique = [...new Map(values.map((value) => [formatLiteral(value), value] as const)).values()];
+  if ((limits.maxGap ?? 0) > 0) {
+    if (!unique.every((value) => typeof value === 'number' && Number.isSafeInteger(value))) {
+      throw new RangeError('chunkOrList: ranges need integer values');
+    }
+    unique = (unique as number[]).sort((a, b) => a - b);
+  }
+  const chunks: OrChunk[] = [];
+  let spanned = 0;
+  for (let start = 0; start < unique.length;) {
+    const chunk = nextOrChunk(
+      field,
+      unique,
+      start,
+      { ...limits, maxSpan: Math.max(0, (limits.maxSpan ?? 0) - spanned) },
+      build,
+    );
+    chunks.push(chunk);
+    spanned += chunk.spanned;
+    start += chunk.count;
   }
   return chunks;
 }

@@ -200,7 +200,7 @@ describe('chunkInList', () => {
 
   it('drops duplicate ids', () => {
     const chunks = chunkInList('Id', [5, 6, 5, 7, 6], aimairaMaxQueryLength);
-    expect(chunks.map(filterToString)).toEqual(['Id in (5,6,7)']);
+    expect(chunks.map((chunk) => filterToString(chunk))).toEqual(['Id in (5,6,7)']);
   });
 
   it('counts the whole query, other options and URL encoding included', () => {
