@@ -182,18 +182,27 @@ export function edusignStateByApiId(school: EdusignSchoolHandle): EdusignStateBy
     ...snapshot.students,
     ...snapshot.professors,
     ...snapshot.groups,
-    ...snapshot.followers,
+    ...snapshot.externals,
     ...snapshot.courses,
   ]) {
     apiIdOf.set(record.ID, record.API_ID === '' ? `hand:${record.ID}` : record.API_ID);
   }
   const ref = (id: string) => apiIdOf.get(id) ?? `unknown:${id}`;
-  const person = (record: { FIRSTNAME: string; LASTNAME: string; EMAIL: string; HIDDEN: 0 | 1 }): PersonByApiId => ({
+  // A professor's HIDDEN lists the schools where it is archived; the others' is 0/1.
+  const person = (record: {
+    FIRSTNAME: string;
+    LASTNAME: string;
+    EMAIL: string;
+    HIDDEN: 0 | 1 | string[];
+  }): PersonByApiId => ({
     firstName: record.FIRSTNAME,
     lastName: record.LASTNAME,
     email: record.EMAIL,
-    hidden: record.HIDDEN === 1,
+    hidden: Array.isArray(record.HIDDEN) ? record.HIDDEN.includes(snapshot.ID) : record.HIDDEN === 1,
   });
+  // Records the simulator's profile put there itself are nobody's work: they are not counted as made by hand.
+  const byHand = (records: readonly { ID: string; API_ID: string }[]) =>
+    records.filter((r) => r.API_ID === '' && !snapshot.seeded.includes(r.ID)).length;
   return {
     courses: index('course', snapshot.courses, (course) => ({
       name: course.NAME,
@@ -214,12 +223,12 @@ export function edusignStateByApiId(school: EdusignSchoolHandle): EdusignStateBy
       name: group.NAME,
       students: group.STUDENTS.map(ref).sort(),
     })),
-    followers: index('follower', snapshot.followers, person),
+    followers: index('external', snapshot.externals, person),
     byHand: {
-      courses: snapshot.courses.filter((r) => r.API_ID === '').length,
-      students: snapshot.students.filter((r) => r.API_ID === '').length,
-      professors: snapshot.professors.filter((r) => r.API_ID === '').length,
-      groups: snapshot.groups.filter((r) => r.API_ID === '').length,
+      courses: byHand(snapshot.courses),
+      students: byHand(snapshot.students),
+      professors: byHand(snapshot.professors),
+      groups: byHand(snapshot.groups),
     },
     duplicateApiIds,
   };

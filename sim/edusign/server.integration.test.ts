@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { createEdusignHandler, startEdusignSimulator } from './server.js';
+import { anotherSchoolId, createEdusignHandler, startEdusignSimulator } from './server.js';
 import type { EdusignSimulator, EdusignSimulatorOptions } from './server.js';
 import type { SimRequest } from '../shared/http-server.js';
 
@@ -111,7 +111,7 @@ describe('Edusign simulator over HTTP', () => {
       expect(await businessError('GET', '/v1/course/nope')).toBe('No course with this ID found');
       expect(await businessError('GET', '/v1/professor/nope')).toBe('No professor with this ID found');
       expect(await businessError('GET', '/v1/group/nope')).toBe('No group with this ID found');
-      expect(await businessError('GET', '/v1/student-follower/nope')).toBe('No student follower with this ID found');
+      expect(await businessError('GET', '/v1/externals/nope')).toBe('No external with this ID found');
     });
 
     it('answers validation failures with an array message', async () => {
@@ -231,12 +231,12 @@ describe('Edusign simulator over HTTP', () => {
 
     it('DELETE archives a student (HIDDEN 1) and the lookups still find it', async () => {
       const id = await createStudent({ ...ada, API_ID: 'erp-7', API_TYPE: 'aimaira' });
-      expect(await ok('DELETE', `/v1/student/${id}`)).toEqual({ ID: id });
+      expect(await ok('DELETE', `/v1/student/${id}`)).toEqual({ ID: id, id: id });
       expect(await ok('GET', `/v1/student/${id}`)).toMatchObject({ HIDDEN: 1 });
       expect(await ok('GET', `/v1/student/by-email/${encodeURIComponent('ADA@example.org')}`)).toMatchObject({
         ID: id,
       });
-      expect(await ok('GET', '/v1/student/get-id/erp-7')).toEqual({ ID: id });
+      expect(await ok('GET', '/v1/student/get-id/erp-7')).toEqual({ ID: id, id: id });
       expect(await businessError('GET', '/v1/student/by-email/nobody@example.org')).toBe(
         'No student with this email found',
       );
@@ -246,7 +246,10 @@ describe('Edusign simulator over HTTP', () => {
     it('PATCH changes only the fields sent', async () => {
       const id = await createStudent({ ...ada, PHONE: '0611', COMPANY: 'ACME', API_ID: 'erp-1' });
       const before = await ok('GET', `/v1/student/${id}`);
-      expect(await ok('PATCH', '/v1/student', { student: { ID: id, FIRSTNAME: 'Augusta' } })).toEqual({ ID: id });
+      expect(await ok('PATCH', '/v1/student', { student: { ID: id, FIRSTNAME: 'Augusta' } })).toEqual({
+        ID: id,
+        id: id,
+      });
       expect(await ok('GET', `/v1/student/${id}`)).toEqual({ ...before, FIRSTNAME: 'Augusta' });
       await createStudent(alan);
       expect(await businessError('PATCH', '/v1/student', { student: { ID: id, EMAIL: 'Alan@example.org' } })).toBe(
@@ -267,7 +270,10 @@ describe('Edusign simulator over HTTP', () => {
           dontSendCredentials: true,
         }),
       ).toBe('Professor already exists in this school');
-      expect(await ok('GET', '/v1/professor/by-email/grace@example.org')).toMatchObject({ ID: id, HIDDEN: 1 });
+      expect(await ok('GET', '/v1/professor/by-email/grace@example.org')).toMatchObject({
+        ID: id,
+        HIDDEN: [sim.school(KEY).id],
+      });
       expect(await businessError('GET', '/v1/professor/by-email/x@example.org')).toBe(
         'Error - cannot get professor by email',
       );
@@ -304,25 +310,153 @@ describe('Edusign simulator over HTTP', () => {
       expect(await ok<unknown[]>('GET', '/v1/group?page=0')).toMatchObject([{ ID: group, HIDDEN: 1 }]);
     });
 
-    it('student followers: create, patch, get, get-id, and link to a student', async () => {
-      const follower = (
-        await ok<{ ID: string }>('POST', '/v1/student-follower', {
-          follower: { FIRSTNAME: 'Anne', LASTNAME: 'Byron', EMAIL: 'anne@example.org', API_ID: 't-1' },
+    it('externals: create, patch, get, by-email, get-id, and link to a student as a tutor', async () => {
+      const external = (
+        await ok<{ ID: string }>('POST', '/v1/externals', {
+          external: { FIRSTNAME: 'Anne', LASTNAME: 'Byron', EMAIL: 'anne@example.org', API_ID: 't-1', TYPE: 'TUTOR' },
         })
       ).ID;
-      await ok('PATCH', '/v1/student-follower', { follower: { ID: follower, LASTNAME: 'Milbanke' } });
-      expect(await ok('GET', `/v1/student-follower/${follower}`)).toMatchObject({
+      await ok('PATCH', '/v1/externals', { external: { ID: external, LASTNAME: 'Milbanke', COMPANY: 'ACME' } });
+      expect(await ok('GET', `/v1/externals/${external}`)).toEqual({
+        ID: external,
+        id: external,
+        SCHOOL_ID: sim.school(KEY).id,
         FIRSTNAME: 'Anne',
         LASTNAME: 'Milbanke',
+        EMAIL: 'anne@example.org',
+        COMPANY: 'ACME',
+        PHONE: '',
+        TYPE: 'TUTOR',
+        API_ID: 't-1',
+        API_TYPE: '',
         HIDDEN: 0,
+        DATE_CREATED: '2025-03-10T08:00:00.000Z',
+        DATE_UPDATED: '2025-03-10T08:00:00.000Z',
       });
-      expect(await ok('GET', '/v1/student-follower/get-id/t-1')).toEqual({ ID: follower });
-      expect(await businessError('GET', '/v1/student-follower/get-id/t-2')).toBe(
-        'No student follower with this API_ID found',
+      expect(await ok('GET', '/v1/externals/by-email/ANNE%40example.org')).toMatchObject({ ID: external });
+      expect(await businessError('GET', '/v1/externals/by-email/nobody%40example.org')).toBe(
+        'No external with this email found',
       );
+      expect(await ok('GET', '/v1/externals/get-id/t-1')).toEqual({ ID: external, id: external });
+      expect(await businessError('GET', '/v1/externals/get-id/t-2')).toBe('No external with this API_ID found');
+      expect(
+        await businessError('POST', '/v1/externals', {
+          external: { FIRSTNAME: 'Other', LASTNAME: 'Person', EMAIL: ' Anne@Example.org' },
+        }),
+      ).toBe('External already exists in this school');
       const student = await createStudent();
-      await ok('PATCH', '/v1/student', { student: { ID: student, STUDENT_FOLLOWER_ID: [follower] } });
-      expect(await ok('GET', `/v1/student/${student}`)).toMatchObject({ STUDENT_FOLLOWER_ID: [follower] });
+      await ok('PATCH', '/v1/student', { student: { ID: student, STUDENT_FOLLOWER_ID: [external] } });
+      expect(await ok('GET', `/v1/student/${student}`)).toMatchObject({ STUDENT_FOLLOWER_ID: [external] });
+      expect(
+        await businessError('PATCH', '/v1/student', { student: { ID: student, STUDENT_FOLLOWER_ID: ['x'] } }),
+      ).toBe('No external with this ID found');
+      // The routes the project does not use are not there.
+      expect((await call('GET', '/v1/student-follower/get-id/t-1')).status).toBe(404);
+    });
+
+    it('restores an archived student with GET /v1/student/restore/:id, which changes nothing on an active one', async () => {
+      const id = await createStudent();
+      await ok('DELETE', `/v1/student/${id}`);
+      expect(await ok('GET', `/v1/student/restore/${id}`)).toEqual({ ID: id, id });
+      expect(await ok('GET', `/v1/student/${id}`)).toMatchObject({ HIDDEN: 0 });
+      expect(await ok('GET', `/v1/student/restore/${id}`)).toEqual({ ID: id, id });
+      expect(await businessError('GET', '/v1/student/restore/nope')).toBe('No student with this ID found');
+    });
+
+    it('lists learners 100 a page without limit, and honours limit up to 100', async () => {
+      for (let n = 0; n < 130; n++) {
+        await createStudent({ FIRSTNAME: `L${n}`, LASTNAME: 'X', EMAIL: `l${n}@example.org` });
+      }
+      expect(await ok<unknown[]>('GET', '/v1/student?page=0')).toHaveLength(100);
+      expect(await ok<unknown[]>('GET', '/v1/student?page=1')).toHaveLength(30);
+      expect(await ok<unknown[]>('GET', '/v1/student?page=0&limit=40')).toHaveLength(40);
+      const third = await ok<Array<{ FIRSTNAME: string }>>('GET', '/v1/student?page=2&limit=40');
+      expect(third.map((row) => row.FIRSTNAME)).toEqual(Array.from({ length: 40 }, (_, i) => `L${80 + i}`));
+      expect(await ok<unknown[]>('GET', '/v1/student?page=0&limit=500')).toHaveLength(100);
+      expect(await businessError('GET', '/v1/student?limit=0')).toEqual(['limit must be a positive integer']);
+    });
+  });
+
+  describe('professors belong to schools: HIDDEN lists those where they are archived', () => {
+    it('archive adds this school, PATCH HIDDEN 0 takes it away, and another school’s archive stays', async () => {
+      const school = sim.school(KEY);
+      const id = await createProfessor();
+      expect(await ok('GET', `/v1/professor/${id}`)).toMatchObject({ HIDDEN: [] });
+      school.archiveProfessorElsewhere(id);
+      await ok('DELETE', `/v1/professor/${id}`);
+      expect(await ok('GET', `/v1/professor/${id}`)).toMatchObject({ HIDDEN: [anotherSchoolId, school.id] });
+      await ok('PATCH', '/v1/professor', { professor: { ID: id, HIDDEN: 0 } });
+      expect(await ok('GET', `/v1/professor/${id}`)).toMatchObject({ HIDDEN: [anotherSchoolId] });
+      await ok('PATCH', '/v1/professor', { professor: { ID: id, HIDDEN: [] } });
+      expect(await ok('GET', `/v1/professor/${id}`)).toMatchObject({ HIDDEN: [] });
+    });
+
+    it('a professor archived only in another school can facilitate here; one archived here cannot', async () => {
+      const elsewhere = await createProfessor();
+      sim.school(KEY).archiveProfessorElsewhere(elsewhere, 'school-b');
+      expect(await ok('GET', `/v1/professor/${elsewhere}`)).toMatchObject({ HIDDEN: ['school-b'] });
+      await createCourse({ PROFESSOR: elsewhere });
+      const here = await createProfessor(alan);
+      expect((await call('POST', `/__sim/professors/${here}/archive`)).json).toMatchObject({
+        HIDDEN: [sim.school(KEY).id],
+      });
+      expect(await businessError('POST', '/v1/course', { course: mkCourse(here) })).toBe('Professor is archived');
+      expect(
+        (await call('POST', `/__sim/professors/${here}/archive-elsewhere`, { schoolId: 'school-c' })).json,
+      ).toMatchObject({
+        HIDDEN: [sim.school(KEY).id, 'school-c'],
+      });
+    });
+  });
+
+  describe('the school and the optional routes', () => {
+    it('answers GET /v1/school with the school of the key, whatever its scopes', async () => {
+      expect(await ok('GET', '/v1/school')).toEqual({
+        ID: sim.school(KEY).id,
+        id: sim.school(KEY).id,
+        NAME: 'Lycée Test',
+      });
+      await sim.close();
+      await start({ schools: [{ apiKey: KEY, scopes: ['Courses'] }] });
+      expect(await ok('GET', '/v1/school')).toMatchObject({ ID: sim.school(KEY).id });
+    });
+
+    it('looks groups up by API_ID, with an HTML 404 once the route is switched off', async () => {
+      const group = (await ok<{ ID: string }>('POST', '/v1/group', { group: { NAME: 'G', API_ID: 'grp-1' } })).ID;
+      expect(await ok('GET', '/v1/group/get-id/grp-1')).toEqual({ ID: group, id: group });
+      expect(await businessError('GET', '/v1/group/get-id/grp-2')).toBe('No group with this API_ID found');
+      sim.setRoutePresent('group-get-id', false);
+      const missing = await call('GET', '/v1/group/get-id/grp-1');
+      expect(missing.status).toBe(404);
+      expect(missing.contentType).toContain('text/html');
+      expect(missing.text).toContain('Cannot GET /v1/group/get-id/grp-1');
+    });
+
+    it('without externals, every externals route answers an HTML 404 and the rest works', async () => {
+      await sim.close();
+      await start({ externals: false });
+      for (const [method, path] of [
+        ['GET', '/v1/externals/by-email/probe%40invalid.example'],
+        ['GET', '/v1/externals/get-id/t-1'],
+        ['POST', '/v1/externals'],
+        ['PATCH', '/v1/externals'],
+      ] as const) {
+        const answer = await call(method, path, method === 'GET' ? undefined : { external: {} });
+        expect(answer.status, path).toBe(404);
+        expect(answer.text).toContain(`Cannot ${method}`);
+      }
+      await createStudent();
+      sim.setRoutePresent('externals', true);
+      expect(await businessError('GET', '/v1/externals/by-email/probe%40invalid.example')).toBe(
+        'No external with this email found',
+      );
+    });
+
+    it('sends every record with ID and id, in lists too, and writes answer both', async () => {
+      const id = await createStudent();
+      expect(await ok('GET', `/v1/student/${id}`)).toMatchObject({ ID: id, id });
+      expect(await ok('GET', '/v1/student?page=0')).toMatchObject([{ ID: id, id }]);
+      expect(await ok('PATCH', '/v1/student', { student: { ID: id, LASTNAME: 'King' } })).toEqual({ ID: id, id });
     });
   });
 
@@ -360,7 +494,10 @@ describe('Edusign simulator over HTTP', () => {
         'DATE_CREATED',
         'DATE_UPDATED',
         'STUDENTS',
+        'id',
       ]);
+      // No early departure: the row has no such key (Edusign leaves it out).
+      expect(Object.keys((course['STUDENTS'] as object[])[0]!)).not.toContain('earlyDeparture');
       expect(course).toMatchObject({
         START: '2025-03-12T08:00:00.000Z',
         END: '2025-03-12T10:00:00.000Z',
@@ -375,12 +512,11 @@ describe('Edusign simulator over HTTP', () => {
             excluded: '',
             absenceId: null,
             comment: '',
-            earlyDeparture: null,
           },
           { studentId: b },
         ],
       });
-      expect(await ok('GET', '/v1/course/get-id/seance-1')).toEqual({ ID: id });
+      expect(await ok('GET', '/v1/course/get-id/seance-1')).toEqual({ ID: id, id: id });
       expect(await businessError('GET', '/v1/course/get-id/none')).toBe('No course with this API_ID found');
     });
 
@@ -441,7 +577,7 @@ describe('Edusign simulator over HTTP', () => {
       const professor = await createProfessor();
       const a = await createStudent();
       const id = await createCourse({ PROFESSOR: professor });
-      expect(await ok('PUT', `/v1/course/attendance/${id}`, { studentId: a })).toEqual({ ID: id });
+      expect(await ok('PUT', `/v1/course/attendance/${id}`, { studentId: a })).toEqual({ ID: id, id: id });
       expect(await businessError('PUT', `/v1/course/attendance/${id}`, { studentId: a })).toBe(
         'Student already in the list',
       );
@@ -466,9 +602,9 @@ describe('Edusign simulator over HTTP', () => {
       expect(await businessError('PATCH', '/v1/course', patch)).toBe('course locked');
       expect(await businessError('DELETE', `/v1/course/${id}`)).toBe('course locked');
       expect(await businessError('PUT', `/v1/course/attendance/${id}`, { studentId: a })).toBe('course locked');
-      expect(await ok('PATCH', `/v1/course/unlock/${id}`)).toEqual({ ID: id });
+      expect(await ok('PATCH', `/v1/course/unlock/${id}`)).toEqual({ ID: id, id: id });
       await ok('PATCH', '/v1/course', patch);
-      expect(await ok('DELETE', `/v1/course/${id}`)).toEqual({ ID: id });
+      expect(await ok('DELETE', `/v1/course/${id}`)).toEqual({ ID: id, id: id });
       expect(await businessError('GET', `/v1/course/${id}`)).toBe('No course with this ID found');
     });
 
@@ -584,9 +720,12 @@ describe('Edusign simulator over HTTP', () => {
         professors: [{ ID: professor['ID'] }],
         groups: [{ ID: group['ID'] }],
         courses: [{ ID: course.json['ID'] }],
-        followers: [],
+        externals: [],
         credentialEmails: [],
+        seeded: [],
       });
+      const external = (await call('POST', '/__sim/externals', { ...grace, API_ID: 'ignored' })).json;
+      expect(external).toMatchObject({ EMAIL: 'grace@example.org', API_ID: '', HIDDEN: 0 });
       expect((await call('POST', '/__sim/students', ada)).status).toBe(409);
       expect((await call('POST', '/__sim/students', {})).status).toBe(400);
       expect((await call('GET', '/__sim/state', undefined, 'wrong')).status).toBe(401);
@@ -635,7 +774,6 @@ describe('Edusign simulator over HTTP', () => {
           excluded: '2025-03-12T08:30:00.000Z',
           absenceId: null,
           comment: '',
-          earlyDeparture: null,
         },
       ]);
       expect((await call('POST', `${base}/unlock`)).json).toMatchObject({ LOCKED: 0 });
@@ -647,9 +785,11 @@ describe('Edusign simulator over HTTP', () => {
       const a = await createStudent();
       const professor = await createProfessor();
       expect((await call('POST', `/__sim/students/${a}/archive`)).json).toMatchObject({ HIDDEN: 1 });
-      expect((await call('POST', `/__sim/professors/${professor}/archive`)).json).toMatchObject({ HIDDEN: 1 });
+      expect((await call('POST', `/__sim/professors/${professor}/archive`)).json).toMatchObject({
+        HIDDEN: [sim.school(KEY).id],
+      });
       expect(await ok('GET', `/v1/student/${a}`)).toMatchObject({ HIDDEN: 1 });
-      expect(sim.school(KEY).professor(professor)?.HIDDEN).toBe(1);
+      expect(sim.school(KEY).professor(professor)?.HIDDEN).toEqual([sim.school(KEY).id]);
     });
 
     it('leaves the shell’s request log to API calls only', async () => {
@@ -657,6 +797,88 @@ describe('Edusign simulator over HTTP', () => {
       await call('GET', '/v1/student?page=0');
       expect(sim.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(['GET /v1/student 200']);
     });
+  });
+});
+
+describe('Edusign simulator, harsh profile', () => {
+  beforeEach(async () => {
+    await start({ profile: 'harsh' });
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
+
+  it('answers a look-up that finds nothing with an empty success, varied by route', async () => {
+    const emptyResult = async (path: string) => {
+      const answer = await call('GET', path);
+      expect(answer.status).toBe(200);
+      expect(answer.json).toMatchObject({ status: 'success' });
+      return answer.json['result'];
+    };
+    expect(await emptyResult('/v1/student/nope')).toBeNull();
+    expect(await emptyResult('/v1/student/by-email/nobody%40example.org')).toEqual({});
+    expect(await emptyResult('/v1/student/get-id/none')).toEqual([]);
+    expect(await emptyResult('/v1/professor/by-email/nobody%40example.org')).toEqual([]);
+    expect(await emptyResult('/v1/professor/get-id/none')).toBeNull();
+    expect(await emptyResult('/v1/professor/nope')).toEqual({});
+    expect(await emptyResult('/v1/group/nope')).toBeNull();
+    expect(await emptyResult('/v1/course/nope')).toBeNull();
+    expect(await emptyResult('/v1/course/get-id/none')).toEqual({});
+    expect(await emptyResult('/v1/externals/by-email/probe%40invalid.example')).toEqual({});
+    expect(await emptyResult('/v1/externals/get-id/none')).toEqual([]);
+    expect(await emptyResult('/v1/externals/nope')).toBeNull();
+  });
+
+  it('still refuses writes about what does not exist with the business error', async () => {
+    expect(await businessError('PATCH', '/v1/student', { student: { ID: 'nope', FIRSTNAME: 'X' } })).toBe(
+      'No student with this ID found',
+    );
+    expect(await businessError('DELETE', '/v1/course/nope')).toBe('No course with this ID found');
+    expect(await businessError('GET', '/v1/student/restore/nope')).toBe('No student with this ID found');
+  });
+
+  it('serves 25 learners a page without limit, and honours limit only up to 50', async () => {
+    for (let n = 0; n < 60; n++) await createStudent({ FIRSTNAME: `L${n}`, LASTNAME: 'X', EMAIL: `l${n}@example.org` });
+    expect(await ok<unknown[]>('GET', '/v1/student?page=0')).toHaveLength(25);
+    expect(await ok<unknown[]>('GET', '/v1/student?page=2')).toHaveLength(10);
+    expect(await ok<unknown[]>('GET', '/v1/student?page=0&limit=10')).toHaveLength(10);
+    expect(await ok<unknown[]>('GET', '/v1/student?page=0&limit=100')).toHaveLength(50);
+    expect(await ok<unknown[]>('GET', '/v1/student?page=1&limit=100')).toHaveLength(10);
+    expect(await ok<unknown[]>('GET', '/v1/student?page=2&limit=100')).toEqual([]);
+  });
+
+  it('has no group get-id route (HTML 404), and has the externals routes', async () => {
+    await ok('POST', '/v1/group', { group: { NAME: 'G', API_ID: 'grp-1' } });
+    const missing = await call('GET', '/v1/group/get-id/grp-1');
+    expect(missing.status).toBe(404);
+    expect(missing.contentType).toContain('text/html');
+    expect((await call('GET', '/v1/externals/by-email/a%40b.example')).json).toMatchObject({ status: 'success' });
+  });
+
+  it('holds a professor made by hand who is archived in another school only', async () => {
+    const school = sim.school(KEY);
+    const professors = await ok<Array<{ ID: string; HIDDEN: string[]; API_ID: string }>>('GET', '/v1/professor?page=0');
+    expect(professors).toHaveLength(1);
+    const [shared] = professors;
+    expect(shared?.HIDDEN).toEqual([anotherSchoolId]);
+    expect(shared?.HIDDEN).not.toContain(school.id);
+    expect(shared?.API_ID).toBe('');
+    expect(school.snapshot().seeded).toEqual([shared?.ID]);
+    // Active here: it can facilitate a sheet.
+    await createCourse({ PROFESSOR: shared?.ID });
+    // Every professor's HIDDEN is a list, as in the default profile.
+    const id = await createProfessor();
+    expect(await ok('GET', `/v1/professor/${id}`)).toMatchObject({ HIDDEN: [] });
+  });
+
+  it('sends records with ID and id, and leaves earlyDeparture out of rows without one', async () => {
+    const professor = await createProfessor();
+    const a = await createStudent();
+    const id = await createCourse({ PROFESSOR: professor });
+    await ok('PUT', `/v1/course/attendance/${id}`, { studentId: a });
+    const course = await ok<{ ID: string; id: string; STUDENTS: object[] }>('GET', `/v1/course/${id}`);
+    expect(course.id).toBe(course.ID);
+    expect(Object.keys(course.STUDENTS[0]!)).not.toContain('earlyDeparture');
   });
 });
 

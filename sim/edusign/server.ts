@@ -1,11 +1,13 @@
 /**
  * The Edusign v1 API simulator: a `SimHandler` for the shared HTTP shell that answers like the real API (status
- * envelope with business errors at HTTP 200, plain-text 401/402/403, Express-style HTML 404, 0-based fixed-size
- * pages, slowing above the per-minute limit), plus `/__sim/` routes that act as a person in the Edusign web app.
+ * envelope with business errors at HTTP 200, plain-text 401/402/403, Express-style HTML 404, 0-based pages,
+ * records with both `ID` and `id`, slowing above the per-minute limit), plus `/__sim/` routes that act as a
+ * person in the Edusign web app.
  *
  * Each API key is one school with its own state. Where the real API is unknown the simulator takes the stricter
- * reading, so that a connector passing here does not rely on leniency; every such choice is listed in
- * docs/contracts/edusign.md.
+ * reading, so that a connector passing here does not rely on leniency; the `harsh` profile adds, at once, every
+ * other behaviour public clients show (not-found as an empty success, short student pages, no group `get-id`).
+ * Every choice is listed in docs/contracts/edusign.md.
  */
 import { z } from 'zod';
 
@@ -20,20 +22,20 @@ import {
   createSchoolHandle,
   schoolSeed,
 } from './state.js';
-import type { EdusignSchoolHandle, Flag, LockState } from './state.js';
+import type { EdusignSchoolHandle, Flag, LockState, SchoolIds } from './state.js';
 
 export type {
   AttendanceRow,
   CourseRecord,
   CredentialEmail,
   EdusignSchoolHandle,
+  ExternalRecord,
   GroupRecord,
   ProfessorRecord,
   SchoolSnapshot,
-  StudentFollowerRecord,
   StudentRecord,
 } from './state.js';
-export { businessMessages } from './state.js';
+export { anotherSchoolId, businessMessages } from './state.js';
 
 export interface EdusignSchoolOptions {
   apiKey: string;
@@ -51,10 +53,22 @@ export interface EdusignRateLimit {
   slowdownStepMs: number;
 }
 
+/**
+ * Routes a school may lack: `externals` (every `/v1/externals` route; present by default) and `group-get-id`
+ * (`GET /v1/group/get-id/:apiId`; present in the default profile, missing in the harsh one). A missing route
+ * answers Express's HTML 404, as any unknown route.
+ */
+export const optionalRoutes = ['externals', 'group-get-id'] as const;
+export type OptionalRoute = (typeof optionalRoutes)[number];
+
 export interface EdusignSimulatorOptions {
   schools: EdusignSchoolOptions[];
   /** `harsh`: every behaviour public clients show at once (docs/contracts/edusign.md, "Harsh profile"). */
   profile?: SimProfile;
+  /** false: the externals routes are missing (HTML 404), as on a server without them. True by default. */
+  externals?: boolean;
+  /** Whether `GET /v1/group/get-id/:apiId` exists; by default yes, except in the harsh profile. */
+  groupGetId?: boolean;
   rateLimit?: EdusignRateLimit;
   latencyMs?: number;
   port?: number;
@@ -66,9 +80,14 @@ export interface EdusignSimulatorOptions {
 
 export interface EdusignSimulator extends SimServer {
   school(apiKey: string): EdusignSchoolHandle;
+  /** Adds or removes an optional route for every school, from the next request on. */
+  setRoutePresent(route: OptionalRoute, present: boolean): void;
 }
 
-export type EdusignHandlerOptions = Pick<EdusignSimulatorOptions, 'schools' | 'rateLimit' | 'seed' | 'now' | 'profile'>;
+export type EdusignHandlerOptions = Pick<
+  EdusignSimulatorOptions,
+  'schools' | 'rateLimit' | 'seed' | 'now' | 'profile' | 'externals' | 'groupGetId'
+>;
 
 export interface EdusignHandlers {
   /** The `/v1/...` API. */
@@ -76,9 +95,21 @@ export interface EdusignHandlers {
   /** The simulator's own `/__sim/...` routes (besides the shell's faults and requests). */
   admin: SimHandler;
   school(apiKey: string): EdusignSchoolHandle;
+  setRoutePresent(route: OptionalRoute, present: boolean): void;
 }
 
+/** Records per page when the request sends no `limit` (students: see `studentPaging`). */
 export const edusignPageSizes = { students: 100, professors: 100, groups: 100, courses: 40 } as const;
+
+/**
+ * The student list's page size without `limit`, and the largest `limit` it honours (a larger one is cut to it),
+ * per profile. The harsh profile's maximum is below the 100 the connector asks for, so a page shorter than asked
+ * is not the last one.
+ */
+export const studentPaging = {
+  default: { size: edusignPageSizes.students, maxLimit: 100 },
+  harsh: { size: 25, maxLimit: 50 },
+} as const satisfies Record<SimProfile, { size: number; maxLimit: number }>;
 export const defaultRateLimit: EdusignRateLimit = { perMinute: 480, slowdownStepMs: 100 };
 /** The slowing never exceeds this, so a runaway client still gets answers. */
 export const maxSlowdownMs = 10_000;
@@ -122,6 +153,10 @@ const variables = z.array(z.unknown());
 const hiddenFlag = z
   .union([z.literal(0), z.literal(1), z.boolean()], { error: 'must be 0 or 1' })
   .transform((value): Flag => (value === 1 || value === true ? 1 : 0));
+/** A professor's HIDDEN: 0/1 (archive or restore here) or the list of school ids where it is archived. */
+const professorHidden = z
+  .union([z.array(requiredText), hiddenFlag], { error: 'must be 0, 1 or a list of school ids' })
+  .transform((value): Flag | SchoolIds => value);
 
 const studentFields = {
   FIRSTNAME: requiredText.optional(),
@@ -164,7 +199,7 @@ const professorFields = {
   API_ID: optionalText,
   API_TYPE: optionalText,
   VARIABLES: variables.optional(),
-  HIDDEN: hiddenFlag.optional(),
+  HIDDEN: professorHidden.optional(),
 };
 const NewProfessorFields = z.object({
   ...professorFields,
@@ -192,17 +227,25 @@ const PostGroupBody = z.object({ group: NewGroupFields });
 /** The contract marks NAME required on PATCH too. */
 const PatchGroupBody = z.object({ group: z.object({ ...groupFields, ID: requiredText }) });
 
-const followerFields = {
+const externalFields = {
   FIRSTNAME: requiredText.optional(),
   LASTNAME: requiredText.optional(),
   EMAIL: emailText.optional(),
+  COMPANY: optionalText,
+  PHONE: optionalText,
+  TYPE: optionalText,
   API_ID: optionalText,
   API_TYPE: optionalText,
+  HIDDEN: hiddenFlag.optional(),
 };
-const PostFollowerBody = z.object({
-  follower: z.object({ ...followerFields, FIRSTNAME: requiredText, LASTNAME: requiredText, EMAIL: emailText }),
+const NewExternalFields = z.object({
+  ...externalFields,
+  FIRSTNAME: requiredText,
+  LASTNAME: requiredText,
+  EMAIL: emailText,
 });
-const PatchFollowerBody = z.object({ follower: z.object({ ...followerFields, ID: requiredText }) });
+const PostExternalBody = z.object({ external: NewExternalFields });
+const PatchExternalBody = z.object({ external: z.object({ ...externalFields, ID: requiredText }) });
 
 const courseFields = {
   NAME: requiredText.optional(),
@@ -239,6 +282,8 @@ const externalId = { API_ID: true, API_TYPE: true } as const;
 const ManualStudentBody = NewStudentFields.omit(externalId);
 const ManualProfessorBody = NewProfessorFields.omit(externalId);
 const ManualGroupBody = NewGroupFields.omit(externalId);
+const ManualExternalBody = NewExternalFields.omit(externalId);
+const ElsewhereBody = z.object({ schoolId: requiredText.optional() });
 const ManualCourseBody = NewCourseFields.omit(externalId).extend({
   NEED_STUDENTS_SIGNATURE: z.boolean().optional(),
   STUDENTS: idList.optional(),
@@ -263,6 +308,15 @@ function pageNumber(query: URLSearchParams): number {
 
 const pageOf = <T>(records: readonly T[], page: number, size: number): T[] =>
   records.slice(page * size, (page + 1) * size);
+
+/** The student list's page size: `limit` when sent (a positive integer), cut to the profile's maximum. */
+function studentPageSize(query: URLSearchParams, profile: SimProfile): number {
+  const paging = studentPaging[profile];
+  const raw = query.get('limit');
+  if (raw === null || raw === '') return paging.size;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new ValidationFailure(['limit must be a positive integer']);
+  return Math.min(Number(raw), paging.maxLimit);
+}
 
 /** A `YYYY-MM-DD` calendar date, or undefined when the parameter is absent or empty. */
 function calendarDay(query: URLSearchParams, name: string): string | undefined {
@@ -296,7 +350,7 @@ function refuseUnmodelled(query: URLSearchParams, names: readonly string[]): voi
   if (used.length > 0) throw new ValidationFailure(used.map((name) => `${name} is not supported by the simulator`));
 }
 
-const unmodelledStudentFilters = ['limit', 'updatedAfter', 'search'];
+const unmodelledStudentFilters = ['updatedAfter', 'search'];
 const unmodelledCourseFilters = [
   'groupId',
   'studentId',
@@ -314,14 +368,22 @@ const unmodelledCourseFilters = [
 // ---------------------------------------------------------------------------------------------------------------
 // Routes
 
-type Scope = 'Students' | 'Professors' | 'Groups' | 'Courses';
+/** The key's permission a route needs; `School` routes need none. */
+type Scope = 'Students' | 'Professors' | 'Groups' | 'Courses' | 'School';
 
 interface RouteContext {
   school: EdusignSchoolState;
   params: Readonly<Record<string, string>>;
   query: URLSearchParams;
   body: unknown;
+  profile: SimProfile;
 }
+
+/**
+ * What a look-up answers in the harsh profile when it finds nothing: a success whose result is empty, varied by
+ * route as public clients guard against all three.
+ */
+type EmptyResult = null | Record<string, never> | never[];
 
 interface Route {
   method: string;
@@ -330,14 +392,27 @@ interface Route {
   scope: Scope;
   /** Returns the envelope's `result`; throws business or validation errors. */
   run(context: RouteContext): unknown;
+  /** A route a school may lack (see `optionalRoutes`). */
+  optional?: OptionalRoute;
+  /** A look-up: in the harsh profile, "not found" is this empty success instead of the business error. */
+  empty?: EmptyResult;
 }
 
-const route = (method: string, path: string, scope: Scope, run: Route['run']): Route => ({
+const route = (
+  method: string,
+  path: string,
+  scope: Scope,
+  run: Route['run'],
+  extra: Pick<Route, 'optional' | 'empty'> = {},
+): Route => ({
   method,
   segments: path.split('/').filter((s) => s !== ''),
   scope,
   run,
+  ...extra,
 });
+
+const emptyObject = (): Record<string, never> => ({});
 
 const param = (context: RouteContext, name: string): string => context.params[name] ?? '';
 const idResult = (ID: string): { ID: string } => ({ ID });
@@ -353,13 +428,18 @@ const routes: readonly Route[] = [
   route('PATCH', 'student', 'Students', ({ school, body }) =>
     idResult(school.updateStudent(parse(PatchStudentBody, body).student).ID),
   ),
-  route('GET', 'student', 'Students', ({ school, query }) => {
+  route('GET', 'student', 'Students', ({ school, query, profile }) => {
     refuseUnmodelled(query, unmodelledStudentFilters);
-    return pageOf(school.listStudents(), pageNumber(query), edusignPageSizes.students);
+    return pageOf(school.listStudents(), pageNumber(query), studentPageSize(query, profile));
   }),
-  route('GET', 'student/by-email/:email', 'Students', (c) => c.school.studentByEmail(param(c, 'email'))),
-  route('GET', 'student/get-id/:apiId', 'Students', (c) => idResult(c.school.studentIdByApiId(param(c, 'apiId')))),
-  route('GET', 'student/:id', 'Students', (c) => c.school.getStudent(param(c, 'id'))),
+  route('GET', 'student/by-email/:email', 'Students', (c) => c.school.studentByEmail(param(c, 'email')), {
+    empty: emptyObject(),
+  }),
+  route('GET', 'student/get-id/:apiId', 'Students', (c) => idResult(c.school.studentIdByApiId(param(c, 'apiId'))), {
+    empty: [],
+  }),
+  route('GET', 'student/restore/:id', 'Students', (c) => idResult(c.school.restoreStudent(param(c, 'id')).ID)),
+  route('GET', 'student/:id', 'Students', (c) => c.school.getStudent(param(c, 'id')), { empty: null }),
   route('DELETE', 'student/:id', 'Students', (c) => idResult(c.school.archiveStudent(param(c, 'id')).ID)),
 
   // Professors
@@ -373,11 +453,19 @@ const routes: readonly Route[] = [
   route('GET', 'professor', 'Professors', ({ school, query }) =>
     pageOf(school.listProfessors(), pageNumber(query), edusignPageSizes.professors),
   ),
-  route('GET', 'professor/by-email/:email', 'Professors', (c) => c.school.professorByEmail(param(c, 'email'))),
-  route('GET', 'professor/get-id/:apiId', 'Professors', (c) =>
-    idResult(c.school.professorIdByApiId(param(c, 'apiId'))),
+  route('GET', 'professor/by-email/:email', 'Professors', (c) => c.school.professorByEmail(param(c, 'email')), {
+    empty: [],
+  }),
+  route(
+    'GET',
+    'professor/get-id/:apiId',
+    'Professors',
+    (c) => idResult(c.school.professorIdByApiId(param(c, 'apiId'))),
+    {
+      empty: null,
+    },
   ),
-  route('GET', 'professor/:id', 'Professors', (c) => c.school.getProfessor(param(c, 'id'))),
+  route('GET', 'professor/:id', 'Professors', (c) => c.school.getProfessor(param(c, 'id')), { empty: emptyObject() }),
   route('DELETE', 'professor/:id', 'Professors', (c) => idResult(c.school.archiveProfessor(param(c, 'id')).ID)),
 
   // Groups
@@ -390,20 +478,43 @@ const routes: readonly Route[] = [
   route('GET', 'group', 'Groups', ({ school, query }) =>
     pageOf(school.listGroups(), pageNumber(query), edusignPageSizes.groups),
   ),
-  route('GET', 'group/:id', 'Groups', (c) => c.school.getGroup(param(c, 'id'))),
+  route('GET', 'group/get-id/:apiId', 'Groups', (c) => idResult(c.school.groupIdByApiId(param(c, 'apiId'))), {
+    optional: 'group-get-id',
+    empty: emptyObject(),
+  }),
+  route('GET', 'group/:id', 'Groups', (c) => c.school.getGroup(param(c, 'id')), { empty: null }),
   route('DELETE', 'group/:id', 'Groups', (c) => idResult(c.school.archiveGroup(param(c, 'id')).ID)),
 
-  // Student followers (tutors): the project's decided routes, under the Students scope
-  route('POST', 'student-follower', 'Students', ({ school, body }) =>
-    idResult(school.createFollower(parse(PostFollowerBody, body).follower).ID),
+  // Externals (tutors): by-email is what public clients use; the writes and get-id are the project's decision.
+  route(
+    'POST',
+    'externals',
+    'Students',
+    ({ school, body }) => idResult(school.createExternal(parse(PostExternalBody, body).external).ID),
+    { optional: 'externals' },
   ),
-  route('PATCH', 'student-follower', 'Students', ({ school, body }) =>
-    idResult(school.updateFollower(parse(PatchFollowerBody, body).follower).ID),
+  route(
+    'PATCH',
+    'externals',
+    'Students',
+    ({ school, body }) => idResult(school.updateExternal(parse(PatchExternalBody, body).external).ID),
+    { optional: 'externals' },
   ),
-  route('GET', 'student-follower/get-id/:apiId', 'Students', (c) =>
-    idResult(c.school.followerIdByApiId(param(c, 'apiId'))),
-  ),
-  route('GET', 'student-follower/:id', 'Students', (c) => c.school.getFollower(param(c, 'id'))),
+  route('GET', 'externals/by-email/:email', 'Students', (c) => c.school.externalByEmail(param(c, 'email')), {
+    optional: 'externals',
+    empty: emptyObject(),
+  }),
+  route('GET', 'externals/get-id/:apiId', 'Students', (c) => idResult(c.school.externalIdByApiId(param(c, 'apiId'))), {
+    optional: 'externals',
+    empty: [],
+  }),
+  route('GET', 'externals/:id', 'Students', (c) => c.school.getExternal(param(c, 'id')), {
+    optional: 'externals',
+    empty: null,
+  }),
+
+  // The school the key belongs to
+  route('GET', 'school', 'School', ({ school }) => ({ ID: school.id, NAME: school.name })),
 
   // Courses (attendance sheets)
   route('POST', 'course', 'Courses', ({ school, body }) =>
@@ -425,7 +536,9 @@ const routes: readonly Route[] = [
     }
     return pageOf(school.queryCourses({ from, to, lockStates: states }), page, edusignPageSizes.courses);
   }),
-  route('GET', 'course/get-id/:apiId', 'Courses', (c) => idResult(c.school.courseIdByApiId(param(c, 'apiId')))),
+  route('GET', 'course/get-id/:apiId', 'Courses', (c) => idResult(c.school.courseIdByApiId(param(c, 'apiId'))), {
+    empty: emptyObject(),
+  }),
   route('GET', 'course/lock/:id', 'Courses', (c) => ({ link: c.school.lockCourse(param(c, 'id')) })),
   route('PATCH', 'course/unlock/:id', 'Courses', (c) => idResult(c.school.unlockCourse(param(c, 'id')).ID)),
   route('PUT', 'course/attendance/:courseId', 'Courses', (c) =>
@@ -434,7 +547,7 @@ const routes: readonly Route[] = [
   route('DELETE', 'course/attendance/:courseId', 'Courses', (c) =>
     idResult(c.school.removeFromRoster(param(c, 'courseId'), parse(RosterBody, c.body).studentId).ID),
   ),
-  route('GET', 'course/:id', 'Courses', (c) => c.school.getCourse(param(c, 'id'))),
+  route('GET', 'course/:id', 'Courses', (c) => c.school.getCourse(param(c, 'id')), { empty: null }),
   route('DELETE', 'course/:id', 'Courses', (c) => {
     const id = param(c, 'id');
     c.school.deleteCourse(id);
@@ -444,9 +557,10 @@ const routes: readonly Route[] = [
 
 type Match = { route: Route; params: Record<string, string> } | 'bad-encoding' | undefined;
 
-function matchRoute(method: string, segments: readonly string[]): Match {
+function matchRoute(method: string, segments: readonly string[], present: (route: Route) => boolean): Match {
   for (const candidate of routes) {
     if (candidate.method !== method || candidate.segments.length !== segments.length) continue;
+    if (!present(candidate)) continue;
     const params: Record<string, string> = {};
     let matched = true;
     for (const [index, expected] of candidate.segments.entries()) {
@@ -474,7 +588,20 @@ function matchRoute(method: string, segments: readonly string[]): Match {
 // ---------------------------------------------------------------------------------------------------------------
 // Responses
 
-const success = (result: unknown): SimResponse => ({ status: 200, body: { status: 'success', result } });
+const success = (result: unknown): SimResponse => ({
+  status: 200,
+  body: { status: 'success', result: withLowerCaseId(result) },
+});
+
+/** Records carry their id twice, as `ID` and `id` (public clients read either); lists of records too. */
+function withLowerCaseId(result: unknown): unknown {
+  if (Array.isArray(result)) return result.map(withLowerCaseId);
+  if (typeof result === 'object' && result !== null && 'ID' in result) {
+    const record = result as Record<string, unknown>;
+    return { ...record, id: record['ID'] };
+  }
+  return result;
+}
 const businessError = (message: string | string[]): SimResponse => ({
   status: 200,
   body: { status: 'error', message },
@@ -542,10 +669,29 @@ interface SchoolRuntime {
   slowdown: () => number;
 }
 
+/**
+ * What the harsh profile puts in every school: a professor made by hand who is archived in another school it also
+ * belongs to, and not here (its HIDDEN is not empty, yet it may facilitate sheets here).
+ */
+function seedHarshSchool(state: EdusignSchoolState): void {
+  const professor = state.createProfessor(
+    { FIRSTNAME: 'Partagé', LASTNAME: 'Entre-Écoles', EMAIL: 'shared.professor@sim.invalid' },
+    { sendCredentials: false },
+  );
+  state.archiveProfessorElsewhere(professor.ID);
+  state.markSeeded(professor.ID);
+}
+
 export function createEdusignHandler(options: EdusignHandlerOptions): EdusignHandlers {
   const now = options.now ?? (() => new Date());
   const seed = options.seed ?? 1;
   const limit = options.rateLimit ?? defaultRateLimit;
+  const profile = options.profile ?? 'default';
+  const present: Record<OptionalRoute, boolean> = {
+    externals: options.externals ?? true,
+    'group-get-id': options.groupGetId ?? profile !== 'harsh',
+  };
+  const routePresent = (candidate: Route) => candidate.optional === undefined || present[candidate.optional];
   const schools = new Map<string, SchoolRuntime>();
   for (const [index, school] of options.schools.entries()) {
     if (schools.has(school.apiKey)) throw new Error(`Edusign simulator: API key configured twice (${school.apiKey})`);
@@ -554,6 +700,7 @@ export function createEdusignHandler(options: EdusignHandlerOptions): EdusignHan
       ids: createIdGenerator(schoolSeed(seed, school.apiKey)),
       now,
     });
+    if (profile === 'harsh') seedHarshSchool(state);
     schools.set(school.apiKey, {
       options: school,
       state,
@@ -566,10 +713,13 @@ export function createEdusignHandler(options: EdusignHandlerOptions): EdusignHan
   const answer = (school: SchoolRuntime, request: SimRequest): SimResponse => {
     if (school.options.subscription === false) return plainText(402, 'Payment Required');
     const path = request.url.pathname.replace(/\/$/, '');
-    const match = matchRoute(request.method, path.split('/').slice(2));
+    const match = matchRoute(request.method, path.split('/').slice(2), routePresent);
     if (match === 'bad-encoding') return expressPage(400, 'Bad Request');
     if (!match) return expressPage(404, `Cannot ${request.method} ${request.url.pathname}`);
-    if (school.scopes && !school.scopes.has(match.route.scope.toLowerCase())) return plainText(403, 'Forbidden');
+    const { scope } = match.route;
+    if (school.scopes && scope !== 'School' && !school.scopes.has(scope.toLowerCase())) {
+      return plainText(403, 'Forbidden');
+    }
     const body = jsonBody(request);
     if (!body.ok) return expressPage(400, 'Bad Request');
     try {
@@ -579,9 +729,15 @@ export function createEdusignHandler(options: EdusignHandlerOptions): EdusignHan
           params: match.params,
           query: request.url.searchParams,
           body: body.value,
+          profile,
         }),
       );
     } catch (error) {
+      // Harsh: a look-up that finds nothing answers an empty success, not the business error.
+      const empty = match.route.empty;
+      if (error instanceof EdusignBusinessError && error.kind === 'not-found' && empty !== undefined) {
+        if (profile === 'harsh') return success(structuredClone(empty));
+      }
       if (error instanceof EdusignBusinessError) return businessError(error.message);
       if (error instanceof ValidationFailure) return businessError(error.messages);
       throw error;
@@ -634,6 +790,9 @@ export function createEdusignHandler(options: EdusignHandlerOptions): EdusignHan
       if (!school) throw new Error(`Edusign simulator: no school with API key ${apiKey}`);
       return school.handle;
     },
+    setRoutePresent(route, value) {
+      present[route] = value;
+    },
   };
 }
 
@@ -664,12 +823,16 @@ function runAdmin(
       return { value: school.createProfessor(parse(ManualProfessorBody, body)) };
     case 'POST groups':
       return { value: school.createGroup(parse(ManualGroupBody, body)) };
+    case 'POST externals':
+      return { value: school.createExternal(parse(ManualExternalBody, body)) };
     case 'POST courses':
       return { value: school.createCourse(parse(ManualCourseBody, body)) };
     case 'POST students/:id/archive':
       return { value: school.archiveStudent(target) };
     case 'POST professors/:id/archive':
       return { value: school.archiveProfessor(target) };
+    case 'POST professors/:id/archive-elsewhere':
+      return { value: school.archiveProfessorElsewhere(target, parse(ElsewhereBody, body).schoolId) };
     case 'POST groups/:id/archive':
       return { value: school.archiveGroup(target) };
     case 'POST courses/:id/sign': {
@@ -706,5 +869,8 @@ export async function startEdusignSimulator(options: EdusignSimulatorOptions): P
     ...(options.port !== undefined && { port: options.port }),
     ...(options.host !== undefined && { host: options.host }),
   });
-  return Object.assign(server, { school: (apiKey: string) => handlers.school(apiKey) });
+  return Object.assign(server, {
+    school: (apiKey: string) => handlers.school(apiKey),
+    setRoutePresent: (route: OptionalRoute, present: boolean) => handlers.setRoutePresent(route, present),
+  });
 }

@@ -1,6 +1,7 @@
 /**
  * The Edusign simulator's in-memory model of one school: students, professors, groups, courses with their
- * attendance rows, student followers (tutors) and the credential e-mails Edusign would have sent.
+ * attendance rows, externals (tutors and other people outside the school) and the credential e-mails Edusign
+ * would have sent.
  *
  * Records are kept in the wire shape (UPPER_SNAKE keys, every documented field filled) so what the API returns is
  * exactly what tests inspect. Rules the real API enforces, or that this project decided (docs/contracts/edusign.md),
@@ -20,13 +21,16 @@ export const businessMessages = {
   professorNotFound: 'No professor with this ID found',
   groupNotFound: 'No group with this ID found',
   courseNotFound: 'No course with this ID found',
-  followerNotFound: 'No student follower with this ID found',
+  externalNotFound: 'No external with this ID found',
   studentApiIdNotFound: 'No student with this API_ID found',
   professorApiIdNotFound: 'No professor with this API_ID found',
   courseApiIdNotFound: 'No course with this API_ID found',
-  followerApiIdNotFound: 'No student follower with this API_ID found',
+  groupApiIdNotFound: 'No group with this API_ID found',
+  externalApiIdNotFound: 'No external with this API_ID found',
   studentEmailNotFound: 'No student with this email found',
   professorEmailNotFound: 'Error - cannot get professor by email',
+  externalEmailNotFound: 'No external with this email found',
+  externalExists: 'External already exists in this school',
   studentArchived: 'Student is archived',
   professorArchived: 'Professor is archived',
   groupArchived: 'Group is archived',
@@ -112,8 +116,17 @@ export function schoolSeed(seed: number, apiKey: string): number {
 // ---------------------------------------------------------------------------------------------------------------
 // Records (wire shape)
 
-/** `HIDDEN` and `LOCKED` are 0/1 on the wire. */
+/** `HIDDEN` (students, groups, externals) and `LOCKED` are 0/1 on the wire. */
 export type Flag = 0 | 1;
+
+/**
+ * A professor can belong to several schools: its `HIDDEN` lists the ids of the schools where it is archived
+ * (empty when archived nowhere), not a 0/1 flag.
+ */
+export type SchoolIds = string[];
+
+/** The id the simulator gives "another school" a professor also belongs to (`archiveProfessorElsewhere`). */
+export const anotherSchoolId = 'otherschool00001';
 
 export interface StudentRecord {
   ID: string;
@@ -151,7 +164,8 @@ export interface ProfessorRecord {
   SPECIALITY: string;
   PHONE: string;
   TAGS: string[];
-  HIDDEN: Flag;
+  /** The schools where the professor is archived; this school's id once archived here. */
+  HIDDEN: SchoolIds;
   API_ID: string;
   API_TYPE: string;
   DATE_CREATED: string;
@@ -190,8 +204,8 @@ export interface AttendanceRow {
   excluded: string;
   absenceId: string | null;
   comment: string;
-  /** When the learner left early, or null. */
-  earlyDeparture: string | null;
+  /** When the learner left early; the key is left out when they did not. */
+  earlyDeparture?: string;
 }
 
 export interface CourseRecord {
@@ -219,11 +233,16 @@ export interface CourseRecord {
   STUDENTS: AttendanceRow[];
 }
 
-export interface StudentFollowerRecord {
+/** Someone outside the school who follows learners: a tutor, an apprenticeship master. */
+export interface ExternalRecord {
   ID: string;
+  SCHOOL_ID: string;
   FIRSTNAME: string;
   LASTNAME: string;
   EMAIL: string;
+  COMPANY: string;
+  PHONE: string;
+  TYPE: string;
   API_ID: string;
   API_TYPE: string;
   HIDDEN: Flag;
@@ -246,8 +265,10 @@ export interface SchoolSnapshot {
   professors: ProfessorRecord[];
   groups: GroupRecord[];
   courses: CourseRecord[];
-  followers: StudentFollowerRecord[];
+  externals: ExternalRecord[];
   credentialEmails: CredentialEmail[];
+  /** Records the simulator's profile put there itself (not made by a test, the connector or the web app). */
+  seeded: string[];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -270,7 +291,7 @@ export interface StudentFields {
   COMPANY?: Sent<string>;
   TAGS?: Sent<string[]>;
   BADGE_ID?: Sent<string>;
-  /** Replaces the student's tutors. */
+  /** Replaces the student's tutors (external ids). */
   STUDENT_FOLLOWER_ID?: Sent<string[]>;
   NEW_PASSWORD_NEEDED?: Sent<boolean>;
   LANGUAGE?: Sent<string>;
@@ -296,7 +317,8 @@ export interface ProfessorFields {
   API_ID?: Sent<string>;
   API_TYPE?: Sent<string>;
   VARIABLES?: Sent<unknown[]>;
-  HIDDEN?: Sent<Flag>;
+  /** 1 archives here, 0 restores here; a list replaces the schools where the professor is archived. */
+  HIDDEN?: Sent<Flag | SchoolIds>;
 }
 export interface NewProfessor extends ProfessorFields {
   FIRSTNAME: string;
@@ -326,19 +348,23 @@ export interface GroupPatch extends GroupFields {
   ID: string;
 }
 
-export interface FollowerFields {
+export interface ExternalFields {
   FIRSTNAME?: Sent<string>;
   LASTNAME?: Sent<string>;
   EMAIL?: Sent<string>;
+  COMPANY?: Sent<string>;
+  PHONE?: Sent<string>;
+  TYPE?: Sent<string>;
   API_ID?: Sent<string>;
   API_TYPE?: Sent<string>;
+  HIDDEN?: Sent<Flag>;
 }
-export interface NewFollower extends FollowerFields {
+export interface NewExternal extends ExternalFields {
   FIRSTNAME: string;
   LASTNAME: string;
   EMAIL: string;
 }
-export interface FollowerPatch extends FollowerFields {
+export interface ExternalPatch extends ExternalFields {
   ID: string;
 }
 
@@ -374,6 +400,7 @@ export interface CoursePatch extends CourseFields {
 export type ManualStudent = Omit<NewStudent, 'API_ID' | 'API_TYPE'>;
 export type ManualProfessor = Omit<NewProfessor, 'API_ID' | 'API_TYPE'>;
 export type ManualGroup = Omit<NewGroup, 'API_ID' | 'API_TYPE'>;
+export type ManualExternal = Omit<NewExternal, 'API_ID' | 'API_TYPE'>;
 export type ManualCourse = Omit<NewCourse, 'API_ID' | 'API_TYPE' | 'NEED_STUDENTS_SIGNATURE'> & {
   NEED_STUDENTS_SIGNATURE?: Sent<boolean>;
   /** Learners put on the sheet one by one (as well as the SCHOOL_GROUP ones). */
@@ -420,19 +447,22 @@ function assignSent<T extends object, K extends keyof T>(
 }
 
 /** Among records sharing an external id: the oldest active one, else the oldest archived one. */
-function pickByApiId<T extends { ID: string; API_ID: string; HIDDEN: Flag }>(
+function pickByApiId<T extends { ID: string; API_ID: string }>(
   records: Iterable<T>,
   apiId: string,
+  archived: (record: T) => boolean,
 ): T | undefined {
   if (apiId === '') return undefined;
-  let archived: T | undefined;
+  let oldestArchived: T | undefined;
   for (const record of records) {
     if (record.API_ID !== apiId) continue;
-    if (record.HIDDEN === 0) return record;
-    archived ??= record;
+    if (!archived(record)) return record;
+    oldestArchived ??= record;
   }
-  return archived;
+  return oldestArchived;
 }
+
+const flagged = (record: { HIDDEN: Flag }): boolean => record.HIDDEN === 1;
 
 const emptyRow = (studentId: string): AttendanceRow => ({
   studentId,
@@ -442,7 +472,6 @@ const emptyRow = (studentId: string): AttendanceRow => ({
   excluded: '',
   absenceId: null,
   comment: '',
-  earlyDeparture: null,
 });
 
 type StoredStudent = Omit<StudentRecord, 'GROUPS'>;
@@ -492,10 +521,19 @@ const professorKeys = [
   'API_ID',
   'API_TYPE',
   'VARIABLES',
-  'HIDDEN',
 ] as const;
 const groupKeys = ['NAME', 'DESCRIPTION', 'PARENT', 'LOGO', 'API_ID', 'API_TYPE', 'VARIABLES', 'HIDDEN'] as const;
-const followerKeys = ['FIRSTNAME', 'LASTNAME', 'EMAIL', 'API_ID', 'API_TYPE'] as const;
+const externalKeys = [
+  'FIRSTNAME',
+  'LASTNAME',
+  'EMAIL',
+  'COMPANY',
+  'PHONE',
+  'TYPE',
+  'API_ID',
+  'API_TYPE',
+  'HIDDEN',
+] as const;
 const courseKeys = [
   'NAME',
   'DESCRIPTION',
@@ -530,7 +568,8 @@ export class EdusignSchoolState {
   private readonly professorsById = new Map<string, ProfessorRecord>();
   private readonly groupsById = new Map<string, GroupRecord>();
   private readonly coursesById = new Map<string, StoredCourse>();
-  private readonly followersById = new Map<string, StudentFollowerRecord>();
+  private readonly externalsById = new Map<string, ExternalRecord>();
+  private readonly seededIds: string[] = [];
   private readonly emails: CredentialEmail[] = [];
 
   constructor(options: SchoolStateOptions) {
@@ -550,7 +589,7 @@ export class EdusignSchoolState {
   createStudent(input: NewStudent, options: { sendCredentials: boolean }): StudentRecord {
     this.assertStudentEmailFree(input.EMAIL, undefined);
     const groups = this.groupsToJoin(input.GROUPS ?? [], []);
-    this.assertFollowersExist(input.STUDENT_FOLLOWER_ID ?? []);
+    this.assertExternalsExist(input.STUDENT_FOLLOWER_ID ?? []);
     const at = this.stamp();
     const student: StoredStudent = {
       ID: this.ids.next(),
@@ -591,7 +630,7 @@ export class EdusignSchoolState {
     if (patch.EMAIL !== undefined) this.assertStudentEmailFree(patch.EMAIL, student.ID);
     const current = this.groupIdsOf(student.ID);
     const nextGroups = patch.GROUPS === undefined ? undefined : this.groupsToJoin(patch.GROUPS, current);
-    if (patch.STUDENT_FOLLOWER_ID !== undefined) this.assertFollowersExist(patch.STUDENT_FOLLOWER_ID);
+    if (patch.STUDENT_FOLLOWER_ID !== undefined) this.assertExternalsExist(patch.STUDENT_FOLLOWER_ID);
 
     assignSent(student, patch, studentKeys);
     student.EMAIL = student.EMAIL.trim();
@@ -618,6 +657,16 @@ export class EdusignSchoolState {
     return this.renderStudent(student);
   }
 
+  /** `GET /v1/student/restore/:id`: brings an archived learner back (HIDDEN 0); a no-op on an active one. */
+  restoreStudent(id: string): StudentRecord {
+    const student = this.storedStudent(id);
+    if (student.HIDDEN === 1) {
+      student.HIDDEN = 0;
+      student.DATE_UPDATED = this.stamp();
+    }
+    return this.renderStudent(student);
+  }
+
   getStudent(id: string): StudentRecord {
     return this.renderStudent(this.storedStudent(id));
   }
@@ -636,7 +685,7 @@ export class EdusignSchoolState {
   }
 
   studentIdByApiId(apiId: string): string {
-    const student = pickByApiId(this.studentsById.values(), apiId);
+    const student = pickByApiId(this.studentsById.values(), apiId, flagged);
     if (!student) throw notFound(businessMessages.studentApiIdNotFound);
     return student.ID;
   }
@@ -659,7 +708,7 @@ export class EdusignSchoolState {
       SPECIALITY: '',
       PHONE: '',
       TAGS: [],
-      HIDDEN: 0,
+      HIDDEN: [],
       API_ID: '',
       API_TYPE: '',
       DATE_CREATED: at,
@@ -668,6 +717,7 @@ export class EdusignSchoolState {
       VARIABLES: [],
     };
     assignSent(professor, input, professorKeys);
+    this.setProfessorHidden(professor, input.HIDDEN);
     professor.EMAIL = professor.EMAIL.trim();
     this.professorsById.set(professor.ID, professor);
     if (options.sendCredentials) this.recordCredentialEmail('professor', professor.ID, professor.EMAIL, at);
@@ -678,16 +728,28 @@ export class EdusignSchoolState {
     const professor = this.storedProfessor(patch.ID);
     if (patch.EMAIL !== undefined) this.assertProfessorEmailFree(patch.EMAIL, professor.ID);
     assignSent(professor, patch, professorKeys);
+    this.setProfessorHidden(professor, patch.HIDDEN);
     professor.EMAIL = professor.EMAIL.trim();
     professor.DATE_UPDATED = this.stamp();
     return structuredClone(professor);
   }
 
-  /** DELETE archives: the record stays (HIDDEN 1) and keeps the courses it facilitates. */
+  /** DELETE archives here: this school's id joins HIDDEN; the professor keeps the courses it facilitates. */
   archiveProfessor(id: string): ProfessorRecord {
     const professor = this.storedProfessor(id);
-    if (professor.HIDDEN === 0) {
-      professor.HIDDEN = 1;
+    if (!this.professorArchivedHere(professor)) {
+      professor.HIDDEN = [...professor.HIDDEN, this.id];
+      professor.DATE_UPDATED = this.stamp();
+    }
+    return structuredClone(professor);
+  }
+
+  /** The professor is archived in another school it also belongs to (not here): another school's id joins HIDDEN. */
+  archiveProfessorElsewhere(id: string, schoolId: string = anotherSchoolId): ProfessorRecord {
+    const professor = this.storedProfessor(id);
+    if (schoolId === this.id) throw new RangeError('archiveProfessorElsewhere: that is this school');
+    if (!professor.HIDDEN.includes(schoolId)) {
+      professor.HIDDEN = [...professor.HIDDEN, schoolId];
       professor.DATE_UPDATED = this.stamp();
     }
     return structuredClone(professor);
@@ -711,7 +773,7 @@ export class EdusignSchoolState {
   }
 
   professorIdByApiId(apiId: string): string {
-    const professor = pickByApiId(this.professorsById.values(), apiId);
+    const professor = pickByApiId(this.professorsById.values(), apiId, (p) => this.professorArchivedHere(p));
     if (!professor) throw notFound(businessMessages.professorApiIdNotFound);
     return professor.ID;
   }
@@ -778,56 +840,83 @@ export class EdusignSchoolState {
     return group && structuredClone(group);
   }
 
+  groupIdByApiId(apiId: string): string {
+    const group = pickByApiId(this.groupsById.values(), apiId, flagged);
+    if (!group) throw notFound(businessMessages.groupApiIdNotFound);
+    return group.ID;
+  }
+
   listGroups(): GroupRecord[] {
     return [...this.groupsById.values()].map((g) => structuredClone(g));
   }
 
-  // --- student followers (tutors) ------------------------------------------------------------------------------
+  // --- externals (tutors) ------------------------------------------------------------------------------------
 
-  createFollower(input: NewFollower): StudentFollowerRecord {
+  createExternal(input: NewExternal): ExternalRecord {
+    this.assertExternalEmailFree(input.EMAIL, undefined);
     const at = this.stamp();
-    const follower: StudentFollowerRecord = {
+    const external: ExternalRecord = {
       ID: this.ids.next(),
+      SCHOOL_ID: this.id,
       FIRSTNAME: '',
       LASTNAME: '',
       EMAIL: '',
+      COMPANY: '',
+      PHONE: '',
+      TYPE: '',
       API_ID: '',
       API_TYPE: '',
       HIDDEN: 0,
       DATE_CREATED: at,
       DATE_UPDATED: at,
     };
-    assignSent(follower, input, followerKeys);
-    follower.EMAIL = follower.EMAIL.trim();
-    this.followersById.set(follower.ID, follower);
-    return structuredClone(follower);
+    assignSent(external, input, externalKeys);
+    external.EMAIL = external.EMAIL.trim();
+    this.externalsById.set(external.ID, external);
+    return structuredClone(external);
   }
 
-  updateFollower(patch: FollowerPatch): StudentFollowerRecord {
-    const follower = this.storedFollower(patch.ID);
-    assignSent(follower, patch, followerKeys);
-    follower.EMAIL = follower.EMAIL.trim();
-    follower.DATE_UPDATED = this.stamp();
-    return structuredClone(follower);
+  updateExternal(patch: ExternalPatch): ExternalRecord {
+    const external = this.storedExternal(patch.ID);
+    if (patch.EMAIL !== undefined) this.assertExternalEmailFree(patch.EMAIL, external.ID);
+    assignSent(external, patch, externalKeys);
+    external.EMAIL = external.EMAIL.trim();
+    external.DATE_UPDATED = this.stamp();
+    return structuredClone(external);
   }
 
-  getFollower(id: string): StudentFollowerRecord {
-    return structuredClone(this.storedFollower(id));
+  getExternal(id: string): ExternalRecord {
+    return structuredClone(this.storedExternal(id));
   }
 
-  findFollower(id: string): StudentFollowerRecord | undefined {
-    const follower = this.followersById.get(id);
-    return follower && structuredClone(follower);
+  findExternal(id: string): ExternalRecord | undefined {
+    const external = this.externalsById.get(id);
+    return external && structuredClone(external);
   }
 
-  followerIdByApiId(apiId: string): string {
-    const follower = pickByApiId(this.followersById.values(), apiId);
-    if (!follower) throw notFound(businessMessages.followerApiIdNotFound);
-    return follower.ID;
+  externalByEmail(email: string): ExternalRecord {
+    const wanted = normalizeEmail(email);
+    for (const external of this.externalsById.values()) {
+      if (normalizeEmail(external.EMAIL) === wanted) return structuredClone(external);
+    }
+    throw notFound(businessMessages.externalEmailNotFound);
   }
 
-  listFollowers(): StudentFollowerRecord[] {
-    return [...this.followersById.values()].map((f) => structuredClone(f));
+  externalIdByApiId(apiId: string): string {
+    const external = pickByApiId(this.externalsById.values(), apiId, flagged);
+    if (!external) throw notFound(businessMessages.externalApiIdNotFound);
+    return external.ID;
+  }
+
+  listExternals(): ExternalRecord[] {
+    return [...this.externalsById.values()].map((e) => structuredClone(e));
+  }
+
+  // --- what the profile seeds ----------------------------------------------------------------------------------
+
+  /** Remembers a record the simulator's profile made itself, so tests can tell it from their own. */
+  markSeeded(id: string): void {
+    this.seededIds.push(id);
   }
 
   // --- courses (attendance sheets) -----------------------------------------------------------------------------
@@ -937,8 +1026,9 @@ export class EdusignSchoolState {
   /** Courses have no archived state: the oldest course with that external id. */
   courseIdByApiId(apiId: string): string {
     const course = pickByApiId(
-      [...this.coursesById.values()].map((c) => ({ ...c.record, HIDDEN: 0 as const })),
+      [...this.coursesById.values()].map((c) => c.record),
       apiId,
+      () => false,
     );
     if (!course) throw notFound(businessMessages.courseApiIdNotFound);
     return course.ID;
@@ -1052,8 +1142,9 @@ export class EdusignSchoolState {
       professors: this.listProfessors(),
       groups: this.listGroups(),
       courses: this.listCourses(),
-      followers: this.listFollowers(),
+      externals: this.listExternals(),
       credentialEmails: this.credentialEmails(),
+      seeded: [...this.seededIds],
     };
   }
 
@@ -1077,10 +1168,23 @@ export class EdusignSchoolState {
     return group;
   }
 
-  private storedFollower(id: string): StudentFollowerRecord {
-    const follower = this.followersById.get(id);
-    if (!follower) throw notFound(businessMessages.followerNotFound);
-    return follower;
+  private storedExternal(id: string): ExternalRecord {
+    const external = this.externalsById.get(id);
+    if (!external) throw notFound(businessMessages.externalNotFound);
+    return external;
+  }
+
+  /** Whether the professor is archived in this school (its HIDDEN lists this school's id). */
+  professorArchivedHere(professor: ProfessorRecord): boolean {
+    return professor.HIDDEN.includes(this.id);
+  }
+
+  /** 1 (or true) archives here, 0 (or false) restores here; a list replaces HIDDEN as sent. */
+  private setProfessorHidden(professor: ProfessorRecord, hidden: Flag | SchoolIds | undefined): void {
+    if (hidden === undefined) return;
+    if (Array.isArray(hidden)) professor.HIDDEN = unique(hidden);
+    else if (hidden === 1) professor.HIDDEN = unique([...professor.HIDDEN, this.id]);
+    else professor.HIDDEN = professor.HIDDEN.filter((id) => id !== this.id);
   }
 
   private storedCourse(id: string): StoredCourse {
@@ -1112,8 +1216,17 @@ export class EdusignSchoolState {
     for (const id of ids) this.storedStudent(id);
   }
 
-  private assertFollowersExist(ids: readonly string[]): void {
-    for (const id of ids) this.storedFollower(id);
+  private assertExternalsExist(ids: readonly string[]): void {
+    for (const id of ids) this.storedExternal(id);
+  }
+
+  private assertExternalEmailFree(email: string, self: string | undefined): void {
+    const wanted = normalizeEmail(email);
+    for (const external of this.externalsById.values()) {
+      if (external.ID !== self && normalizeEmail(external.EMAIL) === wanted) {
+        throw conflict(businessMessages.externalExists);
+      }
+    }
   }
 
   /** The groups a student will belong to; joining a new one requires it to be active. */
@@ -1148,7 +1261,7 @@ export class EdusignSchoolState {
     if (next[0] === '' || next[0] === undefined) throw notFound(businessMessages.professorNotFound);
     for (const id of checked) {
       if (id === '') continue;
-      if (this.storedProfessor(id).HIDDEN === 1) throw conflict(businessMessages.professorArchived);
+      if (this.professorArchivedHere(this.storedProfessor(id))) throw conflict(businessMessages.professorArchived);
     }
     const set = next.filter((id) => id !== '');
     if (new Set(set).size !== set.length) throw invalid(businessMessages.sameProfessorTwice);
@@ -1236,8 +1349,8 @@ export interface EdusignSchoolHandle {
   group(id: string): GroupRecord | undefined;
   courses(): CourseRecord[];
   course(id: string): CourseRecord | undefined;
-  followers(): StudentFollowerRecord[];
-  follower(id: string): StudentFollowerRecord | undefined;
+  externals(): ExternalRecord[];
+  external(id: string): ExternalRecord | undefined;
   credentialEmails(): CredentialEmail[];
   snapshot(): SchoolSnapshot;
 
@@ -1245,6 +1358,7 @@ export interface EdusignSchoolHandle {
   createStudent(input: ManualStudent): StudentRecord;
   createProfessor(input: ManualProfessor): ProfessorRecord;
   createGroup(input: ManualGroup): GroupRecord;
+  createExternal(input: ManualExternal): ExternalRecord;
   /** NEED_STUDENTS_SIGNATURE defaults to true; STUDENTS puts learners on the sheet one by one. */
   createCourse(input: ManualCourse): CourseRecord;
   /** `at` (ISO 8601 with a zone, or a Date) defaults to now. Refused on a locked sheet. */
@@ -1257,6 +1371,8 @@ export interface EdusignSchoolHandle {
   unlock(courseId: string): CourseRecord;
   archiveStudent(id: string): StudentRecord;
   archiveProfessor(id: string): ProfessorRecord;
+  /** The professor is archived in another school it belongs to, not here (`HIDDEN` gets that school's id). */
+  archiveProfessorElsewhere(id: string, schoolId?: string): ProfessorRecord;
   archiveGroup(id: string): GroupRecord;
 }
 
@@ -1280,13 +1396,14 @@ export function createSchoolHandle(school: EdusignSchoolState): EdusignSchoolHan
     group: (id) => school.findGroup(id),
     courses: () => school.listCourses(),
     course: (id) => school.findCourse(id),
-    followers: () => school.listFollowers(),
-    follower: (id) => school.findFollower(id),
+    externals: () => school.listExternals(),
+    external: (id) => school.findExternal(id),
     credentialEmails: () => school.credentialEmails(),
     snapshot: () => school.snapshot(),
     createStudent: (input) => school.createStudent(withoutExternalId(input), { sendCredentials: false }),
     createProfessor: (input) => school.createProfessor(withoutExternalId(input), { sendCredentials: false }),
     createGroup: (input) => school.createGroup(withoutExternalId(input)),
+    createExternal: (input) => school.createExternal(withoutExternalId(input)),
     createCourse: (input) => {
       const { STUDENTS, NEED_STUDENTS_SIGNATURE, ...fields } = withoutExternalId(input);
       return school.createCourse({ ...fields, NEED_STUDENTS_SIGNATURE: NEED_STUDENTS_SIGNATURE ?? true }, STUDENTS);
@@ -1299,6 +1416,7 @@ export function createSchoolHandle(school: EdusignSchoolState): EdusignSchoolHan
     unlock: (courseId) => school.unlockCourse(courseId),
     archiveStudent: (id) => school.archiveStudent(id),
     archiveProfessor: (id) => school.archiveProfessor(id),
+    archiveProfessorElsewhere: (id, schoolId) => school.archiveProfessorElsewhere(id, schoolId),
     archiveGroup: (id) => school.archiveGroup(id),
   };
 }

@@ -209,8 +209,8 @@ describe('students', () => {
   it('links tutors by STUDENT_FOLLOWER_ID, which must exist and replaces the list', () => {
     const { school } = newSchool();
     const student = school.createStudent(ada, quiet);
-    const mum = school.createFollower({ FIRSTNAME: 'Anne', LASTNAME: 'Byron', EMAIL: 'anne@example.org' });
-    const dad = school.createFollower({ FIRSTNAME: 'George', LASTNAME: 'Byron', EMAIL: 'george@example.org' });
+    const mum = school.createExternal({ FIRSTNAME: 'Anne', LASTNAME: 'Byron', EMAIL: 'anne@example.org' });
+    const dad = school.createExternal({ FIRSTNAME: 'George', LASTNAME: 'Byron', EMAIL: 'george@example.org' });
     expect(school.updateStudent({ ID: student.ID, STUDENT_FOLLOWER_ID: [mum.ID, dad.ID] }).STUDENT_FOLLOWER_ID).toEqual(
       [mum.ID, dad.ID],
     );
@@ -218,8 +218,55 @@ describe('students', () => {
       dad.ID,
     ]);
     expect(businessErrorOf(() => school.updateStudent({ ID: student.ID, STUDENT_FOLLOWER_ID: ['zz'] })).message).toBe(
-      'No student follower with this ID found',
+      'No external with this ID found',
     );
+  });
+
+  it('restores an archived learner, and restoring an active one changes nothing', () => {
+    const { school, clock } = newSchool();
+    const student = school.createStudent(ada, quiet);
+    school.archiveStudent(student.ID);
+    clock.advance(60_000);
+    const restored = school.restoreStudent(student.ID);
+    expect(restored.HIDDEN).toBe(0);
+    expect(restored.DATE_UPDATED).toBe('2025-03-10T08:01:00.000Z');
+    clock.advance(60_000);
+    expect(school.restoreStudent(student.ID).DATE_UPDATED).toBe('2025-03-10T08:01:00.000Z');
+  });
+});
+
+describe('externals', () => {
+  it('are unique by e-mail, found by e-mail and by API_ID, and keep the fields sent', () => {
+    const { school } = newSchool();
+    const anne = school.createExternal({
+      FIRSTNAME: 'Anne',
+      LASTNAME: 'Byron',
+      EMAIL: ' anne@example.org ',
+      API_ID: 'pro-1',
+      COMPANY: 'ACME',
+      TYPE: 'TUTOR',
+    });
+    expect(anne).toMatchObject({
+      EMAIL: 'anne@example.org',
+      COMPANY: 'ACME',
+      TYPE: 'TUTOR',
+      HIDDEN: 0,
+      SCHOOL_ID: school.id,
+    });
+    expect(school.externalByEmail('ANNE@example.org').ID).toBe(anne.ID);
+    expect(school.externalIdByApiId('pro-1')).toBe(anne.ID);
+    expect(businessErrorOf(() => school.externalIdByApiId('pro-2')).message).toBe('No external with this API_ID found');
+    expect(businessErrorOf(() => school.externalByEmail('x@example.org')).message).toBe(
+      'No external with this email found',
+    );
+    expect(
+      businessErrorOf(() => school.createExternal({ FIRSTNAME: 'A', LASTNAME: 'B', EMAIL: 'Anne@example.org' }))
+        .message,
+    ).toBe('External already exists in this school');
+    expect(school.updateExternal({ ID: anne.ID, LASTNAME: 'Milbanke' })).toMatchObject({
+      LASTNAME: 'Milbanke',
+      COMPANY: 'ACME',
+    });
   });
 });
 
@@ -234,6 +281,32 @@ describe('professors', () => {
     expect(businessErrorOf(() => school.createProfessor({ ...alan, EMAIL: 'grace@example.org' }, quiet)).message).toBe(
       'Professor already exists in this school',
     );
+  });
+
+  it('list in HIDDEN the schools where they are archived: archiving here adds this school, once', () => {
+    const { school } = newSchool();
+    const professor = school.createProfessor(grace, quiet);
+    expect(professor.HIDDEN).toEqual([]);
+    expect(school.archiveProfessorElsewhere(professor.ID, 'school-b').HIDDEN).toEqual(['school-b']);
+    expect(school.professorArchivedHere(school.getProfessor(professor.ID))).toBe(false);
+    expect(school.archiveProfessor(professor.ID).HIDDEN).toEqual(['school-b', school.id]);
+    expect(school.archiveProfessor(professor.ID).HIDDEN).toEqual(['school-b', school.id]);
+    expect(school.professorArchivedHere(school.getProfessor(professor.ID))).toBe(true);
+    // PATCH HIDDEN 0 restores here only; 1 archives here; a list replaces.
+    expect(school.updateProfessor({ ID: professor.ID, HIDDEN: 0 }).HIDDEN).toEqual(['school-b']);
+    expect(school.updateProfessor({ ID: professor.ID, HIDDEN: 1 }).HIDDEN).toEqual(['school-b', school.id]);
+    expect(school.updateProfessor({ ID: professor.ID, HIDDEN: ['x', 'x'] }).HIDDEN).toEqual(['x']);
+    expect(() => school.archiveProfessorElsewhere(professor.ID, school.id)).toThrow(RangeError);
+  });
+
+  it('finds by API_ID the oldest professor not archived here', () => {
+    const { school } = newSchool();
+    const old = school.createProfessor({ ...grace, API_ID: 'ens-1' }, quiet);
+    const young = school.createProfessor({ ...alan, API_ID: 'ens-1' }, quiet);
+    school.archiveProfessorElsewhere(old.ID);
+    expect(school.professorIdByApiId('ens-1')).toBe(old.ID);
+    school.archiveProfessor(old.ID);
+    expect(school.professorIdByApiId('ens-1')).toBe(young.ID);
   });
 
   it('answers by e-mail, or the documented error', () => {
@@ -364,7 +437,6 @@ describe('courses', () => {
         excluded: '',
         absenceId: null,
         comment: '',
-        earlyDeparture: null,
       },
       expect.objectContaining({ studentId: b.ID }),
     ]);
