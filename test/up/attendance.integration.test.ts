@@ -70,7 +70,9 @@ describe('upward sync: what goes up', () => {
     const rowCount = before.size;
     expect(appliedPuts(h.aimairaRequests(), 'PlanificationRessource').size).toBe(rowCount);
     expect(h.aimairaRequests().filter((r) => r.method === 'PUT')).toHaveLength(rowCount);
-    expect(h.aimairaRequests().filter((r) => r.method === 'GET')).toHaveLength(rowCount + 3);
+    // (A server that refuses `in` lists answers one of them 400 first: the client then knows to use `or`.)
+    const answered = h.aimairaRequests().filter((r) => r.method === 'GET' && r.status === 200);
+    expect(answered).toHaveLength(rowCount + 3);
     expect(h.edusignWrites()).toBe(0);
     expect(result.counts).toMatchObject({ 'attendance.created': rowCount, 'sheet.locked': 1 });
 

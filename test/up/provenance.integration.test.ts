@@ -4,15 +4,14 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 
-import type { AimairaClient } from '../../src/aimaira/client.js';
+import type { AimairaClient, ProvenancePresenceType } from '../../src/aimaira/client.js';
 import { appliedPuts, expectOnlyChanged, signAllAndLock, startUpHarness } from './helpers.js';
 import type { Row, UpHarness } from './helpers.js';
 
 // Monday 30 November 2026, 11:30 in Paris.
 const now = new Date('2026-11-30T10:30:00Z');
 
-type ProvenanceField = { kind: 'enum'; members: readonly string[] } | { kind: 'text' } | undefined;
-type WithMetadata = AimairaClient & { metadata?: () => Promise<{ provenancePresence?: ProvenanceField } | undefined> };
+type ProvenanceField = ProvenancePresenceType | undefined;
 
 let harness: UpHarness | undefined;
 afterEach(async () => {
@@ -27,8 +26,7 @@ async function start(): Promise<UpHarness> {
 
 /** What the simulator's `$metadata` says of ProvenancePresence, read as the connector reads it. */
 async function provenanceField(h: UpHarness): Promise<ProvenanceField> {
-  const client = h.aimairaClient() as WithMetadata;
-  return (await client.metadata?.())?.provenancePresence;
+  return (await h.aimairaClient().metadata())?.provenancePresence;
 }
 
 /** Where the simulator declares no enumeration, a stand-in client declares one, as a strict server's would. */

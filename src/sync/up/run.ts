@@ -141,13 +141,9 @@ async function decideProvenance(options: UpRunOptions): Promise<ProvenanceChoice
   return chooseProvenance(option, field);
 }
 
-/** What `$metadata` says of `PlanificationRessource.ProvenancePresence` (the client's `metadata()`). */
+/** What `$metadata` says of `PlanificationRessource.ProvenancePresence`; undefined when it cannot be read. */
 async function readProvenanceField(aimaira: AimairaClient): Promise<ProvenanceField> {
-  const reader = aimaira as AimairaClient & {
-    metadata?: () => Promise<{ provenancePresence?: ProvenanceField } | undefined>;
-  };
-  if (reader.metadata === undefined) return undefined;
-  return (await reader.metadata())?.provenancePresence;
+  return (await aimaira.metadata())?.provenancePresence;
 }
 
 /** Reads the locked sheets, the store and (for the sessions with something to write) Aimaira, and plans. */
