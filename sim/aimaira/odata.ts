@@ -754,6 +754,42 @@ function typeLabel(type: ValueType): string {
 }
 
 /**
+ * The nodes of a filter as ASP.NET Web API OData counts them against its `MaxNodeCount`: one for each operator
+ * (binary or unary, `in` included), each property path and each literal.
+ */
+export function filterNodeCount(expression: FilterExpr): number {
+  switch (expression.kind) {
+    case 'literal':
+    case 'property':
+      return 1;
+    case 'compare':
+    case 'and':
+    case 'or':
+      return 1 + filterNodeCount(expression.left) + filterNodeCount(expression.right);
+    case 'in':
+      return 1 + filterNodeCount(expression.operand) + expression.list.length;
+    case 'not':
+      return 1 + filterNodeCount(expression.operand);
+  }
+}
+
+/** Where the filter uses `in` (its offset in the text), or `undefined`. */
+export function inPosition(expression: FilterExpr): number | undefined {
+  switch (expression.kind) {
+    case 'in':
+      return expression.position;
+    case 'compare':
+    case 'and':
+    case 'or':
+      return inPosition(expression.left) ?? inPosition(expression.right);
+    case 'not':
+      return inPosition(expression.operand);
+    default:
+      return undefined;
+  }
+}
+
+/**
  * The condition an index can answer: a top-level conjunct `Field eq <number>` or `Field in (<numbers>)` on a
  * property of the set itself. The full predicate still runs on the candidates, so this only narrows the scan.
  */

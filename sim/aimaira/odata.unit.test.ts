@@ -7,6 +7,8 @@ import {
   ODataQueryError,
   ParisDateTimes,
   compileFilter,
+  filterNodeCount,
+  inPosition,
   indexableCondition,
   parseDateTimeOffset,
   parseExpand,
@@ -248,6 +250,25 @@ describe('$filter evaluation', () => {
     expect(filterError('Programme/Ecole eq null', 'Planification').message).toContain(
       'more than one navigation level deep',
     );
+  });
+});
+
+describe('node count (what a harsh server limits)', () => {
+  it.each([
+    ['Id eq 1', 3],
+    ['Id eq 1 or Id eq 2', 7],
+    ['not (Id eq 1)', 4],
+    ['Mail/Adresse eq null', 3],
+    ['Annule eq false and (Id eq 1 or Id eq 2)', 11],
+    ['Id in (1,2,3)', 5],
+    ['(Id ge 10 and Id le 20) or Id eq 30', 11],
+  ])('counts %s as %i nodes: operators, property paths and literals', (text, nodes) => {
+    expect(filterNodeCount(parseFilter(text))).toBe(nodes);
+  });
+
+  it('finds an in list wherever it stands, and nothing in a filter without one', () => {
+    expect(inPosition(parseFilter('Annule eq false and not (Id in (1,2))'))).toBe(28);
+    expect(inPosition(parseFilter('Id eq 1 or Id eq 2'))).toBeUndefined();
   });
 });
 

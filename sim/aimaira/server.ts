@@ -13,15 +13,28 @@ import type { SimProfile } from '../shared/profile.js';
 import { startSimServer } from '../shared/http-server.js';
 import type { SimHandler, SimRequest, SimResponse, SimServer, SimServerOptions } from '../shared/http-server.js';
 import { entityFields, entitySetNames, navigations } from './entities.js';
-import type { EntitySetName } from './entities.js';
+import type { EntitySetName, FieldKind } from './entities.js';
+import {
+  harshDataset,
+  harshInternalOrigin,
+  harshMaxFilterNodes,
+  harshProvenanceDefault,
+  harshProvenanceMembers,
+  harshSetsWithoutMail,
+  isProvenanceMember,
+  roundToSqlDatetime,
+} from './harsh.js';
 import {
   ODataQueryError,
   compileFilter,
   decodeQueryComponent,
   edmTypeOf,
   fieldKindOf,
+  filterNodeCount,
+  inPosition,
   indexableCondition,
   navigationOf,
+  parseDateTimeOffset,
   parseQueryOptions,
   parseQueryString,
   sortRecords,
@@ -103,11 +116,15 @@ class HttpError extends Error {
 
 const notFound = (message: string): HttpError => new HttpError(404, 'NotFound', message);
 const badRequest = (message: string): HttpError => new HttpError(400, 'BadRequest', message);
+/** ASP.NET Web API OData's refusal of a query option: an empty code and this opening sentence. */
+const harshQueryError = (detail: string): HttpError =>
+  new HttpError(400, '', `The query specified in the URI is not valid. ${detail}`);
 const methodNotAllowed = (method: string, what: string, allow: string, why = ''): HttpError =>
   new HttpError(405, 'MethodNotAllowed', `${method} is not allowed on ${what}${why}`, { allow });
 
 /** The GraphV1 API as a plain request -> response function over `store`. */
 export function createAimairaHandler(store: AimairaStore, options: AimairaHandlerOptions): SimHandler {
+  const harsh = options.profile === 'harsh';
   const maxPageSize = options.maxPageSize ?? 200;
   const defaultPageSize = Math.min(options.defaultPageSize ?? 100, maxPageSize);
   const expectedBasic = Buffer.from(`${options.credentials.username}:${options.credentials.password}`, 'utf8');
@@ -148,7 +165,8 @@ export function createAimairaHandler(store: AimairaStore, options: AimairaHandle
       });
     }
     const host = request.headers.host ?? request.url.host;
-    const root = `http://${host}${rootPath}`;
+    // Behind its TLS proxy, a harsh server names itself by its internal origin in the links it writes.
+    const root = harsh ? `${harshInternalOrigin}${rootPath}` : `http://${host}${rootPath}`;
     const segments = pathname
       .slice(rootPath.length)
       .split('/')
@@ -168,7 +186,7 @@ export function createAimairaHandler(store: AimairaStore, options: AimairaHandle
       return {
         status: 200,
         headers: { 'content-type': 'application/xml; charset=utf-8', 'odata-version': '4.0' },
-        body: metadataDocument(),
+        body: metadataDocument(harsh),
       };
     }
     const head = /^([A-Za-z_]\w*)(?:\(([^()]*)\))?$/.exec(first);
@@ -181,7 +199,13 @@ export function createAimairaHandler(store: AimairaStore, options: AimairaHandle
     let keyText = head[2];
     let after = rest;
     if (keyText === undefined && after.length > 0) [keyText, ...after] = after;
-    if (keyText === undefined) return collection(request, set, root);
+    if (keyText === undefined) {
+      // A server without the `Object` collection route: only `/Object/{id}` is documented.
+      if (harsh && set === 'Object') {
+        throw notFound(`No HTTP resource was found that matches the request URI '${root}/Object'.`);
+      }
+      return collection(request, set, root);
+    }
     if (keyText.startsWith('$')) throw notFound(`The segment '${keyText}' is not supported`);
     const id = parseKey(keyText);
     const [navigationName, ...beyond] = after;
@@ -190,10 +214,65 @@ export function createAimairaHandler(store: AimairaStore, options: AimairaHandle
     return navigation(request, set, id, navigationName, root);
   };
 
+  /** The query options, with what a harsh server refuses on top of the common checks. */
+  const readQuery = (request: SimRequest, set: EntitySetName, target: 'collection' | 'entity'): QueryOptions => {
+    const query = parseQueryOptions(parseQueryString(request.url.search), set, target);
+    if (!harsh) return query;
+    if (query.filter !== undefined) {
+      const at = inPosition(query.filter.expression);
+      if (at !== undefined) {
+        throw harshQueryError(
+          `Syntax error at position ${at} in '${query.filter.text}': this server does not know the 'in' operator ` +
+            `of OData 4.01; write the list as 'eq' comparisons joined by 'or'.`,
+        );
+      }
+      const nodes = filterNodeCount(query.filter.expression);
+      if (nodes > harshMaxFilterNodes) {
+        throw harshQueryError(
+          `The $filter has ${nodes} nodes, over the limit of ${harshMaxFilterNodes} (MaxNodeCount): split it.`,
+        );
+      }
+    }
+    if (query.expand.includes('Mail') && harshSetsWithoutMail.has(set)) {
+      throw harshQueryError(`Could not find a property named 'Mail' on type 'GraphV1.${set}'.`);
+    }
+    return query;
+  };
+
+  /**
+   * A written body as a harsh server stores it: date-times rounded to SQL Server's 1/300 s, and
+   * `ProvenancePresence` an enumeration (a value that is no member is refused; left out, it is `None`).
+   */
+  const asStored = (set: EntitySetName, body: Record<string, unknown>): Record<string, unknown> => {
+    if (!harsh) return body;
+    const stored: Record<string, unknown> = { ...body };
+    for (const [field, kind] of Object.entries(entityFields[set])) {
+      const value = stored[field];
+      if (kind !== 'datetime' || typeof value !== 'string') continue;
+      const parsed = parseDateTimeOffset(value);
+      // A bad date-time is left for the store to refuse, with its usual message.
+      if ('instant' in parsed) stored[field] = new Date(roundToSqlDatetime(parsed.instant)).toISOString();
+    }
+    if (set === 'PlanificationRessource') {
+      const provenance = stored['ProvenancePresence'];
+      if (provenance === undefined) {
+        stored['ProvenancePresence'] = harshProvenanceDefault;
+      } else if (!isProvenanceMember(provenance)) {
+        throw new HttpError(
+          400,
+          '',
+          `The request is invalid. The value ${JSON.stringify(provenance)} of ProvenancePresence is not a member ` +
+            `of GraphV1.ProvenancePresence (${harshProvenanceMembers.join(', ')}).`,
+        );
+      }
+    }
+    return stored;
+  };
+
   const collection = (request: SimRequest, set: EntitySetName, root: string): SimResponse => {
     switch (request.method) {
       case 'GET': {
-        const query = parseQueryOptions(parseQueryString(request.url.search), set, 'collection');
+        const query = readQuery(request, set, 'collection');
         const plan = query.filter ? indexableCondition(query.filter.expression) : undefined;
         const candidates =
           plan && fieldKindOf(set, plan.field) === 'int' ? store.where(set, plan.field, plan.values) : store.list(set);
@@ -203,7 +282,7 @@ export function createAimairaHandler(store: AimairaStore, options: AimairaHandle
         if (set === 'Object') {
           throw methodNotAllowed('POST', 'Object', 'GET', ': object metadata is maintained by Aimaira');
         }
-        const body = readEntityBody(request, set);
+        const body = asStored(set, readEntityBody(request, set));
         const missing = (requiredOnCreate[set] ?? []).filter((field) => isEmpty(body[field]));
         if (missing.length > 0) throw badRequest(`A new ${set} needs ${missing.join(', ')}`);
         delete body['Id'];
@@ -224,7 +303,7 @@ export function createAimairaHandler(store: AimairaStore, options: AimairaHandle
     const allow = readOnly ? 'GET' : 'GET, PUT, DELETE';
     switch (request.method) {
       case 'GET': {
-        const query = parseQueryOptions(parseQueryString(request.url.search), set, 'entity');
+        const query = readQuery(request, set, 'entity');
         const record = store.get(set, id);
         if (record === undefined) throw notFound(`No ${set} with Id ${id}`);
         return odata(200, { '@odata.context': `${contextOf(root, set, query)}/$entity`, ...shape(set, record, query) });
@@ -247,7 +326,7 @@ export function createAimairaHandler(store: AimairaStore, options: AimairaHandle
           store.remove(set, id);
           return { status: 204, headers: { 'odata-version': '4.0' } };
         }
-        const body = readEntityBody(request, set);
+        const body = asStored(set, readEntityBody(request, set));
         const replaced = store.replace(set, id, body);
         return odata(200, { '@odata.context': `${root}/$metadata#${set}/$entity`, ...replaced });
       }
@@ -257,16 +336,16 @@ export function createAimairaHandler(store: AimairaStore, options: AimairaHandle
   };
 
   const navigation = (request: SimRequest, set: EntitySetName, id: number, name: string, root: string): SimResponse => {
-    const target = navigationOf(set, name);
+    const target = harsh && name === 'Mail' && harshSetsWithoutMail.has(set) ? undefined : navigationOf(set, name);
     if (target === undefined) throw notFound(`${set} has no navigation property '${name}'`);
     if (request.method !== 'GET') throw methodNotAllowed(request.method, `${set}(${id})/${name}`, 'GET');
     const parent = store.get(set, id);
     if (parent === undefined) throw notFound(`No ${set} with Id ${id}`);
     if (target.kind === 'many') {
-      const query = parseQueryOptions(parseQueryString(request.url.search), target.target, 'collection');
+      const query = readQuery(request, target.target, 'collection');
       return page(request, target.target, store.where(target.target, target.foreignKey, [id]), query, root);
     }
-    const query = parseQueryOptions(parseQueryString(request.url.search), target.target, 'entity');
+    const query = readQuery(request, target.target, 'entity');
     const foreignKey = parent[target.foreignKey];
     const related =
       typeof foreignKey === 'number' && foreignKey !== 0 ? store.get(target.target, foreignKey) : undefined;
@@ -301,7 +380,7 @@ export function createAimairaHandler(store: AimairaStore, options: AimairaHandle
     body['value'] = ordered.slice(start, pageEnd).map((record) => shape(set, record, query));
     if (pageEnd < end) {
       const remainingTop = query.top === undefined ? undefined : query.top - (pageEnd - start);
-      body['@odata.nextLink'] = nextLink(request, pageEnd, remainingTop);
+      body['@odata.nextLink'] = nextLink(request, pageEnd, remainingTop, harsh ? harshInternalOrigin : undefined);
     }
     const headers: Record<string, string> = {};
     if (preferred !== undefined) headers['preference-applied'] = `odata.maxpagesize=${pageSize}`;
@@ -337,8 +416,9 @@ export function createAimairaHandler(store: AimairaStore, options: AimairaHandle
 
 /** Starts the simulator on loopback, seeded with `options.data`. */
 export async function startAimairaSimulator(options: AimairaSimulatorOptions): Promise<AimairaSimulator> {
+  const data = options.profile === 'harsh' ? harshDataset(options.data ?? {}) : options.data;
   const store = createAimairaStore({
-    ...(options.data !== undefined && { data: options.data }),
+    ...(data !== undefined && { data }),
     ...(options.now !== undefined && { now: options.now }),
   });
   const handler = createAimairaHandler(store, {
@@ -413,7 +493,7 @@ function preferredPageSize(header: string | string[] | undefined): number | unde
  * what this page held, on the host the client used. Keeping the client's encoding keeps the link as short as the
  * request, so following it never crosses the query length limit the request itself respected.
  */
-function nextLink(request: SimRequest, skip: number, top: number | undefined): string {
+function nextLink(request: SimRequest, skip: number, top: number | undefined, origin?: string): string {
   const kept = request.url.search
     .slice(1)
     .split('&')
@@ -425,7 +505,7 @@ function nextLink(request: SimRequest, skip: number, top: number | undefined): s
   if (top !== undefined) kept.push(`$top=${top}`);
   kept.push(`$skip=${skip}`);
   const host = request.headers.host ?? request.url.host;
-  return `http://${host}${request.url.pathname}?${kept.join('&')}`;
+  return `${origin ?? `http://${host}`}${request.url.pathname}?${kept.join('&')}`;
 }
 
 /** Reads a write's body: JSON only, and a JSON object. */
@@ -465,8 +545,11 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** A small EDMX document generated from the field sets: every type derives from `Base` (Id, Nom, Code). */
-function metadataDocument(): string {
+/**
+ * A small EDMX document generated from the field sets: every type derives from `Base` (Id, Nom, Code). A harsh
+ * server declares `ProvenancePresence` as an enumeration, and no `Mail` navigation on facilitators and tutors.
+ */
+function metadataDocument(harsh: boolean): string {
   const base = ['Id', 'Nom', 'Code'];
   const lines = [
     '<?xml version="1.0" encoding="utf-8"?>',
@@ -480,14 +563,29 @@ function metadataDocument(): string {
     '        <Property Name="Code" Type="Edm.String"/>',
     '      </EntityType>',
   ];
+  if (harsh) {
+    lines.push(
+      '      <EnumType Name="ProvenancePresence">',
+      ...harshProvenanceMembers.map((member, value) => `        <Member Name="${member}" Value="${value}"/>`),
+      '      </EnumType>',
+    );
+  }
+  const typeOf = (set: EntitySetName, field: string, kind: FieldKind): string =>
+    harsh && set === 'PlanificationRessource' && field === 'ProvenancePresence'
+      ? 'GraphV1.ProvenancePresence'
+      : edmTypeOf(kind);
+  const navigationsOf = (set: EntitySetName) =>
+    Object.entries(navigations[set] ?? {}).filter(
+      ([name]) => !(harsh && name === 'Mail' && harshSetsWithoutMail.has(set)),
+    );
   for (const set of entitySetNames) {
     const members: string[] = [];
     for (const [field, kind] of Object.entries(entityFields[set])) {
       if (base.includes(field)) continue;
       const nullable = kind === 'int' || kind === 'decimal' || kind === 'bool' ? ' Nullable="false"' : '';
-      members.push(`        <Property Name="${field}" Type="${edmTypeOf(kind)}"${nullable}/>`);
+      members.push(`        <Property Name="${field}" Type="${typeOf(set, field, kind)}"${nullable}/>`);
     }
-    for (const [name, target] of Object.entries(navigations[set] ?? {})) {
+    for (const [name, target] of navigationsOf(set)) {
       const type = target.kind === 'many' ? `Collection(GraphV1.${target.target})` : `GraphV1.${target.target}`;
       members.push(`        <NavigationProperty Name="${name}" Type="${type}"/>`);
     }
@@ -499,7 +597,7 @@ function metadataDocument(): string {
   }
   lines.push('      <EntityContainer Name="Container">');
   for (const set of entitySetNames) {
-    const bindings = Object.entries(navigations[set] ?? {});
+    const bindings = navigationsOf(set);
     if (bindings.length === 0) {
       lines.push(`        <EntitySet Name="${set}" EntityType="GraphV1.${set}"/>`);
       continue;
