@@ -90,6 +90,13 @@ const wholeNumber = z
   .regex(/^-?\d{1,6}$/, 'notAnInteger')
   .transform(Number);
 
+/** A text option that may be unset: an empty field means null. */
+const optionalText = z
+  .string()
+  .max(200)
+  .trim()
+  .default('')
+  .transform((text) => (text === '' ? null : text));
 const OptionsForm = z.object({
   sendCredentials: checkbox,
   sendAttendance: checkbox,
@@ -107,12 +114,7 @@ const OptionsForm = z.object({
         .map(Number),
     ),
   importEvenementsCommuns: checkbox,
-  defaultProfsForEvenementsCommun: z
-    .string()
-    .max(200)
-    .trim()
-    .default('')
-    .transform((text) => (text === '' ? null : text)),
+  defaultProfsForEvenementsCommun: optionalText,
   importStudentTutors: checkbox,
   planifRealise: checkbox,
   studentExclusion: checkbox,
@@ -120,6 +122,7 @@ const OptionsForm = z.object({
   studentEarlyDeparture: checkbox,
   horizonDays: wholeNumber,
   attendanceLookbackDays: wholeNumber,
+  provenancePresence: optionalText,
 });
 
 const secret = z.string().max(2000).optional();
@@ -824,7 +827,13 @@ function ownsPath(path: string): boolean {
 }
 
 function booleanField(name: string): boolean {
-  return !['structures', 'defaultProfsForEvenementsCommun', 'horizonDays', 'attendanceLookbackDays'].includes(name);
+  return ![
+    'structures',
+    'defaultProfsForEvenementsCommun',
+    'horizonDays',
+    'attendanceLookbackDays',
+    'provenancePresence',
+  ].includes(name);
 }
 
 function rangeOf(field: string): { min: number; max: number } {

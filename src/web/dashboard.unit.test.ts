@@ -211,13 +211,35 @@ describe('dashboard routes and locks', () => {
     expect((await post(form({ csrf }), { 'sec-fetch-site': 'cross-site' })).status).toBe(403);
     expect(harness.updateOptions).not.toHaveBeenCalled();
     const ok = await post(
-      form({ csrf, horizonDays: '7', attendanceLookbackDays: '30', structures: '12, 34', sendAttendance: 'on' }),
+      form({
+        csrf,
+        horizonDays: '7',
+        attendanceLookbackDays: '30',
+        structures: '12, 34',
+        sendAttendance: 'on',
+        provenancePresence: ' Salle ',
+      }),
       { origin: harness.url, 'sec-fetch-site': 'same-origin' },
     );
     expect(ok.status).toBe(200);
     expect(harness.updateOptions).toHaveBeenCalledWith(
       'acme',
-      expect.objectContaining({ horizonDays: 7, structures: [12, 34], sendAttendance: true, sendCredentials: false }),
+      expect.objectContaining({
+        horizonDays: 7,
+        structures: [12, 34],
+        sendAttendance: true,
+        sendCredentials: false,
+        provenancePresence: 'Salle',
+      }),
+    );
+    const cleared = await post(form({ csrf, horizonDays: '7', attendanceLookbackDays: '30', provenancePresence: '' }), {
+      origin: harness.url,
+      'sec-fetch-site': 'same-origin',
+    });
+    expect(cleared.status).toBe(200);
+    expect(harness.updateOptions).toHaveBeenLastCalledWith(
+      'acme',
+      expect.objectContaining({ provenancePresence: null }),
     );
   });
 

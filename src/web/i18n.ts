@@ -597,6 +597,12 @@ const reasonsFr: Record<ReasonCode, string> = {
   AIMAIRA_REJECTED: 'Aimaira a refusé l’écriture ; elle sera retentée à la prochaine synchronisation.',
   AIMAIRA_UNAVAILABLE:
     'Aimaira était injoignable ou en erreur ; l’écriture sera retentée à la prochaine synchronisation.',
+  TUTORS_UNAVAILABLE:
+    'Ce serveur Edusign n’a pas les routes des externes : les tuteurs ont été laissés de côté pour cette synchronisation ; les apprenants et les feuilles sont descendus, et les tuteurs des apprenants dans Edusign n’ont pas été modifiés.',
+  ROW_MATCH_CONFLICT:
+    'La ligne de l’apprenant sur la séance le désigne par sa Reference mais porte le code d’un autre apprenant : impossible de savoir à qui elle est. Elle n’est pas écrite et la séance n’est pas marquée réalisée tant que la ligne n’est pas corrigée dans Aimaira.',
+  PROVENANCE_NOT_ALLOWED:
+    'La valeur de l’option provenancePresence n’est pas une de celles qu’Aimaira accepte pour ProvenancePresence : chaque ligne garde la valeur qu’elle a déjà.',
 };
 
 export function reasonText(code: ReasonCode, lang: Lang): string {
@@ -661,6 +667,10 @@ const optionsEn: Record<OptionName, OptionText> = {
     label: 'Days back for attendance',
     help: 'How far back the upward sync looks for locked sheets whose attendance is still to send (1 to 365; 30 by default): sheets locked late or runs missed are caught up.',
   },
+  provenancePresence: {
+    label: 'Origin written with attendance',
+    help: 'The ProvenancePresence value written on the learner rows the upward sync marks. Empty (the default): each row keeps the value it has. A value Aimaira does not list for the field is not used (the preflight shows the values it takes).',
+  },
 };
 
 const optionsFr: Record<OptionName, OptionText> = {
@@ -711,6 +721,10 @@ const optionsFr: Record<OptionName, OptionText> = {
   attendanceLookbackDays: {
     label: 'Jours en arrière pour les présences',
     help: 'Jusqu’où la synchronisation montante cherche des feuilles verrouillées dont les présences restent à envoyer (de 1 à 365 ; 30 par défaut) : les feuilles verrouillées tard ou les synchronisations manquées sont rattrapées.',
+  },
+  provenancePresence: {
+    label: 'Provenance écrite avec les présences',
+    help: 'La valeur de ProvenancePresence écrite sur les lignes d’apprenants que la synchronisation montante marque. Vide (par défaut) : chaque ligne garde sa valeur. Une valeur qu’Aimaira ne liste pas pour ce champ n’est pas utilisée (la pré-vérification montre les valeurs acceptées).',
   },
 };
 
