@@ -48,6 +48,7 @@ describe('parseConfig', () => {
         studentEarlyDeparture: false,
         horizonDays: 14,
         attendanceLookbackDays: 30,
+        provenancePresence: null,
       },
     });
   });
