@@ -1,8 +1,20 @@
 /** Aimaira (GraphV1): the client, the shapes it validates, and the OData query builders. */
-export { createAimairaClient, sameValue, WriteNotAppliedError } from './client.js';
+export {
+  createAimairaClient,
+  defaultMaxFilterNodes,
+  idsByCode,
+  personSets,
+  sameValue,
+  WriteNotAppliedError,
+} from './client.js';
 export type {
   AimairaClient,
   AimairaClientOptions,
+  AimairaMetadata,
+  AimairaStrategies,
+  AimairaStrategyHints,
+  PersonSet,
+  ProvenancePresenceType,
   GetQuery,
   ListQuery,
   OrderBy,
@@ -10,25 +22,33 @@ export type {
   TypeCodes,
   UpdateResult,
 } from './client.js';
+export { parseMetadata } from './metadata.js';
+export { probeAimaira, strategiesFromFindings } from './probe.js';
+export type { AimairaProbeOptions } from './probe.js';
 export {
   aimairaMaxQueryLength,
   and,
+  between,
   chunkInList,
+  chunkOrList,
   encodedQueryLength,
   eq,
+  filterNodeCount,
   filterToString,
   formatDateTime,
   formatLiteral,
   ge,
   gt,
+  hasInList,
   inList,
   le,
   lt,
   ne,
+  nextOrChunk,
   not,
   or,
 } from './query.js';
-export type { Filter, ODataValue, QueryParams } from './query.js';
+export type { Filter, FilterMode, ODataValue, OrChunk, OrChunkLimits, QueryParams } from './query.js';
 export {
   AimairaObject,
   Apprenant,
