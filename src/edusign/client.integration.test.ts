@@ -85,7 +85,7 @@ describe('records through the envelope', () => {
 
     await client.students.archive(created.id);
     expect((await client.students.get(created.id))?.HIDDEN).toBe(true);
-    await client.students.update({ ID: created.id, FIRSTNAME: 'Learner1', LASTNAME: 'Bernard', HIDDEN: false });
+    await client.students.restore(created.id);
     expect((await client.students.get(created.id))?.HIDDEN).toBe(false);
     // The connector asked for no credentials e-mail.
     expect(sim.school(apiKey).credentialEmails()).toEqual([]);
@@ -103,17 +103,18 @@ describe('records through the envelope', () => {
     expect((await client.groups.get(group.id))?.STUDENTS).toEqual([b.id]);
   });
 
-  it('creates tutors and links them to a learner', async () => {
+  it('creates tutors as externals and links them to a learner', async () => {
     const { client } = await setup();
-    const tutor = await client.followers.create({
+    const tutor = await client.externals.create({
       FIRSTNAME: 'T',
       LASTNAME: 'Petit',
       EMAIL: 't@example.org',
       API_ID: 'PRO-1',
     });
-    expect(await client.followers.getIdByApiId('PRO-1')).toBe(tutor.id);
-    await client.followers.update({ ID: tutor.id, LASTNAME: 'Grand' });
-    expect(await client.followers.get(tutor.id)).toMatchObject({ LASTNAME: 'Grand', API_ID: 'PRO-1' });
+    expect(await client.externals.getIdByApiId('PRO-1')).toBe(tutor.id);
+    expect((await client.externals.getByEmail('T@example.org'))?.ID).toBe(tutor.id);
+    await client.externals.update({ ID: tutor.id, LASTNAME: 'Grand' });
+    expect(await client.externals.get(tutor.id)).toMatchObject({ LASTNAME: 'Grand', API_ID: 'PRO-1' });
 
     const student = await client.students.create(learner(1, 'APP-1'));
     await client.students.update({
@@ -170,7 +171,9 @@ describe('records through the envelope', () => {
       earlyDeparture: '2026-01-05T10:00:00.000Z',
       excluded: undefined,
     });
-    expect(rows.get(b.id)).toMatchObject({ state: false, delay: 0, timestamp: undefined, earlyDeparture: undefined });
+    expect(rows.get(b.id)).toMatchObject({ state: false, delay: 0, timestamp: undefined });
+    // Edusign leaves the key out when the learner did not leave early: read as none.
+    expect(rows.get(b.id)?.earlyDeparture).toBeUndefined();
     expect(rows.get(c.id)?.excluded).toBe('2026-01-05T09:00:00.000Z');
     expect(
       await collectPages(client.courses.list({ start: '2026-01-05', end: '2026-01-05', filters: ['unlocked'] })),
@@ -249,8 +252,10 @@ describe('business errors at HTTP 200', () => {
     expect(await client.groups.get('nope')).toBeUndefined();
     expect(await client.courses.get('nope')).toBeUndefined();
     expect(await client.courses.getIdByApiId('PLA-404')).toBeUndefined();
-    expect(await client.followers.get('nope')).toBeUndefined();
-    expect(await client.followers.getIdByApiId('PRO-404')).toBeUndefined();
+    expect(await client.externals.get('nope')).toBeUndefined();
+    expect(await client.externals.getByEmail('nobody@example.org')).toBeUndefined();
+    expect(await client.externals.getIdByApiId('PRO-404')).toBeUndefined();
+    expect(await client.groups.getIdByApiId('GRP-404')).toBeUndefined();
   });
 
   it('keeps not-found a typed error for writes', async () => {
@@ -270,7 +275,7 @@ describe('business errors at HTTP 200', () => {
 });
 
 describe('paging', () => {
-  it('reads 250 learners once each, from pages 0, 1 and 2', async () => {
+  it('reads 250 learners once each, from pages 0, 1 and 2 of 100 asked with limit, until the empty page 3', async () => {
     const { client, sim } = await setup();
     const web = sim.school(apiKey);
     for (let n = 1; n <= 250; n++) web.createStudent(learner(n));
@@ -279,17 +284,11 @@ describe('paging', () => {
     expect(pages).toEqual([100, 100, 50]);
     const all = await collectPages(client.students.list());
     expect(new Set(all.map((s) => s.ID)).size).toBe(250);
-    expect(requestsTo(sim, 'GET', '/v1/student').map((r) => r.search)).toEqual([
-      '?page=0',
-      '?page=1',
-      '?page=2',
-      '?page=0',
-      '?page=1',
-      '?page=2',
-    ]);
+    const pass = ['?limit=100&page=0', '?limit=100&page=1', '?limit=100&page=2', '?limit=100&page=3'];
+    expect(requestsTo(sim, 'GET', '/v1/student').map((r) => r.search)).toEqual([...pass, ...pass]);
   });
 
-  it('reads 85 sheets in pages of 40 (0, 1, 2) and stops at an exact multiple on the empty page', async () => {
+  it('reads 85 sheets in pages of 40 (0, 1, 2) and stops on the empty page 3, also at an exact multiple', async () => {
     const { client, sim } = await setup();
     const web = sim.school(apiKey);
     const prof = web.createProfessor({ FIRSTNAME: 'P', LASTNAME: 'Q', EMAIL: 'p@example.org' });
@@ -309,6 +308,7 @@ describe('paging', () => {
       '0',
       '1',
       '2',
+      '3',
     ]);
 
     for (let n = 85; n < 120; n++) {
@@ -494,7 +494,7 @@ describe('creates after an ambiguous failure', () => {
     expect(requestsTo(sim, 'POST', '/v1/professor')).toHaveLength(1);
   });
 
-  it('recovers a group through the list, there being no get-id for groups', async () => {
+  it('recovers a group by its get-id route', async () => {
     const { client, sim } = await setup();
     sim.faults.add({ kind: 'reset-after-write', method: 'POST', path: '/v1/group', times: 1 });
     const created = await client.groups.create({ NAME: 'BTS 1', API_ID: 'GRP-1' });
@@ -505,20 +505,31 @@ describe('creates after an ambiguous failure', () => {
         .groups()
         .map((g) => g.ID),
     ).toEqual([created.id]);
+    expect(requestsTo(sim, 'GET', '/v1/group/get-id/GRP-1')).toHaveLength(1);
+    expect(requestsTo(sim, 'GET', '/v1/group')).toHaveLength(0);
+  });
+
+  it('recovers a group through the list when the server has no group get-id', async () => {
+    const { client, sim } = await setup();
+    sim.setRoutePresent('group-get-id', false);
+    sim.faults.add({ kind: 'reset-after-write', method: 'POST', path: '/v1/group', times: 1 });
+    const created = await client.groups.create({ NAME: 'BTS 1', API_ID: 'GRP-1' });
+    expect(created.recovered).toBe(true);
+    expect(sim.school(apiKey).groups()).toHaveLength(1);
     expect(requestsTo(sim, 'GET', '/v1/group')).toHaveLength(1);
   });
 
   it('recovers a tutor after a reset', async () => {
     const { client, sim } = await setup();
-    sim.faults.add({ kind: 'reset-after-write', method: 'POST', path: '/v1/student-follower', times: 1 });
-    const created = await client.followers.create({
+    sim.faults.add({ kind: 'reset-after-write', method: 'POST', path: '/v1/externals', times: 1 });
+    const created = await client.externals.create({
       FIRSTNAME: 'T',
       LASTNAME: 'U',
       EMAIL: 't@example.org',
       API_ID: 'PRO-1',
     });
     expect(created.recovered).toBe(true);
-    expect(sim.school(apiKey).followers()).toHaveLength(1);
+    expect(sim.school(apiKey).externals()).toHaveLength(1);
   });
 
   it('creates again after a hung create that never reached the state', async () => {

@@ -1,10 +1,12 @@
 /**
  * The Edusign v1 API client: learners (students), facilitators (professors), groups, sheets (courses), tutors
- * (student followers), and the attendance of locked sheets.
+ * (externals), the school itself, and the attendance of locked sheets.
  *
  * A thin layer over the shared HTTP transport: it adds the bearer key and the tenant's rate limiter, unwraps
  * Edusign's `{status, result}` envelope (business errors come at HTTP 200), checks every answer with zod, pages
  * through lists, and makes creates safe to repeat by looking records up by `API_ID` after an ambiguous failure.
+ * A look-up that finds nothing answers `undefined`, whether Edusign said so with a business error or with an
+ * empty success (`null`, `{}`, `[]`).
  */
 import { z } from 'zod';
 
@@ -17,22 +19,42 @@ import { backoffDelay, defaultRetryPolicy } from '../http/retry.js';
 import type { RetryPolicy } from '../http/retry.js';
 import { createHttpTransport, describeUrl, isAmbiguousFailure } from '../http/transport.js';
 import type { Exchange, TransportOptions, TransportRequest } from '../http/transport.js';
-import { classifyEdusignMessages, EdusignBusinessError, isEdusignBusinessError } from './errors.js';
+import {
+  classifyEdusignMessages,
+  EdusignBusinessError,
+  EdusignNotEnvelopeError,
+  isEdusignBusinessError,
+  isRouteMissing,
+} from './errors.js';
+import type { EdusignErrorCode } from './errors.js';
 import {
   EdusignCourse,
   EdusignEnvelope,
+  EdusignExternal,
   EdusignGroup,
   EdusignIdResult,
   EdusignLockResult,
   EdusignProfessor,
+  EdusignSchool,
   EdusignStudent,
-  EdusignStudentFollower,
+  isArchived,
+  isEmptyResult,
 } from './schemas.js';
 
 export const defaultEdusignBaseUrl = 'https://ext.edusign.fr';
 
-/** Records per page of each list, as Edusign serves them; a shorter page is the last one. */
+/**
+ * Records a list page is expected to hold, for estimating how many requests a list costs. Only an empty page
+ * ends a list: a server may serve fewer than these (or than the `limit` asked) on a page that is not the last.
+ */
 export const edusignPageSizes = { students: 100, professors: 100, groups: 100, courses: 40 } as const;
+
+/**
+ * The `limit` sent with the student list (the only list known to take one). 100 is the page size Edusign serves
+ * professors and groups, so a page stays a few tens of kilobytes, and one request brings as many learners as one
+ * of those lists brings people; a server that caps the page lower still works, since only an empty page ends.
+ */
+export const edusignStudentPageLimit = 100;
 
 /** Longest span `courses.list` accepts between `start` and `end`. */
 export const edusignCourseListMaxDays = 90;
@@ -91,11 +113,11 @@ export interface StudentInput {
 }
 /**
  * Edusign may want the names on every update (the research saw them required), so they are required here too.
- * `HIDDEN: false` restores an archived learner; it is sent as 0/1, like Edusign's own records.
+ * An archived learner is brought back with `students.restore`, not with this.
  */
 export type StudentUpdate = { ID: string; FIRSTNAME: string; LASTNAME: string } & Partial<
   Omit<StudentInput, 'SEND_EMAIL_CREDENTIALS' | 'FIRSTNAME' | 'LASTNAME'>
-> & { HIDDEN?: boolean };
+>;
 
 export interface ProfessorInput {
   FIRSTNAME: string;
@@ -107,7 +129,10 @@ export interface ProfessorInput {
   SPECIALITY?: string;
   TAGS?: readonly string[];
 }
-/** Edusign's reference marks the names and the e-mail required on a facilitator update. */
+/**
+ * Edusign's reference marks the names and the e-mail required on a facilitator update. `HIDDEN: false` restores a
+ * facilitator archived here (sent as 0: no restore route for professors is known; the project's decision).
+ */
 export type ProfessorUpdate = { ID: string; FIRSTNAME: string; LASTNAME: string; EMAIL: string } & Partial<
   Omit<ProfessorInput, 'FIRSTNAME' | 'LASTNAME' | 'EMAIL'>
 > & { HIDDEN?: boolean };
@@ -160,14 +185,28 @@ export interface CourseListQuery extends CallOptions {
   filters?: readonly CourseListFilter[];
 }
 
-export interface StudentFollowerInput {
+/** A tutor, apprenticeship master or other person outside the school. */
+export interface ExternalInput {
   FIRSTNAME: string;
   LASTNAME: string;
   EMAIL: string;
+  COMPANY?: string;
+  /** Edusign's kind of external (free text as far as is known). */
+  TYPE?: string;
   API_ID?: string;
   API_TYPE?: string;
 }
-export type StudentFollowerUpdate = { ID: string } & Partial<StudentFollowerInput>;
+export type ExternalUpdate = { ID: string } & Partial<ExternalInput>;
+
+/**
+ * A GET described rather than interpreted, for the preflight: what the server did, whatever it was.
+ * `not-envelope`: an answer that is not the API's envelope (an HTML or plain 404: the route is missing).
+ */
+export type EdusignAnswer =
+  | { kind: 'success'; result: unknown }
+  | { kind: 'business-error'; code: EdusignErrorCode; message: string }
+  | { kind: 'not-envelope'; status: number }
+  | { kind: 'http-error'; status: number };
 
 // ---- The client ------------------------------------------------------------------------------------------
 
@@ -180,9 +219,12 @@ export interface EdusignStudents {
   get(id: string, options?: CallOptions): Promise<EdusignStudent | undefined>;
   getByEmail(email: string, options?: CallOptions): Promise<EdusignStudent | undefined>;
   getIdByApiId(apiId: string, options?: CallOptions): Promise<string | undefined>;
+  /** Every learner, archived ones included; sends `limit` (edusignStudentPageLimit) and stops on an empty page. */
   list(options?: CallOptions): Pages<EdusignStudent>;
   /** Edusign archives (hides) the learner; there is no delete. */
   archive(id: string, options?: CallOptions): Promise<void>;
+  /** Brings an archived learner back (`GET /v1/student/restore/:id`); update it afterwards as usual. */
+  restore(id: string, options?: CallOptions): Promise<void>;
 }
 
 export interface EdusignProfessors {
@@ -201,8 +243,13 @@ export interface EdusignGroups {
   /** `STUDENTS`, when given, replaces the members. */
   update(input: GroupUpdate, options?: CallOptions): Promise<void>;
   get(id: string, options?: CallOptions): Promise<EdusignGroup | undefined>;
-  /** v1 has no get-id route for groups: this reads the whole list, preferring a group that is not archived. */
+  /**
+   * `GET /v1/group/get-id/:apiId` (one public client uses it). Where the server lacks that route, the whole list
+   * is read instead (preferring a group that is not archived), and the client remembers it for its life.
+   */
   getIdByApiId(apiId: string, options?: CallOptions): Promise<string | undefined>;
+  /** True once this client found that the server has no group get-id route. */
+  getIdRouteMissing(): boolean;
   list(options?: CallOptions): Pages<EdusignGroup>;
   archive(id: string, options?: CallOptions): Promise<void>;
 }
@@ -224,10 +271,17 @@ export interface EdusignCourses {
   removeStudent(courseId: string, studentId: string, options?: CallOptions): Promise<void>;
 }
 
-export interface EdusignStudentFollowers {
-  create(input: StudentFollowerInput, options?: CallOptions): Promise<CreateOutcome>;
-  update(input: StudentFollowerUpdate, options?: CallOptions): Promise<void>;
-  get(id: string, options?: CallOptions): Promise<EdusignStudentFollower | undefined>;
+/**
+ * Externals: a learner's `STUDENT_FOLLOWER_ID` holds their ids. `getByEmail` is the route public clients use;
+ * the writes and `getIdByApiId` are the project's reading (docs/contracts/edusign.md). A server without these
+ * routes answers an HTML 404: `isRouteMissing(error)` tells it.
+ */
+export interface EdusignExternals {
+  /** Throws `EXTERNAL_EXISTS` when the e-mail is already used by an external of the school. */
+  create(input: ExternalInput, options?: CallOptions): Promise<CreateOutcome>;
+  update(input: ExternalUpdate, options?: CallOptions): Promise<void>;
+  get(id: string, options?: CallOptions): Promise<EdusignExternal | undefined>;
+  getByEmail(email: string, options?: CallOptions): Promise<EdusignExternal | undefined>;
   getIdByApiId(apiId: string, options?: CallOptions): Promise<string | undefined>;
 }
 
@@ -238,7 +292,20 @@ export interface EdusignClient {
   readonly groups: EdusignGroups;
   readonly courses: EdusignCourses;
   /** Tutors. */
-  readonly followers: EdusignStudentFollowers;
+  readonly externals: EdusignExternals;
+  /**
+   * This school's Edusign id (`GET /v1/school`), read once per client; `undefined` when the server does not say
+   * (no such route, a refusal, an answer without an id). It tells whether a facilitator is archived here.
+   */
+  schoolId(options?: CallOptions): Promise<string | undefined>;
+  /** `isArchived(record, this school's id)`, reading the school's id only when the record needs it. */
+  isArchived(record: { readonly HIDDEN: EdusignStudent['HIDDEN'] }, options?: CallOptions): Promise<boolean>;
+  /** A GET (never anything else) whose answer is described, not interpreted: for the preflight. */
+  inspect(
+    path: string,
+    query?: Readonly<Record<string, string | number | undefined>>,
+    options?: CallOptions,
+  ): Promise<EdusignAnswer>;
 }
 
 /** Every record of every page, in order. */
@@ -273,6 +340,8 @@ export function createEdusignClient(options: EdusignClientOptions): EdusignClien
   if (options.timeoutMs !== undefined) transportOptions.timeoutMs = options.timeoutMs;
   if (options.onExchange) transportOptions.onExchange = options.onExchange;
   const transport = createHttpTransport(transportOptions);
+  /** Set once the server answered that it has no group get-id route: the list is read instead from then on. */
+  let groupGetIdMissing = false;
 
   /** Sends one request and returns the envelope's `result`, or throws what went wrong as a typed error. */
   const send = async (request: TransportRequest): Promise<{ result: unknown; url: string }> => {
@@ -284,8 +353,10 @@ export function createEdusignClient(options: EdusignClientOptions): EdusignClien
       if (response.status >= 400) {
         throw new HttpStatusError({ system: 'edusign', ...context }, response.status, response.text);
       }
-      const issues = envelope ? zodIssues(envelope.error) : [`not a JSON answer: ${excerpt(response.text)}`];
-      throw new ResponseShapeError('edusign', context.url, issues);
+      const issues = envelope
+        ? [`not the API envelope: ${zodIssues(envelope.error).join('; ')}`]
+        : [`not a JSON answer: ${excerpt(response.text)}`];
+      throw new EdusignNotEnvelopeError(context.url, response.status, issues);
     }
     const answer = envelope.data;
     if (answer.status === 'error') {
@@ -298,48 +369,60 @@ export function createEdusignClient(options: EdusignClientOptions): EdusignClien
     return { result: answer.result, url: context.url };
   };
 
-  const call = async <S extends z.ZodType>(schema: S, request: TransportRequest): Promise<z.output<S>> => {
-    const { result, url } = await send(request);
+  const parse = <S extends z.ZodType>(schema: S, result: unknown, url: string): z.output<S> => {
     const parsed = schema.safeParse(result);
     if (!parsed.success) throw new ResponseShapeError('edusign', url, zodIssues(parsed.error));
     return parsed.data;
   };
 
+  const call = async <S extends z.ZodType>(schema: S, request: TransportRequest): Promise<z.output<S>> => {
+    const { result, url } = await send(request);
+    return parse(schema, result, url);
+  };
+
   const withSignal = (request: TransportRequest, callOptions: CallOptions | undefined): TransportRequest =>
     callOptions?.signal ? { ...request, signal: callOptions.signal } : request;
 
-  /** A look-up whose "not found" is an answer, not a failure. */
-  const lookUp = async <T>(run: () => Promise<T>): Promise<T | undefined> => {
+  /**
+   * A look-up whose "not found" is an answer, not a failure: a `NOT_FOUND` business error, or a success whose
+   * result is empty (`null`, `{}`, `[]`). A list of exactly one record is read as that record.
+   */
+  const lookUp = async <S extends z.ZodType>(
+    schema: S,
+    path: string,
+    callOptions: CallOptions | undefined,
+  ): Promise<z.output<S> | undefined> => {
+    let answer: { result: unknown; url: string };
     try {
-      return await run();
+      answer = await send(withSignal({ method: 'GET', path }, callOptions));
     } catch (error) {
       if (isEdusignBusinessError(error, 'NOT_FOUND')) return undefined;
       throw error;
     }
+    if (isEmptyResult(answer.result)) return undefined;
+    const result: unknown = answer.result;
+    const single: unknown = Array.isArray(result) && result.length === 1 ? (result as unknown[])[0] : result;
+    return parse(schema, single, answer.url);
   };
 
   const getRecord = <S extends z.ZodType>(schema: S, path: string, callOptions?: CallOptions) =>
-    lookUp(() => call(schema, withSignal({ method: 'GET', path }, callOptions)));
+    lookUp(schema, path, callOptions);
 
-  const getIdByApiId = (resource: string, apiId: string, callOptions?: CallOptions) =>
-    lookUp(async () => {
-      const request = withSignal(
-        { method: 'GET', path: `/v1/${resource}/get-id/${segment(apiId, 'apiId')}` },
-        callOptions,
-      );
-      return (await call(EdusignIdResult, request)).ID;
-    });
+  const getIdByApiId = async (resource: string, apiId: string, callOptions?: CallOptions) =>
+    (await lookUp(EdusignIdResult, `/v1/${resource}/get-id/${segment(apiId, 'apiId')}`, callOptions))?.ID;
 
   const write = async (request: TransportRequest, callOptions?: CallOptions): Promise<void> => {
     await send(withSignal(request, callOptions));
   };
 
-  /** Reads a list page by page (0-based) until a page comes back short or empty. */
+  /**
+   * Reads a list page by page (0-based) until a page comes back empty. A short page does not end the list: page
+   * sizes are not published and a server may cap them below what was asked, so only an empty page is proof.
+   */
   async function* pages<S extends z.ZodType<{ ID: string }>>(
     schema: S,
     path: string,
-    pageSize: number,
-    query: Readonly<Record<string, string | undefined>>,
+    query: Readonly<Record<string, string | number | undefined>>,
     callOptions?: CallOptions,
   ): AsyncGenerator<z.output<S>[], void, undefined> {
     const pageSchema = z.array(schema);
@@ -353,8 +436,8 @@ export function createEdusignClient(options: EdusignClientOptions): EdusignClien
       const fresh = records.filter((record) => !seen.has(record.ID));
       for (const record of fresh) seen.add(record.ID);
       if (fresh.length > 0) yield fresh;
-      // A full page of records already seen means the server ignores `page`: stop rather than loop forever.
-      if (records.length < pageSize || fresh.length === 0) return;
+      // A page of records all seen already means the server ignores `page`: stop rather than loop forever.
+      if (records.length === 0 || fresh.length === 0) return;
     }
   }
 
@@ -399,14 +482,16 @@ export function createEdusignClient(options: EdusignClientOptions): EdusignClien
         callOptions,
       ),
     update: async (input, callOptions) =>
-      write({ method: 'PATCH', path: '/v1/student', body: { student: withWireFlags(input) } }, callOptions),
+      write({ method: 'PATCH', path: '/v1/student', body: { student: input } }, callOptions),
     get: async (id, callOptions) => getRecord(EdusignStudent, `/v1/student/${segment(id, 'id')}`, callOptions),
     getByEmail: async (email, callOptions) =>
       getRecord(EdusignStudent, `/v1/student/by-email/${segment(email, 'email')}`, callOptions),
     getIdByApiId: async (apiId, callOptions) => getIdByApiId('student', apiId, callOptions),
-    list: (callOptions) => pages(EdusignStudent, '/v1/student', edusignPageSizes.students, {}, callOptions),
+    list: (callOptions) => pages(EdusignStudent, '/v1/student', { limit: edusignStudentPageLimit }, callOptions),
     archive: async (id, callOptions) =>
       write({ method: 'DELETE', path: `/v1/student/${segment(id, 'id')}` }, callOptions),
+    restore: async (id, callOptions) =>
+      write({ method: 'GET', path: `/v1/student/restore/${segment(id, 'id')}` }, callOptions),
   };
 
   const professors: EdusignProfessors = {
@@ -424,7 +509,7 @@ export function createEdusignClient(options: EdusignClientOptions): EdusignClien
     getByEmail: async (email, callOptions) =>
       getRecord(EdusignProfessor, `/v1/professor/by-email/${segment(email, 'email')}`, callOptions),
     getIdByApiId: async (apiId, callOptions) => getIdByApiId('professor', apiId, callOptions),
-    list: (callOptions) => pages(EdusignProfessor, '/v1/professor', edusignPageSizes.professors, {}, callOptions),
+    list: (callOptions) => pages(EdusignProfessor, '/v1/professor', {}, callOptions),
     archive: async (id, callOptions) =>
       write({ method: 'DELETE', path: `/v1/professor/${segment(id, 'id')}` }, callOptions),
   };
@@ -442,17 +527,26 @@ export function createEdusignClient(options: EdusignClientOptions): EdusignClien
       write({ method: 'PATCH', path: '/v1/group', body: { group: input } }, callOptions),
     get: async (id, callOptions) => getRecord(EdusignGroup, `/v1/group/${segment(id, 'id')}`, callOptions),
     async getIdByApiId(apiId, callOptions) {
+      if (!groupGetIdMissing) {
+        try {
+          return await getIdByApiId('group', apiId, callOptions);
+        } catch (error) {
+          if (!isRouteMissing(error)) throw error;
+          groupGetIdMissing = true;
+        }
+      }
       let archived: string | undefined;
       for await (const page of groups.list(callOptions)) {
         for (const group of page) {
           if (group.API_ID !== apiId) continue;
-          if (!group.HIDDEN) return group.ID;
+          if (!isArchived(group, undefined)) return group.ID;
           archived ??= group.ID;
         }
       }
       return archived;
     },
-    list: (callOptions) => pages(EdusignGroup, '/v1/group', edusignPageSizes.groups, {}, callOptions),
+    getIdRouteMissing: () => groupGetIdMissing,
+    list: (callOptions) => pages(EdusignGroup, '/v1/group', {}, callOptions),
     archive: async (id, callOptions) =>
       write({ method: 'DELETE', path: `/v1/group/${segment(id, 'id')}` }, callOptions),
   };
@@ -476,13 +570,7 @@ export function createEdusignClient(options: EdusignClientOptions): EdusignClien
     get: async (id, callOptions) => getRecord(EdusignCourse, `/v1/course/${segment(id, 'id')}`, callOptions),
     getIdByApiId: async (apiId, callOptions) => getIdByApiId('course', apiId, callOptions),
     list: (query) =>
-      pages(
-        EdusignCourse,
-        '/v1/course',
-        edusignPageSizes.courses,
-        courseListQuery(query),
-        query.signal ? { signal: query.signal } : undefined,
-      ),
+      pages(EdusignCourse, '/v1/course', courseListQuery(query), query.signal ? { signal: query.signal } : undefined),
     delete: async (id, callOptions) =>
       write({ method: 'DELETE', path: `/v1/course/${segment(id, 'id')}` }, callOptions),
     lock: async (id, callOptions) =>
@@ -501,23 +589,72 @@ export function createEdusignClient(options: EdusignClientOptions): EdusignClien
       ),
   };
 
-  const followers: EdusignStudentFollowers = {
+  const externals: EdusignExternals = {
     create: async (input, callOptions) =>
       create(
-        '/v1/student-follower',
-        { follower: input },
+        '/v1/externals',
+        { external: input },
         input.API_ID,
-        (apiId) => followers.getIdByApiId(apiId, callOptions),
+        (apiId) => externals.getIdByApiId(apiId, callOptions),
         callOptions,
       ),
     update: async (input, callOptions) =>
-      write({ method: 'PATCH', path: '/v1/student-follower', body: { follower: input } }, callOptions),
-    get: async (id, callOptions) =>
-      getRecord(EdusignStudentFollower, `/v1/student-follower/${segment(id, 'id')}`, callOptions),
-    getIdByApiId: async (apiId, callOptions) => getIdByApiId('student-follower', apiId, callOptions),
+      write({ method: 'PATCH', path: '/v1/externals', body: { external: input } }, callOptions),
+    get: async (id, callOptions) => getRecord(EdusignExternal, `/v1/externals/${segment(id, 'id')}`, callOptions),
+    getByEmail: async (email, callOptions) =>
+      getRecord(EdusignExternal, `/v1/externals/by-email/${segment(email, 'email')}`, callOptions),
+    getIdByApiId: async (apiId, callOptions) => getIdByApiId('externals', apiId, callOptions),
   };
 
-  return { baseUrl, students, professors, groups, courses, followers };
+  /** Read once per client: a failure that says nothing about the school (the network) is not remembered. */
+  let schoolIdRead: Promise<string | undefined> | undefined;
+  const readSchoolId = async (callOptions?: CallOptions): Promise<string | undefined> => {
+    try {
+      const { result } = await send(withSignal({ method: 'GET', path: '/v1/school' }, callOptions));
+      const school = EdusignSchool.safeParse(result);
+      return school.success ? school.data.ID : undefined;
+    } catch (error) {
+      if (isEdusignBusinessError(error) || isRouteMissing(error)) return undefined;
+      if (error instanceof HttpStatusError && error.status === 403) return undefined;
+      throw error;
+    }
+  };
+  const schoolId = (callOptions?: CallOptions): Promise<string | undefined> => {
+    schoolIdRead ??= readSchoolId(callOptions).catch((error: unknown) => {
+      schoolIdRead = undefined;
+      throw error;
+    });
+    return schoolIdRead;
+  };
+
+  const inspect: EdusignClient['inspect'] = async (path, query, callOptions) => {
+    try {
+      const { result } = await send(withSignal({ method: 'GET', path, ...(query && { query }) }, callOptions));
+      return { kind: 'success', result };
+    } catch (error) {
+      if (isEdusignBusinessError(error)) {
+        return { kind: 'business-error', code: error.code, message: error.serverMessage };
+      }
+      if (error instanceof EdusignNotEnvelopeError) return { kind: 'not-envelope', status: error.status };
+      if (error instanceof HttpStatusError) {
+        return { kind: isRouteMissing(error) ? 'not-envelope' : 'http-error', status: error.status };
+      }
+      throw error;
+    }
+  };
+
+  return {
+    baseUrl,
+    students,
+    professors,
+    groups,
+    courses,
+    externals,
+    schoolId,
+    isArchived: async (record, callOptions) =>
+      isArchived(record, Array.isArray(record.HIDDEN) ? await schoolId(callOptions) : undefined),
+    inspect,
+  };
 }
 
 // ---- Helpers ---------------------------------------------------------------------------------------------
@@ -525,14 +662,16 @@ export function createEdusignClient(options: EdusignClientOptions): EdusignClien
 /** Statuses whose body is read for an envelope instead of being thrown by the transport at once. */
 const envelopeErrorStatuses = [400, 404, 409, 422] as const;
 
-/** `HIDDEN` as Edusign writes it: 0 or 1. */
+/** `HIDDEN` as Edusign writes it on a write: 0 or 1. */
 function withWireFlags<T extends { HIDDEN?: boolean }>(input: T): Omit<T, 'HIDDEN'> & { HIDDEN?: 0 | 1 } {
   const { HIDDEN, ...rest } = input;
   return HIDDEN === undefined ? rest : { ...rest, HIDDEN: HIDDEN ? 1 : 0 };
 }
 
 const isDuplicateRefusal = (error: unknown): boolean =>
-  isEdusignBusinessError(error, 'STUDENT_EXISTS') || isEdusignBusinessError(error, 'PROFESSOR_EXISTS');
+  isEdusignBusinessError(error, 'STUDENT_EXISTS') ||
+  isEdusignBusinessError(error, 'PROFESSOR_EXISTS') ||
+  isEdusignBusinessError(error, 'EXTERNAL_EXISTS');
 
 function checkBaseUrl(raw: string): string {
   let url: URL;

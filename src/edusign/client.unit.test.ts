@@ -4,7 +4,7 @@ import { createManualClock } from '../clock.js';
 import { ConfigError, HttpStatusError, ResponseShapeError } from '../errors.js';
 import { htmlToText } from '../errors.js';
 import { createEdusignClient } from './client.js';
-import { isEdusignBusinessError } from './errors.js';
+import { EdusignNotEnvelopeError, isEdusignBusinessError, isRouteMissing } from './errors.js';
 
 const T0 = Date.parse('2026-01-05T08:00:00Z');
 
@@ -161,23 +161,30 @@ describe('request bodies', () => {
     await client.students.create({ FIRSTNAME: 'A', LASTNAME: 'B', EMAIL: 'a@b.c', API_ID: 'APP-1' });
     await client.professors.create({ FIRSTNAME: 'P', LASTNAME: 'Q', EMAIL: 'p@q.r', API_ID: 'ENS-1' });
     await client.professors.create({ FIRSTNAME: 'P', LASTNAME: 'Q', EMAIL: 'p2@q.r' }, { sendCredentials: true });
-    await client.followers.create({ FIRSTNAME: 'T', LASTNAME: 'U', EMAIL: 't@u.v' });
+    await client.externals.create({ FIRSTNAME: 'T', LASTNAME: 'U', EMAIL: 't@u.v', COMPANY: 'ACME', TYPE: 'TUTOR' });
     expect(sent.map((r) => r.body)).toEqual([
       { student: { FIRSTNAME: 'A', LASTNAME: 'B', EMAIL: 'a@b.c', API_ID: 'APP-1', SEND_EMAIL_CREDENTIALS: false } },
       { professor: { FIRSTNAME: 'P', LASTNAME: 'Q', EMAIL: 'p@q.r', API_ID: 'ENS-1' }, dontSendCredentials: true },
       { professor: { FIRSTNAME: 'P', LASTNAME: 'Q', EMAIL: 'p2@q.r' }, dontSendCredentials: false },
-      { follower: { FIRSTNAME: 'T', LASTNAME: 'U', EMAIL: 't@u.v' } },
+      { external: { FIRSTNAME: 'T', LASTNAME: 'U', EMAIL: 't@u.v', COMPANY: 'ACME', TYPE: 'TUTOR' } },
     ]);
   });
 
-  it('sends HIDDEN as 0/1 on updates', async () => {
+  it('sends a facilitator HIDDEN as 0/1, and restores a learner through its own route', async () => {
     const ok = json({ status: 'success', result: { ID: 'x' } });
-    const { client, sent } = clientWith([ok, ok]);
-    await client.professors.update({ ID: 'p1', FIRSTNAME: 'P', LASTNAME: 'Q', EMAIL: 'p@q.r', HIDDEN: true });
-    await client.students.update({ ID: 's1', FIRSTNAME: 'A', LASTNAME: 'B', HIDDEN: false });
+    const { client, sent } = clientWith([ok, ok, ok]);
+    await client.professors.update({ ID: 'p1', FIRSTNAME: 'P', LASTNAME: 'Q', EMAIL: 'p@q.r', HIDDEN: false });
+    await client.students.restore('s1');
+    await client.students.update({ ID: 's1', FIRSTNAME: 'A', LASTNAME: 'B' });
+    expect(sent.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual([
+      'PATCH /v1/professor',
+      'GET /v1/student/restore/s1',
+      'PATCH /v1/student',
+    ]);
     expect(sent.map((r) => r.body)).toEqual([
-      { professor: { ID: 'p1', FIRSTNAME: 'P', LASTNAME: 'Q', EMAIL: 'p@q.r', HIDDEN: 1 } },
-      { student: { ID: 's1', FIRSTNAME: 'A', LASTNAME: 'B', HIDDEN: 0 } },
+      { professor: { ID: 'p1', FIRSTNAME: 'P', LASTNAME: 'Q', EMAIL: 'p@q.r', HIDDEN: 0 } },
+      undefined,
+      { student: { ID: 's1', FIRSTNAME: 'A', LASTNAME: 'B' } },
     ]);
   });
 
@@ -266,6 +273,26 @@ describe('courses.list', () => {
     expect(() => client.courses.list({ start: '2026-01-01T00:00', end: '2026-01-02' })).toThrow(/YYYY-MM-DD/);
   });
 
+  it('reads past a short page and stops only on an empty one', async () => {
+    const course = (i: number) => ({
+      ID: `c${i}`,
+      NAME: 'x',
+      START: '2026-01-05T08:00:00.000Z',
+      END: '2026-01-05T09:00:00.000Z',
+    });
+    const { client, sent } = clientWith([
+      json({ status: 'success', result: [course(1), course(2)] }),
+      json({ status: 'success', result: [course(3)] }),
+      json({ status: 'success', result: [] }),
+    ]);
+    const seen: string[] = [];
+    for await (const records of client.courses.list({ start: '2026-01-01', end: '2026-01-31' })) {
+      seen.push(...records.map((r) => r.ID));
+    }
+    expect(seen).toEqual(['c1', 'c2', 'c3']);
+    expect(sent.map((r) => new URL(r.url).searchParams.get('page'))).toEqual(['0', '1', '2']);
+  });
+
   it('stops when a full page brings nothing new (a server that ignores the page)', async () => {
     const page = Array.from({ length: 40 }, (_, i) => ({
       ID: `c${i}`,
@@ -281,6 +308,162 @@ describe('courses.list', () => {
     }
     expect(seen).toHaveLength(40);
     expect(sent).toHaveLength(2);
+  });
+});
+
+describe('learners list', () => {
+  it('sends limit=100 with every page, and goes on after a page shorter than that', async () => {
+    const learners = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => ({ ID: `s${from + i}`, FIRSTNAME: 'A', LASTNAME: 'B', EMAIL: 'a@b.c' }));
+    const { client, sent } = clientWith([
+      json({ status: 'success', result: learners(0, 50) }),
+      json({ status: 'success', result: learners(50, 50) }),
+      json({ status: 'success', result: learners(100, 7) }),
+      json({ status: 'success', result: [] }),
+    ]);
+    let count = 0;
+    for await (const page of client.students.list()) count += page.length;
+    expect(count).toBe(107);
+    expect(sent.map((r) => new URL(r.url).search)).toEqual([
+      '?limit=100&page=0',
+      '?limit=100&page=1',
+      '?limit=100&page=2',
+      '?limit=100&page=3',
+    ]);
+  });
+});
+
+describe('not found', () => {
+  it('reads null, {} and [] successes as "not found" on every look-up', async () => {
+    const empty = [null, {}, []].map((result) => json({ status: 'success', result }));
+    const { client } = clientWith([...empty, ...empty, ...empty, ...empty]);
+    for (let i = 0; i < 3; i++) expect(await client.students.get('s1')).toBeUndefined();
+    for (let i = 0; i < 3; i++) expect(await client.professors.getByEmail('a@b.c')).toBeUndefined();
+    for (let i = 0; i < 3; i++) expect(await client.courses.getIdByApiId('42')).toBeUndefined();
+    for (let i = 0; i < 3; i++) expect(await client.externals.getByEmail('t@u.v')).toBeUndefined();
+  });
+
+  it('reads both wordings of a professor not found by e-mail, and an error code, as not found', async () => {
+    const { client } = clientWith([
+      json({ status: 'error', message: 'Error - cannot get professor by email' }),
+      json({ status: 'error', message: 'professor not found' }),
+      json({ status: 'error', message: 'ERR_UNKNOWN_EXTERNAL_BY_EMAIL', errorCode: 404 }),
+    ]);
+    expect(await client.professors.getByEmail('a@b.c')).toBeUndefined();
+    expect(await client.professors.getByEmail('a@b.c')).toBeUndefined();
+    expect(await client.externals.getByEmail('a@b.c')).toBeUndefined();
+  });
+});
+
+describe('ids', () => {
+  it('takes a record id from ID or id, and a list of one record as the record', async () => {
+    const { client } = clientWith([
+      json({ status: 'success', result: { id: 's1', FIRSTNAME: 'A', LASTNAME: 'B', EMAIL: 'a@b.c' } }),
+      json({ status: 'success', result: { id: 'c9' } }),
+      json({ status: 'success', result: [{ ID: 'p1', id: 'p1', FIRSTNAME: 'P', LASTNAME: 'Q', EMAIL: 'p@q.r' }] }),
+      json({ status: 'success', result: { id: 'new-1' } }),
+    ]);
+    expect((await client.students.get('s1'))?.ID).toBe('s1');
+    expect(await client.courses.getIdByApiId('42')).toBe('c9');
+    expect((await client.professors.getByEmail('p@q.r'))?.ID).toBe('p1');
+    expect(await client.groups.create({ NAME: 'G', API_ID: 'G1' })).toEqual({ id: 'new-1', recovered: false });
+  });
+});
+
+describe('missing routes', () => {
+  const expressPage = (path: string) =>
+    text(`<!DOCTYPE html><html><body><pre>Cannot GET ${path}</pre></body></html>`, 404, 'text/html');
+
+  it('tells a missing route (HTML or plain 404, a page at 200) from a business error', async () => {
+    const { client } = clientWith([
+      expressPage('/v1/externals/by-email/a%40b.c'),
+      text('Not Found', 404),
+      text('<html><body>Welcome</body></html>', 200, 'text/html'),
+      json({ status: 'error', message: 'No student with this ID found' }),
+    ]);
+    const html = await client.externals.getByEmail('a@b.c').catch((e: unknown) => e);
+    const plain = await client.externals.getByEmail('a@b.c').catch((e: unknown) => e);
+    const page = await client.externals.getByEmail('a@b.c').catch((e: unknown) => e);
+    expect([html, plain, page].map(isRouteMissing)).toEqual([true, true, true]);
+    expect(page).toBeInstanceOf(EdusignNotEnvelopeError);
+    expect(page).toBeInstanceOf(ResponseShapeError);
+    expect(await client.students.get('nope')).toBeUndefined();
+  });
+
+  it('looks a group up by get-id, and reads the list instead for the client’s life once that route is missing', async () => {
+    const group = (id: string, apiId: string, hidden: number) => ({ ID: id, NAME: 'G', API_ID: apiId, HIDDEN: hidden });
+    const list = json({
+      status: 'success',
+      result: [group('g0', 'G1', 1), group('g1', 'G1', 0), group('g2', 'G3', 1)],
+    });
+    const { client, sent } = clientWith([
+      expressPage('/v1/group/get-id/G1'),
+      list,
+      list,
+      json({ status: 'success', result: [] }),
+    ]);
+    expect(client.groups.getIdRouteMissing()).toBe(false);
+    // The active one of two groups with that API_ID, found on the first page.
+    expect(await client.groups.getIdByApiId('G1')).toBe('g1');
+    expect(client.groups.getIdRouteMissing()).toBe(true);
+    // Only an archived one: the whole list is read, and it is the answer.
+    expect(await client.groups.getIdByApiId('G3')).toBe('g2');
+    expect(sent.map((r) => new URL(r.url).pathname + new URL(r.url).search)).toEqual([
+      '/v1/group/get-id/G1',
+      '/v1/group?page=0',
+      '/v1/group?page=0',
+      '/v1/group?page=1',
+    ]);
+  });
+
+  it('uses the group get-id route when there is one', async () => {
+    const { client, sent } = clientWith([
+      json({ status: 'success', result: { ID: 'g7', id: 'g7' } }),
+      json({ status: 'error', message: 'No group with this API_ID found' }),
+    ]);
+    expect(await client.groups.getIdByApiId('G7')).toBe('g7');
+    expect(await client.groups.getIdByApiId('G8')).toBeUndefined();
+    expect(sent).toHaveLength(2);
+    expect(client.groups.getIdRouteMissing()).toBe(false);
+  });
+});
+
+describe('school id and archived facilitators', () => {
+  it('reads the school id once per client, and only when a HIDDEN list needs it', async () => {
+    const { client, sent } = clientWith([json({ status: 'success', result: { ID: 'school-a', NAME: 'A' } })]);
+    expect(await client.isArchived({ HIDDEN: true })).toBe(true);
+    expect(sent).toHaveLength(0);
+    expect(await client.isArchived({ HIDDEN: ['school-b'] })).toBe(false);
+    expect(await client.isArchived({ HIDDEN: ['school-b', 'school-a'] })).toBe(true);
+    expect(await client.schoolId()).toBe('school-a');
+    expect(sent.map((r) => new URL(r.url).pathname)).toEqual(['/v1/school']);
+  });
+
+  it('takes any non-empty HIDDEN list as archived when the school id cannot be read', async () => {
+    const { client, sent } = clientWith([
+      text('<html><body><pre>Cannot GET /v1/school</pre></body></html>', 404, 'text/html'),
+    ]);
+    expect(await client.schoolId()).toBeUndefined();
+    expect(await client.isArchived({ HIDDEN: ['school-b'] })).toBe(true);
+    expect(await client.isArchived({ HIDDEN: false })).toBe(false);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('does not remember a school id read that failed on the network', async () => {
+    const { fetchImpl } = scriptedFetch([
+      () => {
+        throw new TypeError('fetch failed');
+      },
+      json({ status: 'success', result: { id: 'school-a' } }),
+    ]);
+    const client = createEdusignClient({
+      apiKey: 'key-123',
+      fetch: fetchImpl,
+      clock: createManualClock(T0),
+      retry: { maxAttempts: 1 },
+    });
+    await expect(client.schoolId()).rejects.toThrow(/edusign GET/);
+    expect(await client.schoolId()).toBe('school-a');
   });
 });
 

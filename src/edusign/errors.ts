@@ -3,12 +3,13 @@
  * `code`. The server's wording is matched here, in one table, so that the rest of the connector branches on
  * codes and never on message text.
  */
-import { ConnectorError, excerpt } from '../errors.js';
+import { ConnectorError, excerpt, HttpStatusError, ResponseShapeError } from '../errors.js';
 
 /** Every business outcome the connector tells apart. */
 export const edusignErrorCodes = [
   'PROFESSOR_EXISTS',
   'STUDENT_EXISTS',
+  'EXTERNAL_EXISTS',
   'STUDENT_ALREADY_IN_LIST',
   'COURSE_LOCKED',
   'COURSE_ALREADY_LOCKED',
@@ -28,6 +29,7 @@ export type EdusignErrorCode = (typeof edusignErrorCodes)[number];
 const messageTable: ReadonlyArray<{ readonly pattern: RegExp; readonly code: EdusignErrorCode }> = [
   { pattern: /professor already exists/i, code: 'PROFESSOR_EXISTS' },
   { pattern: /student already exists/i, code: 'STUDENT_EXISTS' },
+  { pattern: /external already exists/i, code: 'EXTERNAL_EXISTS' },
   { pattern: /student already in the list/i, code: 'STUDENT_ALREADY_IN_LIST' },
   { pattern: /course already locked/i, code: 'COURSE_ALREADY_LOCKED' },
   { pattern: /course not locked/i, code: 'COURSE_NOT_LOCKED' },
@@ -37,8 +39,11 @@ const messageTable: ReadonlyArray<{ readonly pattern: RegExp; readonly code: Edu
   { pattern: /\bis archived\b/i, code: 'ARCHIVED' },
   // "No course with this ID found", "No student with this email found", "No course with this API_ID found"…
   { pattern: /\bno [\w -]+ with this [\w-]+ found/i, code: 'NOT_FOUND' },
+  // "Error - cannot get professor by email" (since 2023), "professor not found" (before): matched as substrings.
   { pattern: /cannot get [\w -]+ by (e-?mail|id|api_id)/i, code: 'NOT_FOUND' },
   { pattern: /\bnot found\b/i, code: 'NOT_FOUND' },
+  // An error code rather than a sentence, as one client's mock of the externals look-up shows.
+  { pattern: /\berr_unknown_\w+/i, code: 'NOT_FOUND' },
   // Input refused as such: a bad date-time, END before START, a professor twice, a group cycle, a long range.
   { pattern: /\bmust (not )?be\b|\bcannot (be set twice|exceed)\b|\binvalid\b|\brequired\b/i, code: 'VALIDATION' },
 ];
@@ -84,4 +89,31 @@ export class EdusignBusinessError extends ConnectorError {
 /** True when `error` is an Edusign business error, with the given code when one is passed. */
 export function isEdusignBusinessError(error: unknown, code?: EdusignErrorCode): error is EdusignBusinessError {
   return error instanceof EdusignBusinessError && (code === undefined || error.code === code);
+}
+
+/**
+ * A 2xx answer that is not Edusign's `{status, result}` envelope: an HTML or plain-text page (a proxy, a web
+ * app's fallback page) or JSON of another shape. Still a `ResponseShapeError`; the subclass lets a caller tell
+ * "this route is not there" from "this route answered a record of an unexpected shape".
+ */
+export class EdusignNotEnvelopeError extends ResponseShapeError {
+  override name = 'EdusignNotEnvelopeError';
+  readonly status: number;
+  constructor(url: string, status: number, issues: readonly string[]) {
+    super('edusign', url, issues);
+    this.status = status;
+  }
+}
+
+/** Statuses that, without Edusign's envelope, mean the server has no such route (or not for that method). */
+const missingRouteStatuses: ReadonlySet<number> = new Set([404, 405, 501]);
+
+/**
+ * True when `error` says the route does not exist on this server: a 404 (405, 501) page without the envelope
+ * (Express's HTML `Cannot GET ...`, a plain `Not Found`), or a success status whose body is not the envelope.
+ * A business error ("No student with this ID found") is an answer of the API, never a missing route.
+ */
+export function isRouteMissing(error: unknown): boolean {
+  if (error instanceof EdusignNotEnvelopeError) return true;
+  return error instanceof HttpStatusError && error.system === 'edusign' && missingRouteStatuses.has(error.status);
 }

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 
-import { ConnectorError } from '../errors.js';
-import { classifyEdusignMessages, EdusignBusinessError, isEdusignBusinessError } from './errors.js';
+import { ConnectorError, HttpStatusError, ResponseShapeError } from '../errors.js';
+import {
+  classifyEdusignMessages,
+  EdusignBusinessError,
+  EdusignNotEnvelopeError,
+  isEdusignBusinessError,
+  isRouteMissing,
+} from './errors.js';
 import type { EdusignErrorCode } from './errors.js';
 
 describe('classifyEdusignMessages', () => {
@@ -20,10 +26,15 @@ describe('classifyEdusignMessages', () => {
     ['No student with this ID found', 'NOT_FOUND'],
     ['No professor with this ID found', 'NOT_FOUND'],
     ['No group with this ID found', 'NOT_FOUND'],
-    ['No student follower with this ID found', 'NOT_FOUND'],
+    ['No external with this ID found', 'NOT_FOUND'],
+    ['No external with this email found', 'NOT_FOUND'],
+    ['External already exists in this school', 'EXTERNAL_EXISTS'],
+    ['professor not found', 'NOT_FOUND'],
+    ['ERR_UNKNOWN_EXTERNAL_BY_EMAIL', 'NOT_FOUND'],
     ['No course with this API_ID found', 'NOT_FOUND'],
     ['No student with this email found', 'NOT_FOUND'],
     ['Error - cannot get professor by email', 'NOT_FOUND'],
+    ['Error - cannot get professor by email: unknown address', 'NOT_FOUND'],
     ['END must be after START', 'VALIDATION'],
     ['START must be an ISO 8601 date-time with a time zone', 'VALIDATION'],
     ['The same professor cannot be set twice on a course', 'VALIDATION'],
@@ -96,5 +107,28 @@ describe('isEdusignBusinessError', () => {
     expect(isEdusignBusinessError(new Error('Student already in the list'))).toBe(false);
     expect(isEdusignBusinessError(undefined)).toBe(false);
     expect(isEdusignBusinessError({ code: 'NOT_FOUND' }, 'NOT_FOUND')).toBe(false);
+  });
+});
+
+describe('isRouteMissing', () => {
+  const context = {
+    system: 'edusign' as const,
+    method: 'GET',
+    url: 'https://ext.edusign.fr/v1/externals/by-email/[email]',
+  };
+
+  it('is true for a 404, 405 or 501 without the envelope, and for a success status that is not the envelope', () => {
+    expect(isRouteMissing(new HttpStatusError(context, 404, '<pre>Cannot GET /v1/externals</pre>'))).toBe(true);
+    expect(isRouteMissing(new HttpStatusError(context, 405, 'Method Not Allowed'))).toBe(true);
+    expect(isRouteMissing(new EdusignNotEnvelopeError(context.url, 200, ['not a JSON answer']))).toBe(true);
+  });
+
+  it('is false for a business error, another status, another system, or a record of the wrong shape', () => {
+    expect(isRouteMissing(new EdusignBusinessError(context, 'NOT_FOUND', ['No external with this ID found']))).toBe(
+      false,
+    );
+    expect(isRouteMissing(new HttpStatusError(context, 502, 'Bad Gateway'))).toBe(false);
+    expect(isRouteMissing(new HttpStatusError({ ...context, system: 'aimaira' }, 404, 'Not Found'))).toBe(false);
+    expect(isRouteMissing(new ResponseShapeError('edusign', context.url, ['ID: required']))).toBe(false);
   });
 });

@@ -3,20 +3,24 @@
  * `API_ID` = the Aimaira id and `API_TYPE` = `AIMAIRA`, which is how it finds its own records again.
  */
 import type { DesiredGroup, DesiredPerson, DesiredSheet } from '../sync/down/rules.js';
-import type { CourseInput, GroupInput, ProfessorInput, StudentFollowerInput, StudentInput } from './client.js';
+import type { CourseInput, ExternalInput, GroupInput, ProfessorInput, StudentInput } from './client.js';
 
 export const apiType = 'AIMAIRA';
 
 export const apiIdOf = (aimairaId: number): string => String(aimairaId);
 
-export function studentPayload(person: DesiredPerson, tutorIds: readonly string[]): StudentInput {
+/**
+ * A learner; `tutorIds` are the Edusign ids of their externals, sent as `STUDENT_FOLLOWER_ID` (which replaces the
+ * list). `undefined` leaves the field out, so tutors set in Edusign stay as they are (tutors unavailable).
+ */
+export function studentPayload(person: DesiredPerson, tutorIds: readonly string[] | undefined): StudentInput {
   return {
     FIRSTNAME: person.firstName,
     LASTNAME: person.lastName,
     EMAIL: person.email,
     API_ID: apiIdOf(person.aimairaId),
     API_TYPE: apiType,
-    STUDENT_FOLLOWER_ID: [...tutorIds],
+    ...(tutorIds !== undefined && { STUDENT_FOLLOWER_ID: [...tutorIds] }),
   };
 }
 
@@ -30,8 +34,15 @@ export function professorPayload(person: DesiredPerson): ProfessorInput {
   };
 }
 
-export function followerPayload(person: DesiredPerson): StudentFollowerInput {
-  return professorPayload(person);
+/** A tutor, as an Edusign external. */
+export function externalPayload(person: DesiredPerson): ExternalInput {
+  return {
+    FIRSTNAME: person.firstName,
+    LASTNAME: person.lastName,
+    EMAIL: person.email,
+    API_ID: apiIdOf(person.aimairaId),
+    API_TYPE: apiType,
+  };
 }
 
 export function groupPayload(group: DesiredGroup, studentIds: readonly string[]): GroupInput {

@@ -4,13 +4,17 @@ import {
   EdusignAttendanceRow,
   EdusignCourse,
   EdusignEnvelope,
+  EdusignExternal,
   EdusignFlag,
   EdusignGroup,
+  EdusignHidden,
   EdusignIdResult,
   EdusignLockResult,
   EdusignProfessor,
+  EdusignSchool,
   EdusignStudent,
-  EdusignStudentFollower,
+  isArchived,
+  isEmptyResult,
 } from './schemas.js';
 
 describe('EdusignFlag', () => {
@@ -90,14 +94,68 @@ describe('EdusignStudent', () => {
   });
 });
 
-describe('EdusignProfessor, EdusignGroup and EdusignStudentFollower', () => {
+describe('EdusignProfessor, EdusignGroup and EdusignExternal', () => {
   it('read their flags and ids the same way', () => {
     expect(EdusignProfessor.parse({ ID: 'p1', FIRSTNAME: 'A', LASTNAME: 'B', EMAIL: 'a@b', HIDDEN: 0 }).HIDDEN).toBe(
       false,
     );
     const group = EdusignGroup.parse({ ID: 'g1', NAME: 'BTS 1', STUDENTS: ['s1', 's2'], HIDDEN: 1, PARENT: '' });
     expect(group).toMatchObject({ ID: 'g1', STUDENTS: ['s1', 's2'], HIDDEN: true });
-    expect(EdusignStudentFollower.parse({ ID: 'f1', FIRSTNAME: 'T', LASTNAME: 'U', EMAIL: 't@u' }).HIDDEN).toBe(false);
+    const external = EdusignExternal.parse({ ID: 'f1', FIRSTNAME: 'T', LASTNAME: 'U', EMAIL: 't@u', COMPANY: 'ACME' });
+    expect(external).toMatchObject({ ID: 'f1', COMPANY: 'ACME', HIDDEN: false });
+  });
+
+  it('take the id from `id` when `ID` is absent, and prefer `ID` when both are there', () => {
+    expect(EdusignStudent.parse({ id: 's1', FIRSTNAME: 'A', LASTNAME: 'B', EMAIL: 'a@b' }).ID).toBe('s1');
+    expect(EdusignCourse.parse({ id: 7, START: 'x', END: 'y' }).ID).toBe('7');
+    expect(EdusignIdResult.parse({ ID: 'a', id: 'b' }).ID).toBe('a');
+    expect(EdusignIdResult.parse({ id: 'b' }).ID).toBe('b');
+    expect(() => EdusignIdResult.parse({ NAME: 'no id' })).toThrow();
+  });
+
+  it('read the school from an object or a list of one', () => {
+    expect(EdusignSchool.parse({ ID: 'sch1', NAME: 'École' }).ID).toBe('sch1');
+    expect(EdusignSchool.parse([{ id: 'sch2' }]).ID).toBe('sch2');
+  });
+});
+
+describe('HIDDEN and isArchived', () => {
+  it('accept a flag or a list of school ids on every record kind', () => {
+    const person = { ID: 'x', FIRSTNAME: 'A', LASTNAME: 'B', EMAIL: 'a@b' };
+    expect(EdusignProfessor.parse({ ...person, HIDDEN: ['sch1', 'sch2'] }).HIDDEN).toEqual(['sch1', 'sch2']);
+    expect(EdusignStudent.parse({ ...person, HIDDEN: ['sch1'] }).HIDDEN).toEqual(['sch1']);
+    expect(EdusignStudent.parse({ ...person, HIDDEN: 1 }).HIDDEN).toBe(true);
+    expect(EdusignExternal.parse({ ...person, HIDDEN: [] }).HIDDEN).toBe(false);
+    expect(EdusignGroup.parse({ ID: 'g', HIDDEN: [42] }).HIDDEN).toEqual(['42']);
+    expect(() => EdusignHidden.parse('yes')).toThrow();
+  });
+
+  it('reads an empty list as archived nowhere, so that HIDDEN stays falsy when not archived', () => {
+    expect(EdusignHidden.parse([])).toBe(false);
+    expect(EdusignHidden.parse(null)).toBe(false);
+  });
+
+  it('archived here: a flag set, or a list holding this school; any list when the school is unknown', () => {
+    expect(isArchived({ HIDDEN: true }, 'sch1')).toBe(true);
+    expect(isArchived({ HIDDEN: false }, undefined)).toBe(false);
+    expect(isArchived({ HIDDEN: ['sch1'] }, 'sch1')).toBe(true);
+    // Archived in another school only: active here.
+    expect(isArchived({ HIDDEN: ['sch2'] }, 'sch1')).toBe(false);
+    expect(isArchived({ HIDDEN: ['sch2'] }, undefined)).toBe(true);
+  });
+});
+
+describe('isEmptyResult', () => {
+  it.each([
+    [null, true],
+    [undefined, true],
+    [{}, true],
+    [[], true],
+    [{ ID: 'x' }, false],
+    [[{ ID: 'x' }], false],
+    ['', false],
+  ])('%j is empty: %s', (result, empty) => {
+    expect(isEmptyResult(result)).toBe(empty);
   });
 });
 

@@ -39,9 +39,14 @@ describe('sendCredentials', () => {
         .credentialEmails()
         .map(({ recipient, personId }) => `${recipient} ${personId}`)
         .sort();
+    // Every learner and facilitator it created: all of the school's but what the simulator's profile seeded.
+    const { seeded } = harness.school.snapshot();
     const created = [
       ...harness.school.students().map((student) => `student ${student.ID}`),
-      ...harness.school.professors().map((professor) => `professor ${professor.ID}`),
+      ...harness.school
+        .professors()
+        .filter((professor) => !seeded.includes(professor.ID))
+        .map((professor) => `professor ${professor.ID}`),
     ].sort();
     expect(emailed()).toEqual(created);
 
@@ -84,13 +89,21 @@ describe('sendCredentials', () => {
 });
 
 describe('importStudentTutors', () => {
+  /** The ids of the COMPLET agreement state (a harsh Aimaira lists the code twice, under two ids). */
+  const completedIds = () => {
+    const code = harness.sandbox.scenario.manifest.etatConventionIds.COMPLET;
+    const states = harness.sandbox.aimaira.store.list('EtatConvention');
+    const name = states.find((state) => state['Id'] === code)?.['Code'];
+    return new Set(states.filter((state) => state['Code'] === name).map((state) => state['Id']));
+  };
+
   /** The valid tutors of a learner's COMPLET conventions, as Aimaira holds them. */
   const expectedTutors = (learnerId: number) => {
     const { store } = harness.sandbox.aimaira;
-    const completed = harness.sandbox.scenario.manifest.etatConventionIds.COMPLET;
+    const completed = completedIds();
     const ids = store
       .where('Convention', 'ApprenantId', [learnerId])
-      .filter((convention) => convention['EtatConventionId'] === completed)
+      .filter((convention) => completed.has(convention['EtatConventionId']))
       .flatMap((convention) => [Number(convention['MaitreId']), Number(convention['MaitreBisId'])])
       .filter((id) => id > 0 && plausible(aimairaEmail(harness.sandbox, 'Professionnel', id)));
     return [...new Set(ids)].map(String).sort();
@@ -128,12 +141,12 @@ describe('importStudentTutors', () => {
     await harness.sync();
     const state = edusignStateByApiId(harness.school);
     const { store } = harness.sandbox.aimaira;
-    const completed = harness.sandbox.scenario.manifest.etatConventionIds.COMPLET;
+    const completed = completedIds();
     const [broken, renamed] = Object.entries(state.students)
       .filter(([, student]) => student.followers.length === 1)
       .map(([apiId]) => Number(apiId));
     for (const convention of store.where('Convention', 'ApprenantId', [broken!])) {
-      if (convention['EtatConventionId'] === completed) {
+      if (completed.has(convention['EtatConventionId'])) {
         store.patch('Convention', Number(convention['Id']), {
           EtatConventionId: harness.sandbox.scenario.manifest.etatConventionIds.RUPTURE,
         });
@@ -153,8 +166,72 @@ describe('importStudentTutors', () => {
   it('brings no tutor when off', async () => {
     await start({});
     await harness.sync();
-    expect(harness.school.followers()).toEqual([]);
+    expect(harness.school.externals()).toEqual([]);
     expect(harness.school.students().every((student) => student.STUDENT_FOLLOWER_ID.length === 0)).toBe(true);
+  });
+
+  it('adopts a tutor made by hand in Edusign with the same e-mail, rather than making a second external', async () => {
+    await start({ importStudentTutors: true });
+    const dry = await harness.sync({ dryRun: true });
+    const tutor = dry.evaluation!.desired.tutors[0]!;
+    const byHand = harness.school.createExternal({
+      FIRSTNAME: 'Fait',
+      LASTNAME: 'Main',
+      EMAIL: tutor.email.toUpperCase(),
+    });
+
+    const result = await harness.sync();
+    expect(result.status).toBe('success');
+    expect(result.counts['tutor.adopted']).toBe(1);
+    expect(harness.school.external(byHand.ID)).toMatchObject({ API_ID: String(tutor.aimairaId), API_TYPE: 'AIMAIRA' });
+    expect(harness.school.externals().filter((e) => e.EMAIL.toLowerCase() === tutor.email)).toHaveLength(1);
+  });
+
+  it('leaves tutors out with one event when Edusign has no externals routes, and brings learners and sheets down', async () => {
+    await start({ importStudentTutors: true });
+    const reference = await startDownHarness({ size: 'small', seed: 1, now }, { importStudentTutors: false });
+    try {
+      expect((await reference.sync()).status).toBe('success');
+      const withoutTutors = edusignStateByApiId(reference.school);
+
+      harness.sandbox.edusign.setRoutePresent('externals', false);
+      const result = await harness.sync();
+      expect(result.status).toBe('success');
+      const events = await harness.events(result.runId);
+      const unavailable = events.filter((event) => event.reason === 'TUTORS_UNAVAILABLE');
+      expect(unavailable).toHaveLength(1);
+      expect(unavailable[0]).toMatchObject({
+        level: 'warning',
+        action: 'skipped',
+        recordKind: 'tutor',
+        aimairaId: null,
+      });
+      expect(events.filter((event) => event.recordKind === 'tutor' && event.action === 'error')).toEqual([]);
+      // The same learners and sheets as a tenant without the option; no tutor anywhere.
+      const state = edusignStateByApiId(harness.school);
+      expect(state.courses).toEqual(withoutTutors.courses);
+      expect(Object.keys(state.students).sort()).toEqual(Object.keys(withoutTutors.students).sort());
+      expect(harness.school.externals()).toEqual([]);
+      expect(result.plan?.tutors).toEqual([]);
+
+      // A second run with the routes still missing writes nothing.
+      harness.resetRequests();
+      const again = await harness.sync();
+      expect(again.status).toBe('success');
+      expect(harness.edusignWrites()).toBe(0);
+
+      // Once the routes answer, the tutors come down and are linked to their learners.
+      harness.sandbox.edusign.setRoutePresent('externals', true);
+      const back = await harness.sync();
+      expect(back.status).toBe('success');
+      expect(back.counts['tutor.created']).toBeGreaterThan(0);
+      const linked = edusignStateByApiId(harness.school);
+      for (const [apiId, student] of Object.entries(linked.students)) {
+        expect(student.followers, `learner ${apiId}`).toEqual(expectedTutors(Number(apiId)));
+      }
+    } finally {
+      await reference.close();
+    }
   });
 });
 

@@ -2,16 +2,18 @@
  * Carries out a downward plan on Edusign: people, then groups (they need learner ids), then sheets (they need
  * everyone). The thin I/O layer: every decision was taken by the plan; this resolves Aimaira ids to Edusign ids,
  * writes, saves the link right after each write (so a killed process loses at most the record in flight, which
- * the next run finds again by API_ID), and reports each outcome as an event.
+ * the next run finds again by API_ID), and reports each outcome as an event. Tutors are an option: when the
+ * server has no externals routes (found by the look-ups, or by a write here), they are left out of the run with
+ * one event, and learners and sheets still come down.
  */
 import type { Clock } from '../../clock.js';
 import type { ReasonCode } from '../../domain/reasons.js';
 import type { RecordKind } from '../../domain/types.js';
 import type { EdusignClient } from '../../edusign/client.js';
-import { isEdusignBusinessError } from '../../edusign/errors.js';
+import { isEdusignBusinessError, isRouteMissing } from '../../edusign/errors.js';
 import {
   coursePayload,
-  followerPayload,
+  externalPayload,
   groupPayload,
   professorPayload,
   studentPayload,
@@ -68,6 +70,23 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
   };
   const edusignIdOf = (kind: RecordKind, aimairaId: number) => context.links[kind].get(aimairaId)?.edusignId;
 
+  /** Set once tutors are left out of this run (no externals routes); reported by one event. */
+  let tutorsLeftOut = false;
+  const leaveTutorsOut = (why: string) => {
+    if (tutorsLeftOut) return;
+    tutorsLeftOut = true;
+    context.events.add({
+      level: 'warning',
+      action: 'skipped',
+      recordKind: 'tutor',
+      aimairaId: null,
+      edusignId: null,
+      reason: 'TUTORS_UNAVAILABLE',
+      message: `${why}; learners and sheets still come down`,
+    });
+  };
+  if (plan.tutorsUnavailable !== undefined) leaveTutorsOut(plan.tutorsUnavailable);
+
   const saveLink = async (
     kind: RecordKind,
     aimairaId: number,
@@ -98,6 +117,12 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
       await work();
     } catch (error) {
       if (isAccessRefused(error) || context.signal?.aborted) throw error;
+      // A tutor write to a server without externals routes: tutors are left out, the run goes on.
+      if (kind === 'tutor' && isRouteMissing(error)) {
+        count(kind, 'skipped');
+        leaveTutorsOut(`Edusign answered a tutor write with a page that is not its API (${describeFailure(error)})`);
+        return;
+      }
       failures++;
       count(kind, 'error');
       context.events.add({
@@ -119,7 +144,9 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
 
   /**
    * Writes a person; `complete` is false when part of the record could not be written (a tutor that Edusign does
-   * not have yet), so that its link keeps no hash and the next run writes it again.
+   * not have yet, or tutors left out during this run), so that its link keeps no hash and the next run writes it
+   * again. An archived record adopted by e-mail is restored: a learner through Edusign's restore route, a
+   * facilitator (no such route is known) with `HIDDEN: 0`.
    */
   const writePerson = async (
     kind: PersonKind,
@@ -129,7 +156,8 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
   ): Promise<{ id: string; complete: boolean }> => {
     const { person } = operation;
     // A record made by hand and archived since is restored when adopted: it is about to be put on sheets.
-    const restore = operation.op === 'adopt' && operation.restore && { HIDDEN: false };
+    const restoring = operation.op === 'adopt' && operation.restore;
+    const restore = restoring && { HIDDEN: false };
     if (kind === 'facilitator') {
       const payload = professorPayload(person);
       if (create) {
@@ -140,13 +168,16 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
       return { id: id ?? '', complete: true };
     }
     if (kind === 'tutor') {
-      const payload = followerPayload(person);
-      if (create) return { id: (await context.edusign.followers.create(payload)).id, complete: true };
-      await context.edusign.followers.update({ ...payload, ID: id ?? '' });
+      const payload = externalPayload(person);
+      if (create) return { id: (await context.edusign.externals.create(payload)).id, complete: true };
+      await context.edusign.externals.update({ ...payload, ID: id ?? '' });
       return { id: id ?? '', complete: true };
     }
-    const tutorIds = person.tutorIds.flatMap((tutorId) => edusignIdOf('tutor', tutorId) ?? []);
-    const complete = tutorIds.length === person.tutorIds.length;
+    // Tutors left out: the learner's tutors on Edusign are not touched (STUDENT_FOLLOWER_ID is not sent).
+    const tutorIds = tutorsLeftOut
+      ? undefined
+      : person.tutorIds.flatMap((tutorId) => edusignIdOf('tutor', tutorId) ?? []);
+    const complete = (tutorIds?.length ?? 0) === person.tutorIds.length;
     const payload = studentPayload(person, tutorIds);
     if (create) {
       const created = await context.edusign.students.create({
@@ -155,7 +186,8 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
       });
       return { id: created.id, complete };
     }
-    await context.edusign.students.update({ ...payload, ID: id ?? '', ...restore });
+    if (restoring) await context.edusign.students.restore(id ?? '');
+    await context.edusign.students.update({ ...payload, ID: id ?? '' });
     return { id: id ?? '', complete };
   };
 
@@ -239,7 +271,15 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
   };
 
   for (const operation of plan.facilitators) await applyPerson('facilitator', operation);
-  for (const operation of plan.tutors) await applyPerson('tutor', operation);
+  for (const operation of plan.tutors) {
+    if (!tutorsLeftOut) {
+      await applyPerson('tutor', operation);
+      continue;
+    }
+    count('tutor', 'skipped');
+    done++;
+    context.onProgress?.(done, total);
+  }
   for (const operation of plan.learners) await applyPerson('learner', operation);
 
   // ---- Groups ----------------------------------------------------------------------------------------------

@@ -1,16 +1,22 @@
 /**
  * Before a create: does Edusign already have the record? For each desired record without a link, look for one
- * carrying our `API_ID` (a record this connector created, whose link a crash lost) and, for learners and
- * facilitators, one with the same e-mail (made by hand, to adopt rather than duplicate).
+ * carrying our `API_ID` (a record this connector created, whose link a crash lost) and, for learners, facilitators
+ * and tutors, one with the same e-mail (made by hand, to adopt rather than duplicate).
  *
  * Every Edusign request counts against the tenant's 480 a minute, so the cheaper way is chosen per kind: a look-up
- * per record when few are missing, one pass over the paged list when many are (a first sync).
+ * per record when few are missing, one pass over the paged list when many are (a first sync). Whether a record is
+ * archived is read with `isArchived` (a facilitator's HIDDEN lists schools, so this school's id is read once when
+ * needed). Tutors are an option: a server without the externals routes leaves them out of the run, it does not
+ * stop it.
  */
 import type { EdusignClient } from '../../edusign/client.js';
 import { collectPages, edusignCourseListMaxDays, edusignPageSizes } from '../../edusign/client.js';
+import { isRouteMissing } from '../../edusign/errors.js';
 import { apiIdOf } from '../../edusign/mapping.js';
+import { isArchived, needsSchoolId } from '../../edusign/schemas.js';
+import type { EdusignHidden } from '../../edusign/schemas.js';
 import type { RecordKind } from '../../domain/types.js';
-import type { EdusignMatch } from './plan.js';
+import type { EdusignMatch, LookupMatches } from './plan.js';
 import { normaliseEmail } from './rules.js';
 import type { DesiredGroup, DesiredPerson, DesiredSheet, SyncWindow } from './rules.js';
 
@@ -28,11 +34,35 @@ export interface LookupRequest {
 
 export type Matches = Record<RecordKind, Map<number, EdusignMatch>>;
 
+/** The matches, and whether tutors are left out of the run (the server has no externals routes). */
+export type LookupResult = Matches & Pick<LookupMatches, 'tutorsUnavailable'>;
+
+/** What a look-up needs of an Edusign record. */
 interface ListedRecord {
   ID: string;
   API_ID?: string | undefined;
   EMAIL?: string | undefined;
-  HIDDEN: boolean;
+  /** As Edusign sent it: read it with `isArchived`. */
+  HIDDEN: EdusignHidden;
+}
+
+/** A listed record with its HIDDEN read: whether it is archived in this school. */
+interface SeenRecord {
+  ID: string;
+  API_ID?: string | undefined;
+  EMAIL?: string | undefined;
+  archived: boolean;
+}
+
+/** Reads whether each record is archived here, asking Edusign for the school's id only if a record needs it. */
+async function readArchived(edusign: EdusignClient, records: readonly ListedRecord[]): Promise<SeenRecord[]> {
+  const schoolId = records.some(needsSchoolId) ? await edusign.schoolId() : undefined;
+  return records.map((record) => ({
+    ID: record.ID,
+    API_ID: record.API_ID,
+    EMAIL: record.EMAIL,
+    archived: isArchived(record, schoolId),
+  }));
 }
 
 /** Reads per record (API_ID, then e-mail) against pages of the whole list: list when it is cheaper. */
@@ -41,11 +71,11 @@ function listIsCheaper(missing: number, readsPerRecord: number, linked: number, 
   return missing * readsPerRecord > estimatedPages;
 }
 
-function indexListed(records: readonly ListedRecord[]) {
-  const byApiId = new Map<string, ListedRecord>();
-  const byEmail = new Map<string, ListedRecord>();
+function indexListed(records: readonly SeenRecord[]) {
+  const byApiId = new Map<string, SeenRecord>();
+  const byEmail = new Map<string, SeenRecord>();
   // Active records win over archived ones; among equals, the first listed (the oldest) wins.
-  const ordered = [...records].sort((a, b) => Number(a.HIDDEN) - Number(b.HIDDEN));
+  const ordered = [...records].sort((a, b) => Number(a.archived) - Number(b.archived));
   for (const record of ordered) {
     if (record.API_ID && !byApiId.has(record.API_ID)) byApiId.set(record.API_ID, record);
     const email = record.EMAIL ? normaliseEmail(record.EMAIL) : '';
@@ -54,10 +84,10 @@ function indexListed(records: readonly ListedRecord[]) {
   return { byApiId, byEmail };
 }
 
-function matchOf(record: ListedRecord, foundBy: EdusignMatch['foundBy'], ownApiId: string): EdusignMatch {
+function matchOf(record: SeenRecord, foundBy: EdusignMatch['foundBy'], ownApiId: string): EdusignMatch {
   // A record found by e-mail that carries our own API_ID is ours: treat it as found by API_ID.
   const apiId = record.API_ID ?? '';
-  return { edusignId: record.ID, foundBy: apiId === ownApiId ? 'api-id' : foundBy, apiId, hidden: record.HIDDEN };
+  return { edusignId: record.ID, foundBy: apiId === ownApiId ? 'api-id' : foundBy, apiId, hidden: record.archived };
 }
 
 /** What students and professors have in common for a look-up. */
@@ -69,14 +99,16 @@ interface PersonResource {
 }
 
 async function findPeople(
+  edusign: EdusignClient,
   resource: PersonResource,
   people: readonly DesiredPerson[],
   linked: number,
 ): Promise<Map<number, EdusignMatch>> {
   const matches = new Map<number, EdusignMatch>();
   if (people.length === 0) return matches;
+  const seen = async (record: ListedRecord): Promise<SeenRecord> => (await readArchived(edusign, [record]))[0]!;
   if (listIsCheaper(people.length, 2, linked, edusignPageSizes.students)) {
-    const { byApiId, byEmail } = indexListed(await collectPages(resource.list()));
+    const { byApiId, byEmail } = indexListed(await readArchived(edusign, await collectPages(resource.list())));
     for (const person of people) {
       const apiId = apiIdOf(person.aimairaId);
       const found = byApiId.get(apiId);
@@ -93,11 +125,76 @@ async function findPeople(
     const id = await resource.getIdByApiId(apiId);
     if (id !== undefined) {
       const record = await resource.get(id);
-      matches.set(person.aimairaId, { edusignId: id, foundBy: 'api-id', apiId, hidden: record?.HIDDEN ?? false });
+      const archived = record ? (await seen(record)).archived : false;
+      matches.set(person.aimairaId, { edusignId: id, foundBy: 'api-id', apiId, hidden: archived });
       continue;
     }
     const sameEmail = await resource.getByEmail(person.email);
-    if (sameEmail) matches.set(person.aimairaId, matchOf(sameEmail, 'email', apiId));
+    if (sameEmail) matches.set(person.aimairaId, matchOf(await seen(sameEmail), 'email', apiId));
+  }
+  return matches;
+}
+
+/** Why tutors are left out when the externals routes are missing (no personal data: shown in events). */
+export const tutorsUnavailableMessage =
+  'Edusign answered the externals look-up with a page that is not its API (an HTML or plain 404): this server has no externals routes, so tutors are left out of this run';
+
+/**
+ * Tutors are Edusign externals: looked up by e-mail first (the route public clients use), then by API_ID. A
+ * server without the externals routes leaves tutors out of the run (`unavailable`); one without only the
+ * API_ID look-up finds tutors by e-mail alone.
+ */
+async function findTutors(
+  edusign: EdusignClient,
+  tutors: readonly DesiredPerson[],
+): Promise<{ matches: Map<number, EdusignMatch>; unavailable?: string }> {
+  const matches = new Map<number, EdusignMatch>();
+  let apiIdRoute = true;
+  for (const tutor of tutors) {
+    const apiId = apiIdOf(tutor.aimairaId);
+    let sameEmail;
+    try {
+      sameEmail = await edusign.externals.getByEmail(tutor.email);
+    } catch (error) {
+      if (isRouteMissing(error)) return { matches: new Map(), unavailable: tutorsUnavailableMessage };
+      throw error;
+    }
+    if (sameEmail) {
+      const [record] = await readArchived(edusign, [sameEmail]);
+      matches.set(tutor.aimairaId, matchOf(record!, 'email', apiId));
+      continue;
+    }
+    if (!apiIdRoute) continue;
+    try {
+      const id = await edusign.externals.getIdByApiId(apiId);
+      if (id !== undefined) matches.set(tutor.aimairaId, { edusignId: id, foundBy: 'api-id', apiId, hidden: false });
+    } catch (error) {
+      if (!isRouteMissing(error)) throw error;
+      apiIdRoute = false;
+    }
+  }
+  return { matches };
+}
+
+/** Groups by API_ID: `get-id` per group when that is cheaper and the server has it, else one pass over the list. */
+async function findGroups(
+  edusign: EdusignClient,
+  groups: readonly DesiredGroup[],
+  linked: number,
+): Promise<Map<number, EdusignMatch>> {
+  const matches = new Map<number, EdusignMatch>();
+  const perGroup = !listIsCheaper(groups.length, 1, linked, edusignPageSizes.groups);
+  let listed: ReturnType<typeof indexListed> | undefined;
+  for (const group of groups) {
+    const apiId = apiIdOf(group.aimairaId);
+    if (perGroup && !edusign.groups.getIdRouteMissing()) {
+      const id = await edusign.groups.getIdByApiId(apiId);
+      if (id !== undefined) matches.set(group.aimairaId, { edusignId: id, foundBy: 'api-id', apiId, hidden: false });
+      continue;
+    }
+    listed ??= indexListed(await readArchived(edusign, await collectPages(edusign.groups.list())));
+    const found = listed.byApiId.get(apiId);
+    if (found) matches.set(group.aimairaId, matchOf(found, 'api-id', apiId));
   }
   return matches;
 }
@@ -121,38 +218,29 @@ export function courseListRanges(window: SyncWindow): { start: string; end: stri
   return ranges;
 }
 
-export async function findExistingRecords(edusign: EdusignClient, request: LookupRequest): Promise<Matches> {
-  const matches: Matches = {
-    facilitator: await findPeople(edusign.professors, request.facilitators, request.linkCounts.facilitator),
-    learner: await findPeople(edusign.students, request.learners, request.linkCounts.learner),
-    tutor: new Map(),
-    group: new Map(),
+export async function findExistingRecords(edusign: EdusignClient, request: LookupRequest): Promise<LookupResult> {
+  const facilitator = await findPeople(
+    edusign,
+    edusign.professors,
+    request.facilitators,
+    request.linkCounts.facilitator,
+  );
+  const learner = await findPeople(edusign, edusign.students, request.learners, request.linkCounts.learner);
+  const tutors = await findTutors(edusign, request.tutors);
+  const group =
+    request.groups.length > 0
+      ? await findGroups(edusign, request.groups, request.linkCounts.group)
+      : new Map<number, EdusignMatch>();
+  const matches: LookupResult = {
+    facilitator,
+    learner,
+    tutor: tutors.matches,
+    group,
     sheet: new Map(),
     // Attendance records are the upward sync's; the downward sync never looks them up.
     attendance: new Map(),
+    ...(tutors.unavailable !== undefined && { tutorsUnavailable: tutors.unavailable }),
   };
-
-  // Tutors: Edusign has no list or e-mail look-up for followers, only API_ID.
-  for (const tutor of request.tutors) {
-    const id = await edusign.followers.getIdByApiId(apiIdOf(tutor.aimairaId));
-    if (id !== undefined) {
-      matches.tutor.set(tutor.aimairaId, {
-        edusignId: id,
-        foundBy: 'api-id',
-        apiId: apiIdOf(tutor.aimairaId),
-        hidden: false,
-      });
-    }
-  }
-
-  // Groups: v1 has no get-id for groups, so one pass over the list serves them all.
-  if (request.groups.length > 0) {
-    const { byApiId } = indexListed(await collectPages(edusign.groups.list()));
-    for (const group of request.groups) {
-      const found = byApiId.get(apiIdOf(group.aimairaId));
-      if (found) matches.group.set(group.aimairaId, matchOf(found, 'api-id', apiIdOf(group.aimairaId)));
-    }
-  }
 
   if (request.sheets.length > 0) {
     if (listIsCheaper(request.sheets.length, 1, request.linkCounts.sheet, edusignPageSizes.courses)) {

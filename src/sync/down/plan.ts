@@ -23,6 +23,15 @@ export interface EdusignMatch {
   hidden: boolean;
 }
 
+/** What the Edusign look-ups found, by kind and Aimaira id (absent: nothing found). */
+export type LookupMatches = Readonly<Record<RecordKind, ReadonlyMap<number, EdusignMatch>>> & {
+  /**
+   * Set (to why, in plain words) when the look-ups found that the server has no externals routes: tutors are then
+   * left out of the run, and learners are written without touching their tutors.
+   */
+  readonly tutorsUnavailable?: string | undefined;
+};
+
 /** What is known of a linked sheet whose session did not come down in this run. */
 export type AbsentSessionState = { state: 'gone' } | { state: 'present'; verdict: SessionVerdict };
 
@@ -31,7 +40,7 @@ export interface PlanInput {
   /** The tenant's links by kind, keyed by Aimaira id. */
   links: Readonly<Record<RecordKind, ReadonlyMap<number, Link>>>;
   /** Lookups for desired records without a link, by kind and Aimaira id (absent: nothing found). */
-  matches: Readonly<Record<RecordKind, ReadonlyMap<number, EdusignMatch>>>;
+  matches: LookupMatches;
   /** For each linked, upcoming sheet whose session is not eligible now: what Aimaira says of that session. */
   absentSessions: ReadonlyMap<number, AbsentSessionState>;
   now: Date;
@@ -83,6 +92,12 @@ export interface DownPlan {
   skips: SheetSkip[];
   /** Sessions that come down with people left out or warnings. */
   notes: SessionVerdict[];
+  /**
+   * Why tutors are left out of this run, when the server has no externals routes: no tutor operation is planned,
+   * and learners are planned (and hashed) without tutors, so that they are written once now, with their tutors
+   * left as they are on Edusign, and again with their tutors once the routes answer.
+   */
+  tutorsUnavailable?: string | undefined;
 }
 
 /** Stable JSON (sorted keys) hashed with SHA-256: the fingerprint of what a record should look like. */
@@ -319,10 +334,15 @@ export function planDown(input: PlanInput): DownPlan {
   const window = input.evaluation.window;
   const inWindow = (verdict: SessionVerdict) =>
     !verdict.exclusions.includes('PAST') && !verdict.exclusions.includes('BEYOND_HORIZON');
+  const { tutorsUnavailable } = input.matches;
+  const learners =
+    tutorsUnavailable === undefined
+      ? desired.learners
+      : desired.learners.map((learner) => ({ ...learner, tutorIds: [] }));
   return {
     facilitators: planPeople(desired.facilitators, input.links.facilitator, input.matches.facilitator),
-    tutors: planPeople(desired.tutors, input.links.tutor, input.matches.tutor),
-    learners: planPeople(desired.learners, input.links.learner, input.matches.learner),
+    tutors: tutorsUnavailable === undefined ? planPeople(desired.tutors, input.links.tutor, input.matches.tutor) : [],
+    learners: planPeople(learners, input.links.learner, input.matches.learner),
     groups: planGroups(desired.groups, input.links.group, input.matches.group),
     sheets: planSheets(input),
     skips: verdicts
@@ -338,6 +358,7 @@ export function planDown(input: PlanInput): DownPlan {
         (verdict.leftOut.length > 0 || verdict.warnings.length > 0) &&
         Date.parse(verdict.session.start) > Date.parse(window.start),
     ),
+    ...(tutorsUnavailable !== undefined && { tutorsUnavailable }),
   };
 }
 
