@@ -7,6 +7,7 @@ export {
   defaultEdusignBaseUrl,
   edusignCourseListMaxDays,
   edusignPageSizes,
+  edusignStudentPageLimit,
 } from './client.js';
 export type {
   CallOptions,
@@ -17,31 +18,45 @@ export type {
   CreateOutcome,
   EdusignClient,
   EdusignClientOptions,
+  EdusignAnswer,
   EdusignCourses,
+  EdusignExternals,
   EdusignGroups,
   EdusignProfessors,
-  EdusignStudentFollowers,
   EdusignStudents,
+  ExternalInput,
+  ExternalUpdate,
   GroupInput,
   GroupUpdate,
   Pages,
   ProfessorCreateOptions,
   ProfessorInput,
   ProfessorUpdate,
-  StudentFollowerInput,
-  StudentFollowerUpdate,
   StudentInput,
   StudentUpdate,
 } from './client.js';
-export { classifyEdusignMessages, EdusignBusinessError, edusignErrorCodes, isEdusignBusinessError } from './errors.js';
+export {
+  classifyEdusignMessages,
+  EdusignBusinessError,
+  edusignErrorCodes,
+  EdusignNotEnvelopeError,
+  isEdusignBusinessError,
+  isRouteMissing,
+} from './errors.js';
 export type { EdusignErrorCode, EdusignErrorContext } from './errors.js';
 export {
   EdusignAttendanceRow,
   EdusignCourse,
   EdusignEnvelope,
+  EdusignExternal,
   EdusignGroup,
+  EdusignHidden,
   EdusignLockResult,
   EdusignProfessor,
+  EdusignSchool,
   EdusignStudent,
-  EdusignStudentFollower,
+  isArchived,
+  isEmptyResult,
 } from './schemas.js';
+export { probeEdusign } from './probe.js';
+export type { EdusignProbeOptions } from './probe.js';
