@@ -18,8 +18,8 @@ import type { ReasonCode } from '../domain/reasons.js';
 import type { RecordKind } from '../domain/types.js';
 import { toError } from '../errors.js';
 import type { Link, RunCounts, StateStore } from '../store/port.js';
+import { clientsForRun, formatPreflight } from '../service/preflight.js';
 import { acquireTenantLock, lockHolder } from '../service/tenant-lock.js';
-import { createTenantClients } from '../sync/clients.js';
 import { readSheetLinkData } from '../sync/down/plan.js';
 import type { DownPlan } from '../sync/down/plan.js';
 import { runUp } from '../sync/up/run.js';
@@ -301,9 +301,20 @@ async function runWithProgress(
   const progress = options.json ? undefined : createProgressBar(streams.stderr, `${tenant.id} ${direction}`);
   progress?.status(reading);
   try {
+    const { preflight, preflightRanNow, ...clients } = await clientsForRun(tenant, {
+      clock,
+      store,
+      now,
+      save: !options.dryRun,
+    });
+    // A tenant's first run probes its servers first: say what was found, once, before the run's summary.
+    if (preflightRanNow && !options.json) {
+      progress?.finish();
+      streams.stdout.write(formatPreflight(preflight));
+    }
     return await run({
       tenant,
-      ...createTenantClients(tenant, { clock }),
+      ...clients,
       store,
       clock,
       now,

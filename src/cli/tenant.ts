@@ -17,6 +17,7 @@ import type { TenantOptions } from '../config/config.js';
 import { ConfigError } from '../errors.js';
 import { resumeTenant } from '../service/scheduler.js';
 import { checkTenant } from '../service/check.js';
+import { formatPreflight, runPreflight } from '../service/preflight.js';
 import type { TenantCheckReport } from '../service/check.js';
 import { rotateMasterKey } from '../service/secrets.js';
 import type { MasterKeys, RotationOutcome } from '../service/secrets.js';
@@ -178,11 +179,14 @@ export function registerTenantCommand(program: Command, outcome: CommandOutcome)
       .command('check')
       .description(
         "Check a tenant's connection: sign-in to both APIs, Aimaira type codes, the default professor on Edusign. " +
-          'A paused tenant that passes is resumed. Exit status 2 when a check fails.',
+          'With --deep, also the preflight: how both servers behave where the public documents leave it open, ' +
+          'probed with reads only, and which way the connector will work with them (kept for its runs). ' +
+          'A paused tenant that passes is resumed. Exit status 2 when a connection check fails.',
       )
-      .argument('<id>', 'the tenant id'),
+      .argument('<id>', 'the tenant id')
+      .option('--deep', 'run the preflight too (reads only; its strategies are kept for the tenant’s runs)'),
     { loopback: true },
-  ).action(async (id: string, options: CommonOptions) => {
+  ).action(async (id: string, options: CommonOptions & { deep?: true }) => {
     outcome.exitCode = await runTenantCheck(id, options);
   });
 }
@@ -386,22 +390,35 @@ export async function runTenantRotateKey(
 
 export async function runTenantCheck(
   id: string,
-  options: CommonOptions,
+  options: CommonOptions & { deep?: true },
   streams: CommandStreams = processStreams,
 ): Promise<number> {
   return withRepository(options, 'write', streams, async ({ repository, store }) => {
     const before = await repository.show(id);
     // URL refusals are findings of the check, not a reason not to report the rest.
     const tenant = await repository.toTenantConfig(id, { checkUrls: false });
-    const report = await checkTenant(tenant, createTenantClients(tenant), {
+    const clients = createTenantClients(tenant);
+    const report = await checkTenant(tenant, clients, {
       urlPolicy: { allowLoopbackHttp: options.allowLoopbackHttp === true },
     });
+    // The preflight only where both services answered: its probes would only repeat the connection's failure.
+    const preflight =
+      options.deep === true && report.ok ? await runPreflight(tenant, clients, { now: new Date() }) : undefined;
+    if (preflight) await store.savePreflight(preflight);
     const resumed = report.ok && before.status === 'paused';
     if (resumed) await repository.resume(id);
     // A passing check also ends the scheduler's pause and failure streak at once, not at its next tick.
     if (report.ok) await resumeTenant(store.schedule, id, new Date().toISOString(), store.tenants);
-    print(streams, options, { ...report, resumed }, () =>
-      formatCheck(report, resumed ? before.pausedReason : undefined),
+    print(
+      streams,
+      options,
+      { ...report, resumed, ...(options.deep === true && { preflight: preflight ?? null }) },
+      () =>
+        [
+          formatCheck(report, resumed ? before.pausedReason : undefined),
+          ...(preflight ? [formatPreflight(preflight)] : []),
+          ...(options.deep === true && !preflight ? ['Preflight not run: the connection check failed.\n'] : []),
+        ].join('\n'),
     );
     return report.ok ? exitCodes.ok : exitCodes.failed;
   });

@@ -212,6 +212,7 @@ async function checkEdusign(tenant: TenantConfig, { edusign }: TenantClients): P
   }
   try {
     const professor = await edusign.professors.get(professorId);
+    const archived = professor !== undefined && (await edusign.isArchived(professor));
     findings.push(
       professor === undefined
         ? {
@@ -221,7 +222,7 @@ async function checkEdusign(tenant: TenantConfig, { edusign }: TenantClients): P
               `defaultProfsForEvenementsCommun is ${professorId}, but Edusign has no professor with that id: ` +
               `give the id of an existing professor (Edusign, Professors)${unused}.`,
           }
-        : professor.HIDDEN
+        : archived
           ? {
               check: 'edusign.defaultProfessor',
               ok: false,

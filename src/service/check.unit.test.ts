@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { AimairaClient, TypeCodes } from '../aimaira/client.js';
 import { TenantConfig } from '../config/config.js';
 import type { EdusignClient } from '../edusign/client.js';
+import { isArchived } from '../edusign/schemas.js';
 import type { EdusignProfessor } from '../edusign/schemas.js';
 import { HttpStatusError, NetworkError } from '../errors.js';
 import type { TenantClients } from '../sync/clients.js';
@@ -42,6 +43,8 @@ function fakeClients(
       },
       get: () => (behaviour.professor ?? (() => Promise.resolve({ ID: 'prof-1', HIDDEN: false })))(),
     },
+    // As the client does: a list of school ids is read against this school's id.
+    isArchived: (record: EdusignProfessor) => Promise.resolve(isArchived(record, 'school-here')),
   } as unknown as EdusignClient;
   return { aimaira, edusign };
 }
@@ -128,6 +131,17 @@ describe('checkTenant', () => {
       fakeClients({ professor: () => Promise.resolve({ ID: 'prof-1', HIDDEN: true }) }),
     );
     expect(archived.checks.at(-1)?.message).toMatch(/prof-1, a professor archived on Edusign/);
+    // A professor's HIDDEN lists the schools where they are archived: elsewhere only is not archived here.
+    const here = await checkTenant(
+      tenant,
+      fakeClients({ professor: () => Promise.resolve({ ID: 'prof-1', HIDDEN: ['school-here', 'other'] }) }),
+    );
+    expect(here.checks.at(-1)?.message).toMatch(/prof-1, a professor archived on Edusign/);
+    const elsewhere = await checkTenant(
+      tenant,
+      fakeClients({ professor: () => Promise.resolve({ ID: 'prof-1', HIDDEN: ['other-school'] }) }),
+    );
+    expect(elsewhere.checks.at(-1)?.ok).toBe(true);
     const unset = await checkTenant(
       TenantConfig.parse({ ...tenant, options: { importEvenementsCommuns: true } }),
       fakeClients({ professor: () => Promise.reject(new Error('not called')) }),

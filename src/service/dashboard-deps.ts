@@ -7,6 +7,7 @@
 import type { Clock } from '../clock.js';
 import type { TenantConfig } from '../config/config.js';
 import type { StateStore } from '../store/port.js';
+import { runPreflight } from './preflight.js';
 import { createTenantClients } from '../sync/clients.js';
 import type { TenantClientOptions } from '../sync/clients.js';
 import type {
@@ -137,10 +138,14 @@ export function createServiceDashboardDeps(options: ServiceDashboardOptions): Da
       // a passing check resumes a paused tenant, in the tenants table and in the scheduler.
       const before = source.kind === 'repository' ? await source.repository.show(id) : undefined;
       const tenant = await tenantConfig(id, false);
-      const report = await checkTenant(tenant, createTenantClients(tenant, { ...options.clientOptions, clock }), {
+      const connection = { ...options.clientOptions, clock };
+      const clients = createTenantClients(tenant, connection);
+      const report = await checkTenant(tenant, clients, {
         ...(source.kind === 'repository' && { urlPolicy: options.urlPolicy ?? {} }),
       });
       if (report.ok) {
+        // The deep check, as `tenant check --deep`: the settings page shows the preflight it keeps.
+        await store.savePreflight(await runPreflight(tenant, clients, { now: new Date(clock.now()), connection }));
         if (source.kind === 'repository' && before?.status === 'paused') await source.repository.resume(id);
         await scheduler.resume(id);
       }

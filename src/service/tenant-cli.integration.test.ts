@@ -16,6 +16,7 @@ import { startSandbox } from '../../sim/sandbox.js';
 import type { Sandbox } from '../../sim/sandbox.js';
 import { registerTenantCommand } from '../cli/tenant.js';
 import { openSqliteStore } from '../store/sqlite.js';
+import type { PreflightReport } from '../domain/preflight.js';
 import type { TenantCheckReport } from './check.js';
 import type { TenantView } from './tenants.js';
 
@@ -159,6 +160,34 @@ describe('the tenant command', { timeout: 120_000 }, () => {
     );
     expect(check.stdout).toMatch(/ok\s+edusign\.access\s+Signed in to Edusign/);
     expect(check.stdout).toContain('Every check passed.');
+  });
+
+  it('runs the preflight with --deep, reads only, prints it and keeps it for the tenant’s runs', async () => {
+    const writesBefore = sandbox.edusign.requests.filter((r) => r.method !== 'GET').length;
+    const text = await cli(['check', 'demo', '--deep', ...local()]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('Every check passed.');
+    expect(text.stdout).toContain('Preflight of tenant demo');
+    expect(text.stdout).toMatch(/ok\s+aimaira\.filter\s+`in` lists/);
+    expect(text.stdout).toMatch(/→ .*configured origin/);
+
+    const json = await cli(['check', 'demo', '--deep', ...local(), '--json']);
+    expect(json.code).toBe(0);
+    const report = JSON.parse(json.stdout) as TenantCheckReport & { preflight: PreflightReport };
+    expect(report.ok).toBe(true);
+    expect(report.preflight.findings).toHaveLength(13);
+    expect(report.preflight.findings.find((finding) => finding.point === 'aimaira.objects')?.data).toEqual({
+      objects: 'collection',
+    });
+    expect(sandbox.aimaira.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(sandbox.edusign.requests.filter((r) => r.method !== 'GET').length).toBe(writesBefore);
+
+    const store = await openSqliteStore({ dataDir });
+    try {
+      expect(await store.getPreflight('demo')).toEqual(report.preflight);
+    } finally {
+      await store.close();
+    }
   });
 
   it('fails the check with a wrong password, in plain words, exit status 2', async () => {

@@ -8,11 +8,11 @@ import type { Clock } from '../clock.js';
 import type { TenantConfig } from '../config/config.js';
 import { toError } from '../errors.js';
 import type { RunCounts, RunDirection, RunStatus, StateStore } from '../store/port.js';
-import { createTenantClients } from '../sync/clients.js';
 import type { TenantClients } from '../sync/clients.js';
 import { runDown } from '../sync/down/run.js';
 import { runUp } from '../sync/up/run.js';
 import { tenantLogger } from './logging.js';
+import { clientsForRun } from './preflight.js';
 import type { Logger } from './logging.js';
 import type { ServiceMetrics } from './metrics.js';
 
@@ -94,14 +94,37 @@ export function worstStatus(statuses: readonly Exclude<RunStatus, 'running'>[]):
 export async function syncTenant(context: TenantSyncContext, request: TenantSyncRequest): Promise<TenantSyncOutcome> {
   const { tenant, signal } = request;
   const log = tenantLogger(context.logger, tenant.id);
-  const clients = createTenantClients(tenant, {
-    clock: context.clock,
-    onExchange: (exchange) => context.metrics.observeExchange(exchange),
-    ...(context.edusignRequestsPerMinute !== undefined && {
-      edusignRequestsPerMinute: context.edusignRequestsPerMinute,
-    }),
-  });
   log.info({ reason: request.reason }, 'sync started: down, then up');
+  let clients: TenantClients;
+  try {
+    const { preflight, preflightRanNow, ...built } = await clientsForRun(tenant, {
+      clock: context.clock,
+      onExchange: (exchange) => context.metrics.observeExchange(exchange),
+      ...(context.edusignRequestsPerMinute !== undefined && {
+        edusignRequestsPerMinute: context.edusignRequestsPerMinute,
+      }),
+      store: context.store,
+      now: new Date(context.clock.now()),
+      save: true,
+    });
+    clients = built;
+    if (preflightRanNow) {
+      const notes = preflight.findings.filter((finding) => !finding.ok).map((finding) => finding.point);
+      log.info({ notes }, `preflight ran before the first write: ${notes.length} point(s) need a look`);
+    }
+  } catch (error) {
+    // Only the store can fail here (each probe reports its own failure): the run cannot start.
+    const failed: DirectionOutcome = {
+      direction: 'down',
+      status: 'failed',
+      runId: null,
+      counts: {},
+      error: toError(error).message,
+      durationMs: 0,
+    };
+    log.error({ err: toError(error) }, 'sync failed before it started');
+    return { tenantId: tenant.id, status: 'failed', directions: [failed] };
+  }
 
   const directions: DirectionOutcome[] = [];
   const down = await runDirection('down', context, request, clients, log);

@@ -1,6 +1,6 @@
 /** The two API clients of one tenant, built from its configuration; one Edusign limiter per tenant. */
 import { createAimairaClient } from '../aimaira/client.js';
-import type { AimairaClient } from '../aimaira/client.js';
+import type { AimairaClient, AimairaClientOptions, AimairaStrategyHints } from '../aimaira/client.js';
 import { systemClock } from '../clock.js';
 import type { Clock } from '../clock.js';
 import type { TenantConfig } from '../config/config.js';
@@ -8,6 +8,9 @@ import { createEdusignClient, createEdusignRateLimiter } from '../edusign/client
 import type { EdusignClient } from '../edusign/client.js';
 import { createRateLimiter } from '../http/rate-limiter.js';
 import type { Exchange } from '../http/transport.js';
+
+/** The options of an Aimaira client but its strategies. */
+export type AimairaConnection = Omit<AimairaClientOptions, 'strategies'>;
 
 export interface TenantClients {
   aimaira: AimairaClient;
@@ -22,6 +25,33 @@ export interface TenantClientOptions {
   edusignRequestsPerMinute?: number;
 }
 
+export interface TenantAimairaOptions extends Pick<TenantClientOptions, 'clock' | 'fetch' | 'onExchange'> {
+  /** How the tenant's server behaves, as its last preflight found (src/service/preflight.ts). */
+  strategies?: AimairaStrategyHints;
+}
+
+/** How to reach the tenant's Aimaira: its root, credentials and the transport's hooks (for the preflight's probes). */
+export function aimairaConnection(tenant: TenantConfig, options: TenantAimairaOptions = {}): AimairaConnection {
+  const { url, username, password, apiKey } = tenant.aimaira;
+  return {
+    baseUrl: url,
+    ...(username !== undefined && { username }),
+    ...(password !== undefined && { password }),
+    ...(apiKey !== undefined && { apiKey }),
+    clock: options.clock ?? systemClock,
+    ...(options.fetch && { fetch: options.fetch }),
+    ...(options.onExchange && { onExchange: options.onExchange }),
+  };
+}
+
+/** The tenant's Aimaira client, starting with the strategies given (else it finds them out at first use). */
+export function createTenantAimairaClient(tenant: TenantConfig, options: TenantAimairaOptions = {}): AimairaClient {
+  return createAimairaClient({
+    ...aimairaConnection(tenant, options),
+    ...(options.strategies && { strategies: options.strategies }),
+  });
+}
+
 export function createTenantClients(tenant: TenantConfig, options: TenantClientOptions = {}): TenantClients {
   const clock = options.clock ?? systemClock;
   const shared = {
@@ -29,14 +59,7 @@ export function createTenantClients(tenant: TenantConfig, options: TenantClientO
     ...(options.fetch && { fetch: options.fetch }),
     ...(options.onExchange && { onExchange: options.onExchange }),
   };
-  const { url, username, password, apiKey } = tenant.aimaira;
-  const aimaira = createAimairaClient({
-    baseUrl: url,
-    ...(username !== undefined && { username }),
-    ...(password !== undefined && { password }),
-    ...(apiKey !== undefined && { apiKey }),
-    ...shared,
-  });
+  const aimaira = createTenantAimairaClient(tenant, shared);
   const edusign = createEdusignClient({
     baseUrl: tenant.edusign.url,
     apiKey: tenant.edusign.apiKey,

@@ -192,7 +192,7 @@ export function createLocalDashboardDeps(options: LocalDashboardOptions): LocalD
         if (professor !== null) {
           await attempt('defaultProfsForEvenementsCommun', async () => {
             const found = await clients.edusign.professors.get(professor);
-            if (!found || found.HIDDEN) {
+            if (!found || (await clients.edusign.isArchived(found))) {
               throw new Error(
                 `no facilitator ${professor} on Edusign: common events without a facilitator cannot come down`,
               );

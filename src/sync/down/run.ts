@@ -158,7 +158,7 @@ export async function observeTenant(
   let defaultProfessorExists = false;
   if (defaultProfessor && tenant.options.importEvenementsCommuns) {
     const professor = await options.edusign.professors.get(defaultProfessor);
-    defaultProfessorExists = professor !== undefined && !professor.HIDDEN;
+    defaultProfessorExists = professor !== undefined && !(await options.edusign.isArchived(professor));
   }
   const evaluation = evaluate(read.snapshot, {
     now,
