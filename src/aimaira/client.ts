@@ -777,6 +777,7 @@ function checkOptions(options: AimairaClientOptions): { baseUrl: URL; headers: R
   if (options.pageSize !== undefined && !(Number.isInteger(options.pageSize) && options.pageSize > 0)) {
     issues.push('pageSize: must be a positive integer');
   }
+  issues.push(...checkStrategies(options.strategies));
   if (
     options.maxQueryLength !== undefined &&
     !(
@@ -791,6 +792,31 @@ function checkOptions(options: AimairaClientOptions): { baseUrl: URL; headers: R
   // A root without its trailing slash, so that `pathname.startsWith` checks next links on whole segments.
   if (!baseUrl.pathname.endsWith('/')) baseUrl.pathname = `${baseUrl.pathname}/`;
   return { baseUrl, headers };
+}
+
+/**
+ * Strategies may come from a stored preflight report: each is checked. The node limit must leave room for a
+ * caller's conditions and at least one range (seven nodes).
+ */
+function checkStrategies(strategies: AimairaStrategyHints | undefined): string[] {
+  if (strategies === undefined) return [];
+  const issues: string[] = [];
+  const { filter, maxFilterNodes, objects, mail } = strategies as Record<string, unknown>;
+  if (filter !== undefined && filter !== 'in' && filter !== 'or') issues.push('strategies.filter: must be in or or');
+  if (maxFilterNodes !== undefined && !(Number.isInteger(maxFilterNodes) && (maxFilterNodes as number) >= 16)) {
+    issues.push('strategies.maxFilterNodes: must be an integer of at least 16');
+  }
+  if (objects !== undefined && objects !== 'collection' && objects !== 'per-id') {
+    issues.push('strategies.objects: must be collection or per-id');
+  }
+  if (mail !== undefined) {
+    for (const [set, how] of Object.entries(mail as Record<string, unknown>)) {
+      if (!isPersonSet(set as AimairaEntitySet) || (how !== 'expand' && how !== 'by-id' && how !== undefined)) {
+        issues.push(`strategies.mail.${set}: must be expand or by-id, for Apprenant, Enseignant or Professionnel`);
+      }
+    }
+  }
+  return issues;
 }
 
 const orderByPattern = /^[A-Za-z_][A-Za-z0-9_]*( (asc|desc))?$/;

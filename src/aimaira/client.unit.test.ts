@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../clock.js';
 import { ConfigError, ResponseShapeError } from '../errors.js';
 import { createAimairaClient, sameValue } from './client.js';
-import type { AimairaClientOptions } from './client.js';
+import type { AimairaClientOptions, AimairaStrategyHints } from './client.js';
 
 const root = 'https://graphacme.aimaira.net/GraphV1';
 
@@ -141,6 +141,56 @@ describe('answers', () => {
     expect(shape.message).not.toContain('tutor-value');
     expect(shape.message).not.toContain('secret-login');
     expect(shape.message).not.toContain('Durand');
+  });
+});
+
+describe('Mail', () => {
+  it('reads by id the Mail of a person whose expanded Mail came back empty, so callers see one shape', async () => {
+    const seen: Seen[] = [];
+    const api = client({
+      strategies: { filter: 'in', mail: { Enseignant: 'expand' } },
+      fetch: scriptedFetch(
+        [
+          {
+            value: [
+              { Id: 1, MailId: 5, Mail: null },
+              { Id: 2, MailId: 0, Mail: null },
+              { Id: 3, MailId: 6, Mail: { Id: 6, Adresse: 'b@example.fr', IsDuplicate: false } },
+            ],
+          },
+          { value: [{ Id: 5, Adresse: 'a@example.fr', IsDuplicate: false }] },
+        ],
+        seen,
+      ),
+    });
+    const people = await api.listByIds('Enseignant', 'Id', [1, 2, 3], { select: ['Id', 'MailId'], expand: ['Mail'] });
+    expect(people.map((person) => person.Mail?.Adresse ?? null)).toEqual(['a@example.fr', null, 'b@example.fr']);
+    expect(seen).toHaveLength(2);
+    const mailRead = new URL(seen[1]?.url ?? '');
+    expect(mailRead.pathname).toBe('/GraphV1/Mail');
+    expect(mailRead.searchParams.get('$filter')).toBe('Id in (5)');
+    expect(mailRead.searchParams.get('$select')).toBe('Id,Adresse,IsDuplicate');
+  });
+});
+
+describe('strategies', () => {
+  it('reports what it was given, and mail only once every person kind is known', () => {
+    expect(client({ strategies: { filter: 'or', maxFilterNodes: 80 } }).strategies()).toEqual({
+      filter: 'or',
+      maxFilterNodes: 80,
+    });
+    expect(client({ strategies: { mail: { Apprenant: 'expand' } } }).strategies()).toEqual({});
+    const mail = { Apprenant: 'expand', Enseignant: 'by-id', Professionnel: 'by-id' } as const;
+    expect(client({ strategies: { objects: 'per-id', mail } }).strategies()).toEqual({ objects: 'per-id', mail });
+  });
+
+  it.each([
+    [{ maxFilterNodes: 3 }, /aimaira\.strategies\.maxFilterNodes/],
+    [{ filter: 'IN' }, /aimaira\.strategies\.filter/],
+    [{ objects: 'all' }, /aimaira\.strategies\.objects/],
+    [{ mail: { Enseignant: 'join' } }, /aimaira\.strategies\.mail\.Enseignant/],
+  ])('refuses the strategy %j', (strategies, message) => {
+    expect(() => client({ strategies: strategies as AimairaStrategyHints })).toThrow(message);
   });
 });
 

@@ -1,24 +1,30 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 
+import { filterNodeCount as simNodeCount, parseFilter } from '../../sim/aimaira/odata.js';
 import {
   aimairaMaxQueryLength,
   and,
+  between,
   chunkInList,
+  chunkOrList,
   encodedQueryLength,
   eq,
+  filterNodeCount,
   filterToString,
   formatLiteral,
   ge,
   gt,
+  hasInList,
   inList,
   le,
   lt,
   ne,
+  nextOrChunk,
   not,
   or,
 } from './query.js';
-import type { Filter } from './query.js';
+import type { Filter, FilterMode, OrChunk } from './query.js';
 
 /** The query string the transport sends for a filter (it sets each option with `URLSearchParams`). */
 const sentSearch = (filter: Filter, extra: Record<string, string> = {}): string => {
@@ -230,5 +236,121 @@ describe('chunkInList', () => {
 
   it('makes no chunk for no ids', () => {
     expect(chunkInList('Id', [], 100)).toEqual([]);
+  });
+});
+
+describe('or mode', () => {
+  it('writes an in list as a parenthesised or chain, a list of one as a bare comparison', () => {
+    expect(filterToString(inList('Id', [1, 2, 3]), 'or')).toBe('(Id eq 1 or Id eq 2 or Id eq 3)');
+    expect(filterToString(inList('Id', [7]), 'or')).toBe('Id eq 7');
+    expect(filterToString(inList('Code', ["A'1", 'B2']), 'or')).toBe("(Code eq 'A''1' or Code eq 'B2')");
+    expect(filterToString(inList('Id', [1, 2, 3]))).toBe('Id in (1,2,3)');
+  });
+
+  it('keeps the meaning of the in list wherever it stands', () => {
+    const filter = and(eq('Annule', false), inList('TypePlanificationId', [3, 4]), not(inList('Id', [9, 10])));
+    expect(filterToString(filter, 'or')).toBe(
+      'Annule eq false and (TypePlanificationId eq 3 or TypePlanificationId eq 4) and (not ((Id eq 9 or Id eq 10)))',
+    );
+    expect(filterToString(filter, 'in')).toBe(
+      'Annule eq false and TypePlanificationId in (3,4) and (not (Id in (9,10)))',
+    );
+  });
+
+  it('writes a range as ge and le, parenthesised inside an or', () => {
+    expect(filterToString(or(between('Id', 10, 20), eq('Id', 30)))).toBe('(Id ge 10 and Id le 20) or Id eq 30');
+  });
+
+  it('knows whether a filter holds an in list', () => {
+    expect(hasInList(and(eq('Annule', false), not(inList('Id', [1]))))).toBe(true);
+    expect(hasInList(or(eq('Id', 1), between('Id', 2, 5)))).toBe(false);
+  });
+});
+
+describe('filterNodeCount', () => {
+  const filters: [string, Filter][] = [
+    ['a comparison', eq('Id', 1)],
+    ['an in list', inList('Id', [1, 2, 3, 4])],
+    ['an in list of one', inList('Id', [1])],
+    ['a navigation path', eq('Mail/Adresse', "o'brien@example.fr")],
+    ['nested and, or, not', and(eq('Annule', false), or(inList('TypeRessourceId', [1, 2]), not(eq('Id', 3))))],
+    ['ranges', or(between('Id', 10, 20), eq('Id', 30), between('Id', 40, 45))],
+  ];
+  it.each(filters)('counts %s as the simulator does, in both modes', (_, filter) => {
+    for (const mode of ['in', 'or'] as FilterMode[]) {
+      expect(filterNodeCount(filter, mode)).toBe(simNodeCount(parseFilter(filterToString(filter, mode))));
+    }
+  });
+
+  it('counts an in list of n values as 2 + n, and as 4n - 1 once written as an or chain', () => {
+    const list = inList('Id', [1, 2, 3, 4, 5]);
+    expect(filterNodeCount(list, 'in')).toBe(7);
+    expect(filterNodeCount(list, 'or')).toBe(19);
+    expect(filterNodeCount(and(eq('Annule', false), list), 'or')).toBe(23);
+  });
+});
+
+describe('or chunks', () => {
+  /** The values a chunk asks for: ranges expanded over `all`. */
+  const covered = (chunk: OrChunk, all: readonly number[]): number[] => {
+    const text = filterToString(chunk.filter, 'or');
+    const ranges = [...text.matchAll(/Id ge (\d+) and Id le (\d+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    const singles = [...text.replace(/Id ge \d+ and Id le \d+/g, '').matchAll(/Id eq (\d+)/g)].map((m) => Number(m[1]));
+    return all.filter((id) => singles.includes(id) || ranges.some(([low = 0, high = 0]) => id >= low && id <= high));
+  };
+  const caller = and(eq('Annule', false), inList('TypeRessourceId', [11, 12, 13, 14]));
+  const build = (chunk: Filter) => ({ $filter: filterToString(and(caller, chunk), 'or'), $select: 'Id,Nom' });
+  const fixedNodes = filterNodeCount(caller, 'or') + 1;
+
+  it('keeps every request within the node limit, the rest of the filter counted, and the query length', () => {
+    const ids = Array.from({ length: 500 }, (_, i) => 1_000_000 + i * 7);
+    const chunks = chunkOrList('Id', ids, { maxQueryLength: 1900, maxNodes: 100, fixedNodes }, build);
+    for (const chunk of chunks) {
+      const text = build(chunk.filter).$filter;
+      expect(simNodeCount(parseFilter(text))).toBeLessThanOrEqual(100);
+      expect(encodedQueryLength(build(chunk.filter))).toBeLessThanOrEqual(1900);
+      expect(chunk.ranged).toBe(false);
+    }
+    expect(chunks.flatMap((chunk) => covered(chunk, ids))).toEqual(ids);
+    // 100 nodes less the caller's 19 and the `and`: 20 terms of 4 nodes (the first without its `or`).
+    expect(chunks[0]?.count).toBe(20);
+  });
+
+  it('packs dense runs as ranges, isolated ids as comparisons, and spans no more than allowed', () => {
+    const run = (from: number, count: number, step: number) => Array.from({ length: count }, (_, i) => from + i * step);
+    const ids = [...run(1000, 50, 3), 5000, 5002, ...run(9000, 30, 1), 20_000];
+    const chunks = chunkOrList('Id', ids, { maxQueryLength: 1900, maxNodes: 100, maxGap: 4, maxSpan: 1000 });
+    expect(chunks).toHaveLength(1);
+    const [chunk] = chunks as [OrChunk];
+    expect(filterToString(chunk.filter, 'or')).toBe(
+      '(Id ge 1000 and Id le 1147) or Id eq 5000 or Id eq 5002 or (Id ge 9000 and Id le 9029) or Id eq 20000',
+    );
+    expect(chunk.spanned).toBe(49 * 2);
+    expect(chunk.ranged).toBe(true);
+    expect(covered(chunk, ids)).toEqual(ids);
+
+    const tight = chunkOrList('Id', run(1000, 50, 3), { maxQueryLength: 1900, maxNodes: 100, maxGap: 4, maxSpan: 20 });
+    expect(tight.reduce((sum, c) => sum + c.spanned, 0)).toBeLessThanOrEqual(20);
+    expect(tight.flatMap((c) => covered(c, run(1000, 50, 3)))).toEqual(run(1000, 50, 3));
+  });
+
+  it('never makes a range over a gap wider than allowed', () => {
+    const chunks = chunkOrList('Id', [1, 2, 3, 40, 41, 42], {
+      maxQueryLength: 1900,
+      maxNodes: 100,
+      maxGap: 10,
+      maxSpan: 1000,
+    });
+    expect(filterToString(chunks[0]?.filter as Filter, 'or')).toBe('(Id ge 1 and Id le 3) or (Id ge 40 and Id le 42)');
+  });
+
+  it('writes text values one comparison each, escaped, duplicates dropped', () => {
+    const chunks = chunkOrList('Code', ["A'1", 'B2', "A'1"], { maxQueryLength: 1900, maxNodes: 100 });
+    expect(chunks.map((chunk) => filterToString(chunk.filter, 'or'))).toEqual(["Code eq 'A''1' or Code eq 'B2'"]);
+  });
+
+  it('refuses a request that cannot hold even one value', () => {
+    expect(() => nextOrChunk('Id', [1], 0, { maxQueryLength: 1900, maxNodes: 20, fixedNodes: 18 })).toThrow(RangeError);
+    expect(() => nextOrChunk('Id', [1], 0, { maxQueryLength: 10, maxNodes: 100 })).toThrow(RangeError);
   });
 });
