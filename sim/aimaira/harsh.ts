@@ -40,8 +40,8 @@ const codeReferences: readonly { set: EntitySetName; field: string; codes: (type
  * The dataset as a harsh server holds it:
  * - every `TypePlanification`, `TypeRessource` and `EtatConvention` record gets a twin with the same code and
  *   name and a new id (above every id in use, in the order of the records);
- * - the records with an odd Id that point at one of those codes point at its twin instead, so both ids of a code
- *   are in use (sessions, resource rows, rooms and groups, agreements);
+ * - every second record (in the dataset's order) that points at one of those codes points at its twin instead,
+ *   so both ids of a code are in use (sessions, resource rows, rooms and groups, agreements);
  * - `ProvenancePresence` is an enumeration: a row that holds no member gets `None`.
  * The input is not changed.
  */
@@ -73,11 +73,15 @@ export function harshDataset(data: AimairaDataset): AimairaDataset {
     const twinOf = twins.get(codes);
     const records = result[set];
     if (twinOf === undefined || records === undefined) continue;
+    // Every second record of each code, in the dataset's order, takes the twin.
+    const seen = new Map<number, number>();
     result[set] = records.map((record) => {
-      const id = record['Id'];
       const code = record[field];
       const twin = typeof code === 'number' ? twinOf.get(code) : undefined;
-      return twin !== undefined && typeof id === 'number' && id % 2 === 1 ? { ...record, [field]: twin } : record;
+      if (twin === undefined) return record;
+      const count = seen.get(code as number) ?? 0;
+      seen.set(code as number, count + 1);
+      return count % 2 === 1 ? { ...record, [field]: twin } : record;
     });
   }
   const rows = result.PlanificationRessource;

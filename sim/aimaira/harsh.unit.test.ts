@@ -41,11 +41,11 @@ describe('harshDataset', () => {
     ]);
   });
 
-  it('points the records with an odd Id at the twin, so that both ids of a code are in use', () => {
+  it('points every second record of a code at the twin, so that both ids of a code are in use', () => {
     const harsh = harshDataset(dataset());
-    expect(harsh.Planification?.map((p) => p['TypePlanificationId'])).toEqual([303, 10, 304]);
-    expect(harsh.PlanificationRessource?.map((r) => r['TypeRessourceId'])).toEqual([305, 20]);
-    expect(harsh.Convention?.map((c) => c['EtatConventionId'])).toEqual([306, 30]);
+    expect(harsh.Planification?.map((p) => p['TypePlanificationId'])).toEqual([10, 303, 12]);
+    expect(harsh.PlanificationRessource?.map((r) => r['TypeRessourceId'])).toEqual([20, 305]);
+    expect(harsh.Convention?.map((c) => c['EtatConventionId'])).toEqual([30, 306]);
   });
 
   it('gives None to a row whose ProvenancePresence is no member, and leaves the input untouched', () => {
