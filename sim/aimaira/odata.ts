@@ -791,12 +791,19 @@ export function inPosition(expression: FilterExpr): number | undefined {
 
 /**
  * The condition an index can answer: a top-level conjunct `Field eq <number>` or `Field in (<numbers>)` on a
- * property of the set itself. The full predicate still runs on the candidates, so this only narrows the scan.
+ * property of the set itself, or an `or` of such conditions on one field. The full predicate still runs on the candidates, so this only narrows the scan.
  */
 export function indexableCondition(expression: FilterExpr): { field: string; values: number[] } | undefined {
   switch (expression.kind) {
     case 'and':
       return indexableCondition(expression.left) ?? indexableCondition(expression.right);
+    case 'or': {
+      // `F eq 1 or F eq 2` (the `or` form of an `in` list): each side narrows to the same field, so the union does.
+      const left = indexableCondition(expression.left);
+      const right = left && indexableCondition(expression.right);
+      if (left === undefined || right === undefined || left.field !== right.field) return undefined;
+      return { field: left.field, values: [...left.values, ...right.values] };
+    }
     case 'compare': {
       if (expression.operator !== 'eq') return undefined;
       const [property, literal] =

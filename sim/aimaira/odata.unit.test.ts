@@ -280,8 +280,16 @@ describe('index planning', () => {
     expect(plan('Presence eq true and 7 eq PlanificationId')).toEqual({ field: 'PlanificationId', values: [7] });
   });
 
-  it('does not narrow under or, not, navigations or non-numbers', () => {
-    expect(plan('Id eq 1 or Id eq 2')).toBeUndefined();
+  it('narrows an or of such conditions on one field: the or form of an in list', () => {
+    expect(
+      plan('(PlanificationId eq 1 or PlanificationId eq 2) and (TypeRessourceId eq 5 or TypeRessourceId eq 6)'),
+    ).toEqual({ field: 'PlanificationId', values: [1, 2] });
+    expect(plan('Id eq 1 or Id in (2,3)')).toEqual({ field: 'Id', values: [1, 2, 3] });
+  });
+
+  it('does not narrow an or over two fields or a range, nor under not, navigations or non-numbers', () => {
+    expect(plan('Id eq 1 or PlanificationId eq 2')).toBeUndefined();
+    expect(plan('(Id ge 1 and Id le 5) or Id eq 7')).toBeUndefined();
     expect(plan('not Id in (1)')).toBeUndefined();
     expect(plan('Mail/Id eq 1')).toBeUndefined();
     expect(plan("Code eq 'A'")).toBeUndefined();
