@@ -241,14 +241,30 @@ export function sessionRows(sandbox: Sandbox, sessionId: number) {
   return sandbox.aimaira.store.where('PlanificationRessource', 'PlanificationId', [sessionId]);
 }
 
-/** The rows of one type (`SALLE`, `PROF`, `APPRENANT`, `GROUPE`) of a session. */
+/** The simulator's tables of codes: a code may have several ids (the harsh profile lists each one twice). */
+export type CodeTable = 'TypeRessource' | 'TypePlanification' | 'EtatConvention';
+
+/** Every id of `code` in one of the simulator's tables of codes, as the simulator holds them now. */
+export function idsOfCode(sandbox: Sandbox, table: CodeTable, code: string): number[] {
+  return sandbox.aimaira.store
+    .list(table)
+    .filter((record) => String(record['Code']).trim() === code)
+    .map((record) => Number(record['Id']));
+}
+
+/** Whether `id` is one of the ids of `code` in the simulator's table. */
+export function isOfCode(sandbox: Sandbox, table: CodeTable, code: string, id: unknown): boolean {
+  return typeof id === 'number' && idsOfCode(sandbox, table, code).includes(id);
+}
+
+/** The rows of one type (`SALLE`, `PROF`, `APPRENANT`, `GROUPE`) of a session, whichever id of the type they carry. */
 export function sessionRowsOfType(
   sandbox: Sandbox,
   sessionId: number,
   code: keyof Sandbox['scenario']['manifest']['typeRessourceIds'],
 ) {
-  const typeId = sandbox.scenario.manifest.typeRessourceIds[code];
-  return sessionRows(sandbox, sessionId).filter((row) => row['TypeRessourceId'] === typeId);
+  const typeIds = idsOfCode(sandbox, 'TypeRessource', code);
+  return sessionRows(sandbox, sessionId).filter((row) => typeIds.includes(Number(row['TypeRessourceId'])));
 }
 
 /** Adds a resource row (a facilitator, a learner, a room...) to a session, as a planner would in Aimaira. */

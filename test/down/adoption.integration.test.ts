@@ -10,6 +10,7 @@ import {
   aimairaEmail,
   courseOf,
   edusignStateByApiId,
+  isOfCode,
   setAimairaEmail,
   startDownHarness,
   studentOf,
@@ -171,7 +172,7 @@ describe('records made by hand in Edusign', () => {
       .where('PlanificationRessource', 'PlanificationId', [sessionId])
       .filter(
         (row) =>
-          row['TypeRessourceId'] === harness.sandbox.scenario.manifest.typeRessourceIds.APPRENANT &&
+          isOfCode(harness.sandbox, 'TypeRessource', 'APPRENANT', row['TypeRessourceId']) &&
           studentOf(harness.school, Number(row['Reference'])) !== undefined,
       );
     harness.sandbox.aimaira.store.remove('PlanificationRessource', Number(leaving!['Id']));

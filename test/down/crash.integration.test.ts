@@ -15,6 +15,7 @@ import {
   courseOf,
   edusignStateByApiId,
   insertSession,
+  isOfCode,
   startDownHarness,
   writeMethods,
 } from '../helpers.js';
@@ -239,9 +240,7 @@ describe('links lost between two runs', () => {
           Number(
             harness.sandbox.scenario.manifest.sessions.withMoreThanThreeFacilitators
               .flatMap((id) => store.where('PlanificationRessource', 'PlanificationId', [id]))
-              .find((row) => row['TypeRessourceId'] === harness.sandbox.scenario.manifest.typeRessourceIds.PROF)?.[
-              'Reference'
-            ],
+              .find((row) => isOfCode(harness.sandbox, 'TypeRessource', 'PROF', row['TypeRessourceId']))?.['Reference'],
           ),
         ],
         learnerIds: [Number(store.list('Apprenant')[0]?.['Id'])],

@@ -13,6 +13,7 @@ import {
   courseOf,
   edusignStateByApiId,
   insertSession,
+  isOfCode,
   professorOf,
   sessionRowsOfType,
   startDownHarness,
@@ -322,7 +323,7 @@ describe('reason codes that an option brings', () => {
         .filter((session) => {
           const start = Date.parse(String(session['Debut']));
           return (
-            session['TypePlanificationId'] === manifest.typePlanificationIds.SEANCE &&
+            isOfCode(harness.sandbox, 'TypePlanification', 'SEANCE', session['TypePlanificationId']) &&
             start > Date.parse(window.start) &&
             start < Date.parse(window.end) &&
             otherBrand.has(session['ProgrammeId']) &&
