@@ -1,8 +1,10 @@
 /**
  * How the simulators behave where the real services may differ from the contract's first reading.
  *
- * - `default`: the contract's plainest reading (`in` filters, `$expand=Mail` everywhere, professors' `HIDDEN` as
- *   0/1...), what most tests and the sandbox run against.
+ * - `default`: the contract's plainest reading where the public sources leave it open (`in` filters, the `Object`
+ *   collection, `$expand=Mail` on every person, not-found as a business error...), and the public sources'
+ *   reading where they settle it (professors' `HIDDEN` a list of school ids, `ID` and `id`...): what most tests
+ *   and the sandbox run against.
  * - `harsh`: every behaviour that public clients of both APIs show or that no document rules out, at once
  *   (docs/contracts/*.md, "Harsh profile"). The end-to-end suites run against both.
  */

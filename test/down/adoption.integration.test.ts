@@ -131,7 +131,7 @@ describe('records made by hand in Edusign', () => {
 
     const result = await harness.sync();
     expect(result.status).toBe('success');
-    expect(harness.school.professor(professor.ID)).toMatchObject({ API_ID: String(facilitatorId), HIDDEN: 0 });
+    expect(harness.school.professor(professor.ID)).toMatchObject({ API_ID: String(facilitatorId), HIDDEN: [] });
     expect(edusignStateByApiId(harness.school)).toEqual(reference);
   });
 

@@ -118,7 +118,7 @@ describe('when Edusign fails on one route', () => {
     harness.sandbox.edusign.faults.add({
       kind: 'server-error',
       method: 'POST',
-      path: '/v1/student-follower',
+      path: '/v1/externals',
       times: 3,
     });
     const result = await harness.sync();
