@@ -13,8 +13,10 @@ export const preflightPoints = {
   'aimaira.mail': 'Whether `$expand=Mail` works on learners, facilitators and tutors, or e-mails are read by MailId.',
   'aimaira.nextLink': 'Which origin Aimaira writes in @odata.nextLink (the connector always uses the configured one).',
   'aimaira.typeCodes': 'The ids of each type and agreement-state code (a code may have several).',
-  'aimaira.rowMatch': "Whether a learner row's Reference names the learner, and whether its Code is the learner's code.",
-  'aimaira.provenance': 'The values ProvenancePresence accepts, from $metadata, and the value the connector will write.',
+  'aimaira.rowMatch':
+    "Whether a learner row's Reference names the learner, and whether its Code is the learner's code.",
+  'aimaira.provenance':
+    'The values ProvenancePresence accepts, from $metadata, and the value the connector will write.',
   'edusign.school': "This school's Edusign id, which says whether a facilitator is archived here.",
   'edusign.professorHidden': 'How Edusign writes HIDDEN on a facilitator: 0/1, or a list of school ids.',
   'edusign.studentPaging': 'How many learners a page holds when no limit is sent, and whether limit is taken.',
