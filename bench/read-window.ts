@@ -154,7 +154,17 @@ async function compare(): Promise<void> {
     const output = await new Promise<string>((resolve, reject) => {
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', self, '--size', size, '--latency', String(latencyMs), '--setting', setting],
+        [
+          '--import',
+          import.meta.resolve('tsx'),
+          self,
+          '--size',
+          size,
+          '--latency',
+          String(latencyMs),
+          '--setting',
+          setting,
+        ],
         { stdio: ['ignore', 'pipe', 'inherit'] },
       );
       let text = '';

@@ -789,44 +789,88 @@ export function inPosition(expression: FilterExpr): number | undefined {
   }
 }
 
+/** What an index can answer: the records whose `field` is one of `values` or lies in one of `ranges`. */
+export interface IndexableCondition {
+  field: string;
+  values: number[];
+  /** Inclusive `[low, high]` bounds, from `field ge low and field le high`. */
+  ranges: [number, number][];
+}
+
+/** `property op <number>`, read either way round; `undefined` for anything else. */
+function numericComparison(
+  expression: FilterExpr,
+): { field: string; operator: ComparisonOperator; value: number } | undefined {
+  if (expression.kind !== 'compare') return undefined;
+  const flipped = expression.left.kind !== 'property';
+  const [property, literal] = flipped ? [expression.right, expression.left] : [expression.left, expression.right];
+  if (property.kind !== 'property' || property.path.length !== 1 || literal.kind !== 'literal') return undefined;
+  const field = property.path[0];
+  if (field === undefined || typeof literal.value !== 'number' || literal.type === 'datetime') return undefined;
+  const mirror: Record<ComparisonOperator, ComparisonOperator> = {
+    eq: 'eq',
+    ne: 'ne',
+    gt: 'lt',
+    ge: 'le',
+    lt: 'gt',
+    le: 'ge',
+  };
+  return { field, operator: flipped ? mirror[expression.operator] : expression.operator, value: literal.value };
+}
+
 /**
- * The condition an index can answer: a top-level conjunct `Field eq <number>` or `Field in (<numbers>)` on a
- * property of the set itself, or an `or` of such conditions on one field. The full predicate still runs on the candidates, so this only narrows the scan.
+ * The conditions an index can answer, each one enough to narrow the scan: top-level conjuncts `Field eq <number>`,
+ * `Field in (<numbers>)` or `Field ge <number> and Field le <number>` on a property of the set itself, or an `or`
+ * of such conditions on one field (the `or` form of an `in` list, with ranges). The full predicate still runs on
+ * the candidates; the caller picks the condition that leaves the fewest.
  */
-export function indexableCondition(expression: FilterExpr): { field: string; values: number[] } | undefined {
+export function indexableConditions(expression: FilterExpr): IndexableCondition[] {
   switch (expression.kind) {
-    case 'and':
-      return indexableCondition(expression.left) ?? indexableCondition(expression.right);
+    case 'and': {
+      const low = numericComparison(expression.left);
+      const high = numericComparison(expression.right);
+      if (low?.operator === 'ge' && high?.operator === 'le' && low.field === high.field) {
+        return [{ field: low.field, values: [], ranges: [[low.value, high.value]] }];
+      }
+      return [...indexableConditions(expression.left), ...indexableConditions(expression.right)];
+    }
     case 'or': {
-      // `F eq 1 or F eq 2` (the `or` form of an `in` list): each side narrows to the same field, so the union does.
-      const left = indexableCondition(expression.left);
-      const right = left && indexableCondition(expression.right);
-      if (left === undefined || right === undefined || left.field !== right.field) return undefined;
-      return { field: left.field, values: [...left.values, ...right.values] };
+      // A field both sides narrow: their union narrows the `or`.
+      const right = indexableConditions(expression.right);
+      for (const left of indexableConditions(expression.left)) {
+        const same = right.find((condition) => condition.field === left.field);
+        if (same !== undefined) {
+          return [
+            { field: left.field, values: [...left.values, ...same.values], ranges: [...left.ranges, ...same.ranges] },
+          ];
+        }
+      }
+      return [];
     }
     case 'compare': {
-      if (expression.operator !== 'eq') return undefined;
-      const [property, literal] =
-        expression.left.kind === 'property' ? [expression.left, expression.right] : [expression.right, expression.left];
-      if (property.kind !== 'property' || property.path.length !== 1 || literal.kind !== 'literal') return undefined;
-      const field = property.path[0];
-      if (field === undefined || typeof literal.value !== 'number' || literal.type === 'datetime') return undefined;
-      return { field, values: [literal.value] };
+      const comparison = numericComparison(expression);
+      if (comparison?.operator !== 'eq') return [];
+      return [{ field: comparison.field, values: [comparison.value], ranges: [] }];
     }
     case 'in': {
       const property = expression.operand;
-      if (property.kind !== 'property' || property.path.length !== 1) return undefined;
+      if (property.kind !== 'property' || property.path.length !== 1) return [];
       const field = property.path[0];
       const values: number[] = [];
       for (const item of expression.list) {
-        if (typeof item.value !== 'number' || item.type === 'datetime') return undefined;
+        if (typeof item.value !== 'number' || item.type === 'datetime') return [];
         values.push(item.value);
       }
-      return field === undefined ? undefined : { field, values };
+      return field === undefined ? [] : [{ field, values, ranges: [] }];
     }
     default:
-      return undefined;
+      return [];
   }
+}
+
+/** The first of `indexableConditions`, or `undefined`. */
+export function indexableCondition(expression: FilterExpr): IndexableCondition | undefined {
+  return indexableConditions(expression)[0];
 }
 
 // ---------------------------------------------------------------------------------------------------------------

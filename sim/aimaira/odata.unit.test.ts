@@ -10,6 +10,7 @@ import {
   filterNodeCount,
   inPosition,
   indexableCondition,
+  indexableConditions,
   parseDateTimeOffset,
   parseExpand,
   parseFilter,
@@ -276,20 +277,43 @@ describe('index planning', () => {
   const plan = (filter: string): ReturnType<typeof indexableCondition> => indexableCondition(parseFilter(filter));
 
   it('finds an eq or in on a property among the top-level conjuncts', () => {
-    expect(plan('PlanificationId in (1,2,3)')).toEqual({ field: 'PlanificationId', values: [1, 2, 3] });
-    expect(plan('Presence eq true and 7 eq PlanificationId')).toEqual({ field: 'PlanificationId', values: [7] });
+    expect(plan('PlanificationId in (1,2,3)')).toEqual({ field: 'PlanificationId', values: [1, 2, 3], ranges: [] });
+    expect(plan('Presence eq true and 7 eq PlanificationId')).toEqual({
+      field: 'PlanificationId',
+      values: [7],
+      ranges: [],
+    });
   });
 
   it('narrows an or of such conditions on one field: the or form of an in list', () => {
     expect(
       plan('(PlanificationId eq 1 or PlanificationId eq 2) and (TypeRessourceId eq 5 or TypeRessourceId eq 6)'),
-    ).toEqual({ field: 'PlanificationId', values: [1, 2] });
-    expect(plan('Id eq 1 or Id in (2,3)')).toEqual({ field: 'Id', values: [1, 2, 3] });
+    ).toEqual({ field: 'PlanificationId', values: [1, 2], ranges: [] });
+    expect(plan('Id eq 1 or Id in (2,3)')).toEqual({ field: 'Id', values: [1, 2, 3], ranges: [] });
+    expect(plan('Annule eq false and ((Id ge 10 and Id le 20) or Id eq 7 or (30 le Id and 40 ge Id))')).toEqual({
+      field: 'Id',
+      values: [7],
+      ranges: [
+        [10, 20],
+        [30, 40],
+      ],
+    });
   });
 
-  it('does not narrow an or over two fields or a range, nor under not, navigations or non-numbers', () => {
+  it('offers every conjunct that narrows, for the server to pick the most selective', () => {
+    expect(
+      indexableConditions(
+        parseFilter(
+          '(TypeRessourceId eq 5 or TypeRessourceId eq 6) and (PlanificationId eq 1 or PlanificationId eq 2)',
+        ),
+      ).map((condition) => condition.field),
+    ).toEqual(['TypeRessourceId', 'PlanificationId']);
+  });
+
+  it('does not narrow an or over two fields or an open range, nor under not, navigations or non-numbers', () => {
     expect(plan('Id eq 1 or PlanificationId eq 2')).toBeUndefined();
-    expect(plan('(Id ge 1 and Id le 5) or Id eq 7')).toBeUndefined();
+    expect(plan('Id ge 1 or Id eq 7')).toBeUndefined();
+    expect(plan("(Id ge 1 and Nom eq 'x') or Id eq 7")).toBeUndefined();
     expect(plan('not Id in (1)')).toBeUndefined();
     expect(plan('Mail/Id eq 1')).toBeUndefined();
     expect(plan("Code eq 'A'")).toBeUndefined();

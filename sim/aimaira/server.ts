@@ -32,14 +32,14 @@ import {
   fieldKindOf,
   filterNodeCount,
   inPosition,
-  indexableCondition,
+  indexableConditions,
   navigationOf,
   parseDateTimeOffset,
   parseQueryOptions,
   parseQueryString,
   sortRecords,
 } from './odata.js';
-import type { EntityRecord, QueryOptions, RelatedLookup } from './odata.js';
+import type { EntityRecord, IndexableCondition, QueryOptions, RelatedLookup } from './odata.js';
 import { EntityNotFoundError, InvalidEntityError, createAimairaStore } from './store.js';
 import type { AimairaDataset, AimairaStore } from './store.js';
 
@@ -273,10 +273,8 @@ export function createAimairaHandler(store: AimairaStore, options: AimairaHandle
     switch (request.method) {
       case 'GET': {
         const query = readQuery(request, set, 'collection');
-        const plan = query.filter ? indexableCondition(query.filter.expression) : undefined;
-        const candidates =
-          plan && fieldKindOf(set, plan.field) === 'int' ? store.where(set, plan.field, plan.values) : store.list(set);
-        return page(request, set, candidates, query, root);
+        const plans = query.filter ? indexableConditions(query.filter.expression) : [];
+        return page(request, set, candidatesOf(set, plans), query, root);
       }
       case 'POST': {
         if (set === 'Object') {
@@ -355,6 +353,49 @@ export function createAimairaHandler(store: AimairaStore, options: AimairaHandle
       '@odata.context': `${contextOf(root, target.target, query)}/$entity`,
       ...shape(target.target, related, query),
     });
+  };
+
+  /**
+   * The records a filter may match, in Id order, through an index when the filter allows: values of an integer
+   * field, or ranges of `Id` (found by binary search in the Id-ordered set). Of several conditions, the one that
+   * leaves the fewest records is used.
+   */
+  const candidatesOf = (set: EntitySetName, plans: readonly IndexableCondition[]): readonly EntityRecord[] => {
+    const all = store.list(set);
+    const firstAtLeast = (id: number) => {
+      let low = 0;
+      let high = all.length;
+      while (low < high) {
+        const middle = (low + high) >>> 1;
+        if ((all[middle]?.['Id'] as number) < id) low = middle + 1;
+        else high = middle;
+      }
+      return low;
+    };
+    const usable = plans.filter(
+      (plan) => fieldKindOf(set, plan.field) === 'int' && (plan.ranges.length === 0 || plan.field === 'Id'),
+    );
+    const size = (plan: IndexableCondition) =>
+      store.countWhere(set, plan.field, plan.values) +
+      plan.ranges.reduce((sum, [low, high]) => sum + Math.max(0, firstAtLeast(high + 1) - firstAtLeast(low)), 0);
+    let best: IndexableCondition | undefined;
+    let bestSize = all.length;
+    for (const plan of usable) {
+      const count = size(plan);
+      if (count <= bestSize) [best, bestSize] = [plan, count];
+    }
+    if (best === undefined) return all;
+    if (best.ranges.length === 0) return store.where(set, best.field, best.values);
+    const found = new Map<number, EntityRecord>();
+    for (const record of store.where(set, 'Id', best.values)) found.set(record['Id'] as number, record);
+    for (const [low, high] of best.ranges) {
+      for (let at = firstAtLeast(low); at < all.length; at++) {
+        const record = all[at] as EntityRecord;
+        if ((record['Id'] as number) > high) break;
+        found.set(record['Id'] as number, record);
+      }
+    }
+    return [...found.values()].sort((a, b) => (a['Id'] as number) - (b['Id'] as number));
   };
 
   /** Filters, orders and cuts one page out of `candidates` (given in Id order), with a nextLink when more remain. */

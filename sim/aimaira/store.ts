@@ -113,6 +113,14 @@ export class AimairaStore {
     return [...ids].sort((a, b) => a - b).map((id) => table.records.get(id) as EntityRecord);
   }
 
+  /** How many entities `where` would give, without building the list (duplicated values counted twice). */
+  countWhere(set: EntitySetName, field: string, values: readonly number[]): number {
+    const table = this.table(set);
+    if (field === 'Id') return values.filter((value) => table.records.has(value)).length;
+    const index = this.index(table, field);
+    return values.reduce((sum, value) => sum + (index.get(value)?.size ?? 0), 0);
+  }
+
   /**
    * Adds an entity. `values` may be partial; the Id is taken from it or assigned above every id in use. An `Object`
    * metadata record with the same Id is created unless one exists. Date-times may be strings with offset or `Date`s.

@@ -122,6 +122,9 @@ describe('Aimaira store', () => {
     expect(ids([3, 1, 3])).toEqual([5, 10, 30]);
     expect(store.where('PlanificationRessource', 'Id', [30, 99, 5]).map((row) => row['Id'])).toEqual([5, 30]);
     expect(store.list('PlanificationRessource').map((row) => row['Id'])).toEqual([5, 10, 30]);
+    expect(store.countWhere('PlanificationRessource', 'PlanificationId', [1, 2])).toBe(2);
+    expect(store.countWhere('PlanificationRessource', 'PlanificationId', [3])).toBe(1);
+    expect(store.countWhere('PlanificationRessource', 'Id', [30, 99, 5])).toBe(2);
   });
 
   it('stores date-times in Paris time whatever offset or form they come in', () => {
