@@ -9,41 +9,29 @@ export const apiType = 'AIMAIRA';
 
 export const apiIdOf = (aimairaId: number): string => String(aimairaId);
 
+/** What every person record carries, facilitator, tutor (external) or learner: names, e-mail, our API_ID. */
+function personPayload(person: DesiredPerson): ProfessorInput & ExternalInput {
+  return {
+    FIRSTNAME: person.firstName,
+    LASTNAME: person.lastName,
+    EMAIL: person.email,
+    API_ID: apiIdOf(person.aimairaId),
+    API_TYPE: apiType,
+  };
+}
+
 /**
  * A learner; `tutorIds` are the Edusign ids of their externals, sent as `STUDENT_FOLLOWER_ID` (which replaces the
  * list). `undefined` leaves the field out, so tutors set in Edusign stay as they are (tutors unavailable).
  */
 export function studentPayload(person: DesiredPerson, tutorIds: readonly string[] | undefined): StudentInput {
-  return {
-    FIRSTNAME: person.firstName,
-    LASTNAME: person.lastName,
-    EMAIL: person.email,
-    API_ID: apiIdOf(person.aimairaId),
-    API_TYPE: apiType,
-    ...(tutorIds !== undefined && { STUDENT_FOLLOWER_ID: [...tutorIds] }),
-  };
+  return { ...personPayload(person), ...(tutorIds !== undefined && { STUDENT_FOLLOWER_ID: [...tutorIds] }) };
 }
 
-export function professorPayload(person: DesiredPerson): ProfessorInput {
-  return {
-    FIRSTNAME: person.firstName,
-    LASTNAME: person.lastName,
-    EMAIL: person.email,
-    API_ID: apiIdOf(person.aimairaId),
-    API_TYPE: apiType,
-  };
-}
+export const professorPayload = (person: DesiredPerson): ProfessorInput => personPayload(person);
 
 /** A tutor, as an Edusign external. */
-export function externalPayload(person: DesiredPerson): ExternalInput {
-  return {
-    FIRSTNAME: person.firstName,
-    LASTNAME: person.lastName,
-    EMAIL: person.email,
-    API_ID: apiIdOf(person.aimairaId),
-    API_TYPE: apiType,
-  };
-}
+export const externalPayload = (person: DesiredPerson): ExternalInput => personPayload(person);
 
 export function groupPayload(group: DesiredGroup, studentIds: readonly string[]): GroupInput {
   return { NAME: group.name, STUDENTS: [...studentIds], API_ID: apiIdOf(group.aimairaId), API_TYPE: apiType };
