@@ -137,8 +137,24 @@ describe('filters', () => {
     expect(sim.requests.every((request) => request.status === 200)).toBe(true);
   });
 
-  it('honours a forced strategy: in stays in and fails, or never tries in', async () => {
-    const forcedIn = client({ strategies: { filter: 'in' } });
+  it('takes a given in, Object collection and Mail expand as first tries only: refused, it falls back and learns', async () => {
+    // What a run does with an out-of-date preflight (the server was upgraded or moved since).
+    const api = client({
+      strategies: { filter: 'in', objects: 'collection', mail: { Enseignant: 'expand' } },
+    });
+    const ids = sessionIds.slice(0, 3);
+    expect((await api.listByIds('Planification', 'Id', ids, { select: ['Id'] })).map((p) => p.Id).sort()).toEqual(
+      [...ids].sort(),
+    );
+    expect((await api.listByIds('Object', 'Id', ids, { select: ['Id', 'DateCreation'] })).length).toBe(ids.length);
+    const [facilitator] = await api.listAll('Enseignant', { select: ['Id', 'MailId'], expand: ['Mail'], top: 1 });
+    expect(facilitator?.Mail?.Adresse).toMatch(/@/);
+    // `mail` shows once all three person kinds are known; the facilitators' fallback is seen in what came back.
+    expect(api.strategies()).toEqual(expect.objectContaining({ filter: 'or', objects: 'per-id' }));
+  });
+
+  it('honours a strict strategy (the preflight’s probes): in stays in and fails, or never tries in', async () => {
+    const forcedIn = client({ strategies: { filter: 'in' }, strictStrategies: true });
     const error = await forcedIn.listByIds('Planification', 'Id', sessionIds.slice(0, 3)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HttpStatusError);
     expect((error as HttpStatusError).status).toBe(400);
@@ -176,8 +192,8 @@ describe('Object', () => {
     expect(sim.requests.map((request) => request.path)).toEqual([`/GraphV1/Object/${sessionIds[2]}`]);
   });
 
-  it('does not fall back when told the collection works', async () => {
-    const api = client({ strategies: { filter: 'or', objects: 'collection' } });
+  it('does not fall back when strictly told the collection works', async () => {
+    const api = client({ strategies: { filter: 'or', objects: 'collection' }, strictStrategies: true });
     await expect(api.listByIds('Object', 'Id', [sessionIds[0] ?? 0])).rejects.toThrow(/HTTP 404/);
     expect(sim.requests).toHaveLength(1);
   });
@@ -216,8 +232,8 @@ describe('Mail', () => {
     expect(sim.requests.map((request) => request.status)).toEqual([200, 200]);
   });
 
-  it('fails when told to expand where the server refuses', async () => {
-    const api = client({ strategies: { filter: 'or', mail: { Enseignant: 'expand' } } });
+  it('fails when strictly told to expand where the server refuses', async () => {
+    const api = client({ strategies: { filter: 'or', mail: { Enseignant: 'expand' } }, strictStrategies: true });
     await expect(api.get('Enseignant', facilitatorIds[0] ?? 0, { expand: ['Mail'] })).rejects.toThrow(/HTTP 400/);
   });
 });

@@ -68,6 +68,12 @@ export interface AimairaClientOptions {
   maxQueryLength?: number;
   /** How this tenant's server is read where documents are silent (from the preflight); the rest is found out. */
   strategies?: AimairaStrategyHints;
+  /**
+   * Keep to the strategies given, with no fallback when the server refuses one: for the preflight's probes, which
+   * must see a refusal rather than have it worked around. Without it (runs), a given `in`, `$expand=Mail` or
+   * `Object` collection is only the first thing tried.
+   */
+  strictStrategies?: boolean;
 }
 
 /** The person sets whose e-mail is a `Mail` record behind `MailId`. */
@@ -270,6 +276,7 @@ export function createAimairaClient(options: AimairaClientOptions): AimairaClien
   const collectionHeaders = { prefer: `odata.maxpagesize=${pageSize}` };
 
   const given = options.strategies ?? {};
+  const strict = options.strictStrategies === true;
   const known: {
     filter?: FilterMode | undefined;
     maxFilterNodes?: number | undefined;
@@ -369,15 +376,18 @@ export function createAimairaClient(options: AimairaClientOptions): AimairaClien
   };
 
   /**
-   * The variants of a read, in the order they are tried: what is known first, then, for each unknown strategy
-   * the read depends on, the other way. A success teaches the strategies that were unknown.
+   * The variants of a read, in the order they are tried: what is known first, then, for each strategy the read
+   * depends on that a server may still refuse, the other way. `in` and `$expand=Mail` stay open even when given
+   * (a preflight's finding): a server upgraded or moved since may refuse them, and a run must not stop for that.
+   * `or` and Mail by id work on every server, so once chosen they are kept. A success teaches what it used. With
+   * `strictStrategies`, only unknown strategies are found out.
    */
   const planRead = (set: AimairaEntitySet, query: AnyQuery | undefined, withIn: boolean) => {
-    const filterUnknown = withIn && known.filter === undefined;
+    const filterUnknown = withIn && (strict ? known.filter === undefined : known.filter !== 'or');
     const person = isPersonSet(set) ? set : undefined;
     const wantsMail = person !== undefined && (query?.expand as readonly string[] | undefined)?.includes('Mail');
     const mailKnown = person === undefined ? undefined : known.mail[person];
-    const mailUnknown = wantsMail === true && mailKnown === undefined;
+    const mailUnknown = wantsMail === true && (strict ? mailKnown === undefined : mailKnown !== 'by-id');
     const base: Variant = { filter: known.filter ?? 'in', expandMail: wantsMail === true && mailKnown !== 'by-id' };
     const variants: Variant[] = [base];
     if (mailUnknown) variants.push({ ...base, expandMail: false });
@@ -613,9 +623,10 @@ export function createAimairaClient(options: AimairaClientOptions): AimairaClien
         plan.learn(opened.variant);
         reader = opened.value;
       } catch (error) {
+        // Refused although given as `collection`: the server changed since its preflight; per id works anywhere.
         if (
           byObjectId &&
-          known.objects === undefined &&
+          (strict ? known.objects === undefined : known.objects !== 'per-id') &&
           error instanceof HttpStatusError &&
           objectCollectionRefusals.has(error.status)
         ) {

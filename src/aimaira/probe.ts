@@ -43,7 +43,9 @@ const personWords: Record<PersonSet, string> = {
 /** Probes every Aimaira point of the preflight but `aimaira.rowMatch`, with reads only. */
 export async function probeAimaira(options: AimairaProbeOptions): Promise<PreflightFinding[]> {
   const { provenance, ...connection } = options;
-  const clientWith = (strategies: AimairaStrategyHints) => createAimairaClient({ ...connection, strategies });
+  // Strict: each probe must see the server refuse what it asks, not the client's fallback.
+  const clientWith = (strategies: AimairaStrategyHints) =>
+    createAimairaClient({ ...connection, strategies, strictStrategies: true });
 
   const filter = await safely('aimaira.filter', () => probeFilter(clientWith));
   const learned: AimairaStrategyHints = {
