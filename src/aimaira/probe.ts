@@ -431,15 +431,17 @@ async function probeProvenance(
   const type = metadata?.provenancePresence;
   const keep = 'Each row keeps the ProvenancePresence it has.';
   if (type === undefined) {
+    // A value that cannot be checked is not written: on a server where the field is an enumeration that does not
+    // list it, every row would be refused.
     return {
       point: 'aimaira.provenance',
-      ok: true,
+      ok: wanted === null,
       found:
         metadata === undefined
           ? '$metadata could not be read, so the values ProvenancePresence takes are not known.'
           : '$metadata does not say what type ProvenancePresence has.',
-      strategy: wanted === null ? keep : `"${wanted}" is written as the tenant asks, unchecked.`,
-      data: { kind: 'unknown', write: wanted },
+      strategy: wanted === null ? keep : `"${wanted}" cannot be checked, so it is not written: ${keep.toLowerCase()}`,
+      data: { kind: 'unknown', write: null },
     };
   }
   if (type.kind === 'text') {

@@ -47,7 +47,7 @@ export const reasonCodes = {
   ROW_MATCH_CONFLICT:
     "The learner's row on the session names this learner by its Reference but carries another learner's code, so nobody can tell whose row it is; it is not written and the session is not marked done until someone corrects it in Aimaira.",
   PROVENANCE_NOT_ALLOWED:
-    'The value set in the provenancePresence option is not one Aimaira accepts for ProvenancePresence, so each row keeps the value it already has.',
+    'The value set in the provenancePresence option is not one Aimaira lists for ProvenancePresence (or its $metadata could not be read to check it), so each row keeps the value it already has.',
   AIMAIRA_REJECTED: 'Aimaira refused the write; it is tried again at the next run.',
   AIMAIRA_UNAVAILABLE: 'Aimaira could not be reached or failed; the write is tried again at the next run.',
 } as const;

@@ -602,7 +602,7 @@ const reasonsFr: Record<ReasonCode, string> = {
   ROW_MATCH_CONFLICT:
     'La ligne de l’apprenant sur la séance le désigne par sa Reference mais porte le code d’un autre apprenant : impossible de savoir à qui elle est. Elle n’est pas écrite et la séance n’est pas marquée réalisée tant que la ligne n’est pas corrigée dans Aimaira.',
   PROVENANCE_NOT_ALLOWED:
-    'La valeur de l’option provenancePresence n’est pas une de celles qu’Aimaira accepte pour ProvenancePresence : chaque ligne garde la valeur qu’elle a déjà.',
+    'La valeur de l’option provenancePresence n’est pas une de celles qu’Aimaira liste pour ProvenancePresence (ou son $metadata n’a pas pu être lu pour le vérifier) : chaque ligne garde la valeur qu’elle a déjà.',
 };
 
 export function reasonText(code: ReasonCode, lang: Lang): string {

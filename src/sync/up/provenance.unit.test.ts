@@ -26,9 +26,18 @@ describe('chooseProvenance', () => {
     });
   });
 
-  it('writes the tenant’s value when $metadata says the field is text, or could not be read', () => {
+  it('writes the tenant’s value when $metadata says the field is text', () => {
     expect(chooseProvenance('Edusign', { kind: 'text' })).toEqual({ value: 'Edusign' });
-    expect(chooseProvenance('Edusign', undefined)).toEqual({ value: 'Edusign' });
+  });
+
+  it('keeps each row’s value, with a warning, when $metadata could not be read to check the tenant’s value', () => {
+    expect(chooseProvenance('Edusign', undefined)).toEqual({
+      value: null,
+      refused: { option: 'Edusign', members: undefined },
+    });
+    expect(describeRefusedProvenance({ option: 'Edusign', members: undefined })).toMatch(
+      /"Edusign".*could not be read.*keeps/,
+    );
   });
 });
 
