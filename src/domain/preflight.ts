@@ -44,6 +44,8 @@ export interface PreflightReport {
   tenantId: string;
   /** ISO instant the preflight ran. */
   ranAt: string;
+  /** The services it probed: a report about other URLs (the tenant moved, say to production) is not used. */
+  urls: { aimaira: string; edusign: string };
   /** Every finding is ok: nothing stops a feature or needs a person. */
   ok: boolean;
   findings: PreflightFinding[];
@@ -55,6 +57,7 @@ const pointNames = Object.keys(preflightPoints) as [PreflightPoint, ...Preflight
 export const PreflightReportSchema = z.object({
   tenantId: z.string(),
   ranAt: z.string(),
+  urls: z.object({ aimaira: z.string(), edusign: z.string() }),
   ok: z.boolean(),
   findings: z.array(
     z.object({

@@ -106,5 +106,14 @@ describe.each(['default', 'harsh'] as const)('the preflight on the %s profile', 
     expect(second.report).toEqual(first.preflight);
     expect(sandbox.aimaira.requests.length + sandbox.edusign.requests.length).toBe(requestsBefore);
     expect(writes()).toEqual([]);
+
+    // The tenant moved (another root for the same server, as from pre-production to production): probed again.
+    const moved = {
+      ...tenant,
+      aimaira: { ...tenant.aimaira, url: tenant.aimaira.url.replace('127.0.0.1', 'localhost') },
+    };
+    const again = await clientsForRun(moved, { store, now, save: true });
+    expect(again.preflightRanNow).toBe(true);
+    expect((await store.getPreflight(tenant.id))?.urls.aimaira).toBe(moved.aimaira.url);
   });
 });

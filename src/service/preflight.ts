@@ -81,6 +81,7 @@ export async function runPreflight(
   return {
     tenantId: tenant.id,
     ranAt: options.now.toISOString(),
+    urls: { aimaira: tenant.aimaira.url, edusign: tenant.edusign.url },
     ok: findings.every((finding) => finding.ok),
     findings,
   };
@@ -112,8 +113,9 @@ export interface EnsurePreflightOptions extends PreflightOptions {
 }
 
 /**
- * The tenant's last preflight, or a new one when it never had one: the first write of a tenant never happens
- * before the connector has looked at how its servers behave. Returns the report and whether it was made now.
+ * The tenant's last preflight, or a new one when it never had one or had one of other URLs: the first write of a
+ * tenant to a service never happens before the connector has looked at how its servers behave. Returns the report
+ * and whether it was made now.
  */
 export async function ensurePreflight(
   tenant: TenantConfig,
@@ -121,7 +123,7 @@ export async function ensurePreflight(
   options: EnsurePreflightOptions,
 ): Promise<{ report: PreflightReport; ranNow: boolean }> {
   const stored = await options.store.getPreflight(tenant.id);
-  if (stored !== undefined) return { report: stored, ranNow: false };
+  if (stored !== undefined && probedTheSameServices(stored, tenant)) return { report: stored, ranNow: false };
   const report = await runPreflight(tenant, clients, options);
   if (options.save) await options.store.savePreflight(report);
   return { report, ranNow: true };
@@ -147,6 +149,11 @@ export async function clientsForRun(
   const { report, ranNow } = await ensurePreflight(tenant, clients, { store, now, save, connection: clientOptions });
   const aimaira = createTenantAimairaClient(tenant, { ...clientOptions, strategies: aimairaStrategiesOf(report) });
   return { aimaira, edusign: clients.edusign, preflight: report, preflightRanNow: ranNow };
+}
+
+/** A report speaks of the URLs it probed: a tenant moved elsewhere (pre-production to production) is probed again. */
+function probedTheSameServices(report: PreflightReport, tenant: TenantConfig): boolean {
+  return report.urls.aimaira === tenant.aimaira.url && report.urls.edusign === tenant.edusign.url;
 }
 
 /** The report in plain words, one line per point, for the terminal. */

@@ -189,6 +189,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sta
       const report = (tenantId: string, ranAt: string, filter: 'in' | 'or'): PreflightReport => ({
         tenantId,
         ranAt,
+        urls: { aimaira: 'https://graphacme.aimaira.net/GraphV1', edusign: 'https://ext.edusign.fr' },
         ok: filter === 'in',
         findings: [
           {

@@ -385,6 +385,7 @@ describe('the last preflight on the settings page', () => {
     await harness.store.savePreflight({
       tenantId: 'acme',
       ranAt: '2026-11-30T10:00:00.000Z',
+      urls: { aimaira: 'https://acme.aimaira.example/GraphV1', edusign: 'https://ext.edusign.fr' },
       ok: false,
       findings: [
         {
