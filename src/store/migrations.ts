@@ -10,7 +10,7 @@
  * process killed halfway through one leaves some of its tables behind; every statement uses `if not exists` so the
  * interrupted migration simply runs again at the next start.
  */
-import { Migrator } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import type { ColumnDefinitionBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
 
 import { StateStoreError } from './schema.js';
@@ -297,6 +297,19 @@ export function storeMigrations(dialect: SqlDialect): Record<string, Migration> 
       },
       async down(db: Kysely<unknown>) {
         await db.schema.dropTable('preflights').ifExists().execute();
+      },
+    },
+    '0009_tutors_as_externals': {
+      async up(db: Kysely<unknown>) {
+        // Tutors were written through a `student-follower` route no Edusign has; they are externals now. Links
+        // made before hold ids of that route: forget them, so tutors are looked up again (by e-mail, then API_ID),
+        // and make the learners of those tenants be written once more with their tutors' externals ids.
+        await sql`update links set hash = null where kind = 'learner'
+          and tenant_id in (select distinct tenant_id from links where kind = 'tutor')`.execute(db);
+        await sql`delete from links where kind = 'tutor'`.execute(db);
+      },
+      async down() {
+        // Nothing to undo: the forgotten links are found again by the next run.
       },
     },
   };

@@ -117,6 +117,34 @@ describe('openSqliteStore', () => {
     }
   });
 
+  it('forgets tutor links made before tutors were externals (0009), and has those tenants’ learners written again', async () => {
+    const file = join(await tempDir(), 'before-0009.sqlite');
+    const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new BetterSqlite3(file) }) });
+    const migrator = new Migrator({ db: old, provider: new InMemoryMigrationProvider(storeMigrations('sqlite')) });
+    expect((await migrator.migrateTo('0008_preflights')).error).toBeUndefined();
+    const at = '2026-01-01T00:00:00.000Z';
+    for (const [tenant, kind, id] of [
+      ['with-tutors', 'tutor', 1],
+      ['with-tutors', 'learner', 2],
+      ['with-tutors', 'group', 3],
+      ['without', 'learner', 2],
+    ] as const) {
+      await sql`insert into links (tenant_id, kind, aimaira_id, edusign_id, hash, data, origin, created_at, updated_at)
+        values (${tenant}, ${kind}, ${id}, ${`e${id}`}, 'h', '{}', 'created', ${at}, ${at})`.execute(old);
+    }
+    await old.destroy();
+
+    const store = await openSqliteStore({ file });
+    try {
+      expect(await store.listLinks('with-tutors', 'tutor')).toEqual([]);
+      expect((await store.getLink('with-tutors', 'learner', 2))?.hash).toBeNull();
+      expect((await store.getLink('with-tutors', 'group', 3))?.hash).toBe('h');
+      expect((await store.getLink('without', 'learner', 2))?.hash).toBe('h');
+    } finally {
+      await store.close();
+    }
+  });
+
   it('keeps links, runs, events and session creations across close and reopen', async () => {
     const file = join(await tempDir(), 'kept.sqlite');
     const at = '2026-04-01T06:00:00.000Z';
