@@ -307,21 +307,10 @@ export function createAimairaClient(options: AimairaClientOptions): AimairaClien
    * configured origin. A link whose path leaves the API root is refused.
    */
   const checkNextLink = (link: string, from: string): string => {
-    let next: URL;
-    try {
-      next = new URL(link, from);
-    } catch {
-      throw new ResponseShapeError('aimaira', describe(from), ['@odata.nextLink: not a URL']);
-    }
-    if (next.protocol !== 'https:' && next.protocol !== 'http:') {
-      throw new ResponseShapeError('aimaira', describe(from), ['@odata.nextLink: not an http(s) URL']);
-    }
-    const rebased = new URL(`${next.pathname}${next.search}`, baseUrl.origin);
-    // IIS compares paths without regard to case, and the origin is ours whatever the case: `/graphv1/` is the root.
-    if (!rebased.pathname.toLowerCase().startsWith(baseUrl.pathname.toLowerCase())) {
-      throw new ResponseShapeError('aimaira', describe(from), ['@odata.nextLink: points outside the API root']);
-    }
-    return rebased.href;
+    const next = rebaseNextLink(link, from, baseUrl);
+    if ('problem' in next)
+      {throw new ResponseShapeError('aimaira', describe(from), [`@odata.nextLink: ${next.problem}`]);}
+    return next.url;
   };
 
   /** The first page of a collection (a 404 is returned when `allowMissing`: an unknown parent record). */
@@ -741,6 +730,32 @@ export function createAimairaClient(options: AimairaClientOptions): AimairaClien
     },
   };
   return client;
+}
+
+/** Where a next link leads once rebased, or why it is refused. */
+export type RebasedNextLink = { url: string; linkOrigin: string } | { problem: string; linkOrigin?: string };
+
+/**
+ * A `@odata.nextLink` taken onto the configured root: its path and query on the configured origin, whatever origin
+ * it names (behind a TLS proxy the server may write `http://` or an internal host), so that credentials only ever go
+ * to the configured host; refused when its path leaves the API root. The client and the preflight both use it.
+ */
+export function rebaseNextLink(link: string, from: string, root: URL): RebasedNextLink {
+  let next: URL;
+  try {
+    next = new URL(link, from);
+  } catch {
+    return { problem: 'not a URL' };
+  }
+  if (next.protocol !== 'https:' && next.protocol !== 'http:') {
+    return { problem: 'not an http(s) URL', linkOrigin: next.origin };
+  }
+  const rebased = new URL(`${next.pathname}${next.search}`, root.origin);
+  // IIS compares paths without regard to case, and the origin is ours whatever the case: `/graphv1/` is the root.
+  if (!rebased.pathname.toLowerCase().startsWith(root.pathname.toLowerCase())) {
+    return { problem: 'points outside the API root', linkOrigin: next.origin };
+  }
+  return { url: rebased.href, linkOrigin: next.origin };
 }
 
 /** Checks the options and builds the authentication headers; every problem is named by its option. */

@@ -30,7 +30,6 @@ export {
   and,
   between,
   chunkInList,
-  chunkOrList,
   encodedQueryLength,
   eq,
   filterNodeCount,

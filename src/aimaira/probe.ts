@@ -13,7 +13,7 @@ import { z } from 'zod';
 
 import { HttpStatusError, NetworkError, ResponseShapeError } from '../errors.js';
 import type { PreflightFinding } from '../domain/preflight.js';
-import { createAimairaClient, createAimairaTransport, idsByCode, personSets } from './client.js';
+import { createAimairaClient, createAimairaTransport, idsByCode, personSets, rebaseNextLink } from './client.js';
 import type { AimairaClientOptions, AimairaStrategies, AimairaStrategyHints, PersonSet } from './client.js';
 import { eq, gt, not, or } from './query.js';
 import type { Filter } from './query.js';
@@ -342,34 +342,23 @@ async function probeNextLink(connection: Omit<AimairaClientOptions, 'strategies'
       data: { seen: false },
     };
   }
-  let target: URL;
-  try {
-    target = new URL(link, baseUrl);
-  } catch {
+  const next = rebaseNextLink(link, baseUrl.href, baseUrl);
+  if (!('url' in next)) {
+    const named = next.linkOrigin === undefined ? '' : ` (it names ${next.linkOrigin})`;
     return {
       point: 'aimaira.nextLink',
       ok: false,
-      found: 'The next link is not a URL.',
-      strategy: 'Reads of more than one page fail until this is looked into.',
-      data: { seen: true },
-    };
-  }
-  const sameOrigin = target.origin === baseUrl.origin;
-  const underRoot = target.pathname.toLowerCase().startsWith(baseUrl.pathname.toLowerCase());
-  const where = sameOrigin ? 'the configured origin' : `${target.origin}, not the configured ${baseUrl.origin}`;
-  if (!underRoot) {
-    return {
-      point: 'aimaira.nextLink',
-      ok: false,
-      found: `The next link names ${where}, with a path outside the API root.`,
+      found: `The next link ${next.problem}${named}.`,
       strategy: 'Such links are refused: reads of more than one page fail until this is looked into.',
-      data: { seen: true, origin: target.origin, sameOrigin, underRoot },
+      data: { seen: true, ...(next.linkOrigin !== undefined && { origin: next.linkOrigin }), underRoot: false },
     };
   }
+  const sameOrigin = next.linkOrigin === baseUrl.origin;
+  const where = sameOrigin ? 'the configured origin' : `${next.linkOrigin}, not the configured ${baseUrl.origin}`;
   // Followed as the client does: its path and query on the configured origin.
   const response = await transport.request({
     method: 'GET',
-    path: new URL(`${target.pathname}${target.search}`, baseUrl.origin).href,
+    path: next.url,
     extraHeaders: { prefer: 'odata.maxpagesize=1' },
   });
   const second = page.safeParse(response.json);
@@ -384,7 +373,7 @@ async function probeNextLink(connection: Omit<AimairaClientOptions, 'strategies'
         : ' Followed, it did not give the next page.'),
     strategy:
       'Each next link is followed with its path and query on the configured origin; credentials go nowhere else.',
-    data: { seen: true, origin: target.origin, sameOrigin, underRoot, followed: moved },
+    data: { seen: true, origin: next.linkOrigin, sameOrigin, underRoot: true, followed: moved },
   };
 }
 

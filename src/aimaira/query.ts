@@ -343,34 +343,3 @@ export function nextOrChunk(
   }
   return { filter: or(...terms), count: at - start, spanned, ranged };
 }
-
-/** Every request of an `or`-mode id list at once (no feedback between requests); duplicates are dropped. */
-export function chunkOrList(
-  field: string,
-  values: readonly ODataValue[],
-  limits: OrChunkLimits,
-  build?: (chunk: Filter) => QueryParams,
-): OrChunk[] {
-  let unique = [...new Map(values.map((value) => [formatLiteral(value), value] as const)).values()];
-  if ((limits.maxGap ?? 0) > 0) {
-    if (!unique.every((value) => typeof value === 'number' && Number.isSafeInteger(value))) {
-      throw new RangeError('chunkOrList: ranges need integer values');
-    }
-    unique = (unique as number[]).sort((a, b) => a - b);
-  }
-  const chunks: OrChunk[] = [];
-  let spanned = 0;
-  for (let start = 0; start < unique.length;) {
-    const chunk = nextOrChunk(
-      field,
-      unique,
-      start,
-      { ...limits, maxSpan: Math.max(0, (limits.maxSpan ?? 0) - spanned) },
-      build,
-    );
-    chunks.push(chunk);
-    spanned += chunk.spanned;
-    start += chunk.count;
-  }
-  return chunks;
-}

@@ -7,7 +7,6 @@ import {
   and,
   between,
   chunkInList,
-  chunkOrList,
   encodedQueryLength,
   eq,
   filterNodeCount,
@@ -24,7 +23,7 @@ import {
   not,
   or,
 } from './query.js';
-import type { Filter, FilterMode, OrChunk } from './query.js';
+import type { Filter, FilterMode, ODataValue, OrChunk, OrChunkLimits, QueryParams } from './query.js';
 
 /** The query string the transport sends for a filter (it sets each option with `URLSearchParams`). */
 const sentSearch = (filter: Filter, extra: Record<string, string> = {}): string => {
@@ -49,6 +48,40 @@ const inValues = (filter: Filter): number[] => {
   const match = /in \((.*)\)$/.exec(filterToString(filter));
   return (match?.[1] ?? '').split(',').map(Number);
 };
+
+/**
+ * Every request of an `or`-mode id list at once, as the client plans them one after the other (no feedback between
+ * requests); duplicates are dropped.
+ */
+function chunkOrList(
+  field: string,
+  values: readonly ODataValue[],
+  limits: OrChunkLimits,
+  build?: (chunk: Filter) => QueryParams,
+): OrChunk[] {
+  let unique = [...new Map(values.map((value) => [formatLiteral(value), value] as const)).values()];
+  if ((limits.maxGap ?? 0) > 0) {
+    if (!unique.every((value) => typeof value === 'number' && Number.isSafeInteger(value))) {
+      throw new RangeError('chunkOrList: ranges need integer values');
+    }
+    unique = (unique as number[]).sort((a, b) => a - b);
+  }
+  const chunks: OrChunk[] = [];
+  let spanned = 0;
+  for (let start = 0; start < unique.length;) {
+    const chunk = nextOrChunk(
+      field,
+      unique,
+      start,
+      { ...limits, maxSpan: Math.max(0, (limits.maxSpan ?? 0) - spanned) },
+      build,
+    );
+    chunks.push(chunk);
+    spanned += chunk.spanned;
+    start += chunk.count;
+  }
+  return chunks;
+}
 
 describe('literals', () => {
   it('doubles single quotes inside a string literal', () => {
