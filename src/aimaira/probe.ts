@@ -213,8 +213,14 @@ async function probeFilter(clientWith: ClientFor): Promise<PreflightFinding> {
   };
 }
 
+/** Two sessions' ids (what runs ask `Object` about), else two known ids of any record. */
+async function knownSessionIds(client: ReturnType<typeof createAimairaClient>): Promise<number[]> {
+  const sessions = await client.listAll('Planification', { select: ['Id'], top: 2 });
+  return sessions.length > 0 ? sessions.map((session) => session.Id) : knownIds(client);
+}
+
 async function probeObjects(clientWith: ClientFor): Promise<PreflightFinding> {
-  const ids = await knownIds(clientWith({}));
+  const ids = await knownSessionIds(clientWith({}));
   const [first] = ids;
   if (first === undefined) {
     return {
