@@ -104,16 +104,20 @@ export function learnerOfRow(match: LearnerRowMatch): number | undefined {
 }
 
 /**
- * The codes to look learners up by, once the learners named by `Reference` are known: those of rows whose
- * `Reference` names no known learner, and those that differ from the code of the learner `Reference` names (they
- * may be another learner's: a conflict). Codes already known are not asked again.
+ * The codes to look learners up by, once the learners named by `Reference` are known: every code of a row whose own
+ * `Reference` does not explain it, that is whose `Reference` names no known learner or a learner with another code
+ * (it may be another learner's: a conflict). A code is skipped only for the row whose `Reference` names a learner
+ * holding it: a code known through some other row's `Reference` is still looked up, since a second learner may hold
+ * it too, which makes a row naming nobody by `Reference` ambiguous. Each code is asked once.
  */
 export function codesToLookUp(rows: readonly LearnerRowKey[], learners: LearnerDirectory): string[] {
   // Sent as the row has them (trimmed): the server compares them its own way.
   const codes = new Map<string, string>();
   for (const row of rows) {
     const code = learnerCode(row.Code);
-    if (code === '' || learners.idsByCode.has(code) || codes.has(code)) continue;
+    if (code === '' || codes.has(code)) continue;
+    const reference = row.Reference ?? 0;
+    if (reference > 0 && learners.codeById.get(reference) === code) continue;
     codes.set(code, (row.Code ?? '').trim());
   }
   return [...codes.values()].sort();

@@ -82,4 +82,38 @@ describe('codesToLookUp: what still has to be read by Code once the learners nam
       ),
     ).toEqual(['A00050', 'A00051']);
   });
+
+  it('a code known through another row’s Reference is still looked up: a second learner may hold it', () => {
+    // Read by id: learner 1 (A00001), named by the first row. The second row's Reference names nobody.
+    const named = learnerDirectory([{ Id: 1, Code: 'A00001' }]);
+    const rows = [
+      { Reference: 1, Code: 'A00001' },
+      { Reference: 999, Code: 'A00001' },
+    ];
+    expect(codesToLookUp(rows, named)).toEqual(['A00001']);
+    // Read by code: learners 1 and 2 both hold A00001, so the second row names nobody, as it would alone.
+    const all = learnerDirectory([
+      { Id: 1, Code: 'A00001' },
+      { Id: 2, Code: 'A00001' },
+    ]);
+    expect(matchLearnerRow(rows[1]!, all)).toEqual({ kind: 'none' });
+    expect(matchLearnerRow(rows[0]!, all)).toEqual({ kind: 'both', learnerId: 1 });
+  });
+
+  it('a code the row’s own Reference explains is not looked up, even when other rows need it', () => {
+    const named = learnerDirectory([
+      { Id: 1, Code: 'A00001' },
+      { Id: 2, Code: 'A00002' },
+    ]);
+    expect(
+      codesToLookUp(
+        [
+          { Reference: 1, Code: ' a00001 ' },
+          { Reference: 2, Code: 'A00001' },
+          { Reference: 2, Code: 'A00002' },
+        ],
+        named,
+      ),
+    ).toEqual(['A00001']);
+  });
 });

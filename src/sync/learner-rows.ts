@@ -1,9 +1,11 @@
 /**
  * Finding the learners that learner rows name, with as few reads as the rule allows (`matchLearnerRow` in
- * `aimaira/mapping.ts`): the learners named by `Reference` are read by id in one batch; only the codes that this
- * does not explain (a row whose `Reference` names no learner, or whose `Code` is not that learner's code) are then
- * read by `Code`, in one more batch. Where `Reference` is the learner's id and `Code` their code, the second read
- * is not made at all.
+ * `aimaira/mapping.ts`): the learners named by `Reference` are read by id in one batch; only the codes that a row's
+ * own `Reference` does not explain (the row's `Reference` names no learner, or its `Code` is not that learner's code)
+ * are then read by `Code`, in one more batch. A code is read even when another row's `Reference` names a learner who
+ * holds it: a second learner may hold it too, and a row naming nobody by `Reference` is then ambiguous (it matches
+ * nobody), as it would be alone. Where every row's `Reference` is the learner's id and its `Code` their code, the
+ * second read is not made at all.
  *
  * Used by the downward read, the upward read and the preflight probe, so that all three see the same learners.
  */

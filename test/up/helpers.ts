@@ -10,7 +10,6 @@ import type { CourseRecord } from '../../sim/edusign/server.js';
 import type { RecordedRequest } from '../../sim/shared/http-server.js';
 import { createAimairaClient } from '../../src/aimaira/client.js';
 import type { AimairaClient } from '../../src/aimaira/client.js';
-import { learnerDirectory, learnerOfRow, matchLearnerRow } from '../../src/aimaira/mapping.js';
 import type { TenantOptions } from '../../src/config/config.js';
 import { createTenantClients } from '../../src/sync/clients.js';
 import { runUp } from '../../src/sync/up/run.js';
@@ -37,7 +36,11 @@ export interface UpHarness extends DownHarness {
   sheets(): { edusignId: string; sessionId: number; course: CourseRecord }[];
   /** The Aimaira learner of an Edusign student. */
   learnerOf(studentId: string): number;
-  /** The learner's `PlanificationRessource` row on a session (the whole record), found as the connector finds it. */
+  /**
+   * The learner's `PlanificationRessource` row on a session (the whole record), as the test's own data says: the row
+   * whose `Reference` is the learner's id, else the one row carrying the learner's exact `Code` with no learner's id
+   * in `Reference`. Deliberately not the connector's matcher, so that what a run wrote can be checked against it.
+   */
   learnerRow(sessionId: number, learnerId: number): Row;
   /** The learner's `Apprenant.Code`. */
   learnerCode(learnerId: number): string;
@@ -110,21 +113,26 @@ export async function startUpHarness(
       return learnerId;
     },
     learnerRow(sessionId, learnerId) {
-      const learners = learnerDirectory(
-        store.list('Apprenant').map((record) => ({ Id: record['Id'] as number, Code: record['Code'] as string })),
-      );
-      const row = store
+      // What the test knows, not what the connector decides: the scenario writes each learner row with the learner's
+      // id in `Reference` (and their code in `Code`). A test that moves a row off its `Reference` keeps the learner's
+      // code there instead, on a row whose `Reference` is no learner's id at all.
+      const rows = store
         .where('PlanificationRessource', 'PlanificationId', [sessionId])
-        .filter((candidate) => learnerTypes.has(candidate['TypeRessourceId']))
-        .find(
-          (candidate) =>
-            learnerOfRow(
-              matchLearnerRow(
-                { Reference: candidate['Reference'] as number | null, Code: candidate['Code'] as string | null },
-                learners,
-              ),
-            ) === learnerId,
-        );
+        .filter((candidate) => learnerTypes.has(candidate['TypeRessourceId']));
+      const byReference = rows.filter((candidate) => candidate['Reference'] === learnerId);
+      const code = store.get('Apprenant', learnerId)?.['Code'];
+      const byCode =
+        byReference.length > 0 || typeof code !== 'string'
+          ? []
+          : rows.filter((candidate) => {
+              const reference = candidate['Reference'];
+              const referencesALearner =
+                typeof reference === 'number' && store.get('Apprenant', reference) !== undefined;
+              return !referencesALearner && candidate['Code'] === code;
+            });
+      const found = byReference.length > 0 ? byReference : byCode;
+      if (found.length > 1) throw new Error(`learner ${learnerId} has ${found.length} rows on session ${sessionId}`);
+      const [row] = found;
       if (!row) throw new Error(`learner ${learnerId} has no row on session ${sessionId}`);
       return row;
     },

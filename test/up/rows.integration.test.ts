@@ -104,6 +104,39 @@ describe('upward sync: which row is the learner’s', () => {
     expect(store.get('PlanificationRessource', first!.rowId)?.['Presence']).toBe(true);
     expect(store.get('Planification', sheet.sessionId)?.['Realise']).toBe(true);
   });
+  it('leaves a row whose Reference names nobody and whose Code two learners hold unwritten, even when one of them is named by Reference elsewhere', async () => {
+    const h = await start();
+    const sheet = h.sheets()[0]!;
+    // X keeps their row (Reference = X, Code = X's code). Y's row has the lower id, so the connector's "lowest row
+    // id" rule would pick it for X if it took that row for X's.
+    const [y, x] = learnersOf(h, sheet).sort((a, b) => a.rowId - b.rowId);
+    const store = h.sandbox.aimaira.store;
+    const xCode = h.learnerCode(x!.learnerId);
+    const unused = Math.max(...store.list('Apprenant').map((record) => record['Id'] as number)) + 1_000_000;
+    // Bad data in Aimaira: Y holds X's code too, and Y's row names nobody by Reference and carries that code.
+    store.patch('Apprenant', y!.learnerId, { Code: xCode });
+    store.patch('PlanificationRessource', y!.rowId, { Reference: unused, Code: xCode });
+    signAllAndLock(h, sheet);
+    // What the test set up, not what the connector would decide: the row is still Y's, the other still X's.
+    const ambiguous = h.learnerRow(sheet.sessionId, y!.learnerId);
+    const xBefore = h.learnerRow(sheet.sessionId, x!.learnerId);
+    expect([ambiguous['Id'], xBefore['Id']]).toEqual([y!.rowId, x!.rowId]);
+
+    h.resetRequests();
+    const result = await h.up();
+    expect(result.status).toBe('partial');
+    // Nobody's attendance goes on the ambiguous row; X's goes on X's own row.
+    expect(appliedPuts(h.aimairaRequests(), 'PlanificationRessource').has(y!.rowId)).toBe(false);
+    expect(store.get('PlanificationRessource', y!.rowId)).toEqual(ambiguous);
+    expectOnlyChanged(xBefore, store.get('PlanificationRessource', x!.rowId)!, {
+      Presence: true,
+      ControlePresence: sheet.course.START,
+    });
+    // Y has no row of their own: reported, and the session is not marked done.
+    const errors = (await h.events(result.runId)).filter((e) => e.level === 'error');
+    expect(errors).toMatchObject([{ reason: 'NO_ATTENDANCE_ROW', recordKind: 'attendance', aimairaId: y!.learnerId }]);
+    expect(store.get('Planification', sheet.sessionId)?.['Realise']).toBe(false);
+  });
 });
 
 describe('upward sync: ControlePresence', () => {
