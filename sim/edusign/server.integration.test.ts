@@ -432,6 +432,22 @@ describe('Edusign simulator over HTTP', () => {
       expect(missing.text).toContain('Cannot GET /v1/group/get-id/grp-1');
     });
 
+    it('answers an HTML 404 on the student restore and school routes once they are switched off', async () => {
+      const student = await createStudent();
+      sim.setRoutePresent('student-restore', false);
+      sim.setRoutePresent('school', false);
+      for (const path of [`/v1/student/restore/${student}`, '/v1/school']) {
+        const missing = await call('GET', path);
+        expect(missing.status, path).toBe(404);
+        expect(missing.contentType).toContain('text/html');
+        expect(missing.text).toContain(`Cannot GET ${path}`);
+      }
+      sim.setRoutePresent('student-restore', true);
+      sim.setRoutePresent('school', true);
+      expect(await ok('GET', `/v1/student/restore/${student}`)).toMatchObject({ ID: student });
+      expect(await ok('GET', '/v1/school')).toMatchObject({ ID: sim.school(KEY).id });
+    });
+
     it('without externals, every externals route answers an HTML 404 and the rest works', async () => {
       await sim.close();
       await start({ externals: false });

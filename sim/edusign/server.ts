@@ -54,11 +54,12 @@ export interface EdusignRateLimit {
 }
 
 /**
- * Routes a school may lack: `externals` (every `/v1/externals` route; present by default) and `group-get-id`
- * (`GET /v1/group/get-id/:apiId`; present in the default profile, missing in the harsh one). A missing route
+ * Routes a school may lack: `externals` (every `/v1/externals` route; present by default), `group-get-id`
+ * (`GET /v1/group/get-id/:apiId`; present in the default profile, missing in the harsh one), `student-restore`
+ * (`GET /v1/student/restore/:id`) and `school` (`GET /v1/school`), both present by default. A missing route
  * answers Express's HTML 404, as any unknown route.
  */
-export const optionalRoutes = ['externals', 'group-get-id'] as const;
+export const optionalRoutes = ['externals', 'group-get-id', 'student-restore', 'school'] as const;
 export type OptionalRoute = (typeof optionalRoutes)[number];
 
 export interface EdusignSimulatorOptions {
@@ -438,7 +439,9 @@ const routes: readonly Route[] = [
   route('GET', 'student/get-id/:apiId', 'Students', (c) => idResult(c.school.studentIdByApiId(param(c, 'apiId'))), {
     empty: [],
   }),
-  route('GET', 'student/restore/:id', 'Students', (c) => idResult(c.school.restoreStudent(param(c, 'id')).ID)),
+  route('GET', 'student/restore/:id', 'Students', (c) => idResult(c.school.restoreStudent(param(c, 'id')).ID), {
+    optional: 'student-restore',
+  }),
   route('GET', 'student/:id', 'Students', (c) => c.school.getStudent(param(c, 'id')), { empty: null }),
   route('DELETE', 'student/:id', 'Students', (c) => idResult(c.school.archiveStudent(param(c, 'id')).ID)),
 
@@ -514,7 +517,7 @@ const routes: readonly Route[] = [
   }),
 
   // The school the key belongs to
-  route('GET', 'school', 'School', ({ school }) => ({ ID: school.id, NAME: school.name })),
+  route('GET', 'school', 'School', ({ school }) => ({ ID: school.id, NAME: school.name }), { optional: 'school' }),
 
   // Courses (attendance sheets)
   route('POST', 'course', 'Courses', ({ school, body }) =>
@@ -690,6 +693,8 @@ export function createEdusignHandler(options: EdusignHandlerOptions): EdusignHan
   const present: Record<OptionalRoute, boolean> = {
     externals: options.externals ?? true,
     'group-get-id': options.groupGetId ?? profile !== 'harsh',
+    'student-restore': true,
+    school: true,
   };
   const routePresent = (candidate: Route) => candidate.optional === undefined || present[candidate.optional];
   const schools = new Map<string, SchoolRuntime>();

@@ -39,6 +39,7 @@ import {
   EdusignStudent,
   isArchived,
   isEmptyResult,
+  needsSchoolId,
 } from './schemas.js';
 
 export const defaultEdusignBaseUrl = 'https://ext.edusign.fr';
@@ -84,6 +85,24 @@ export interface EdusignClientOptions {
 /** Per-call options. */
 export interface CallOptions {
   signal?: AbortSignal;
+}
+
+/** Options of `students.restore`. */
+export interface StudentRestoreOptions extends CallOptions {
+  /**
+   * The learner's names, sent with `HIDDEN: 0` by the fallback PATCH on a server without the restore route
+   * (Edusign may want the names on every update, see `StudentUpdate`).
+   */
+  names?: { FIRSTNAME: string; LASTNAME: string };
+}
+
+/** Options of `groups.getIdByApiId`. */
+export interface GroupIdLookupOptions extends CallOptions {
+  /**
+   * false: on a server without the get-id route, throw its route-missing error (the client still remembers it)
+   * instead of reading the group list. For a caller that reads the list itself, once for many groups.
+   */
+  listFallback?: boolean;
 }
 
 /** The id of a created record; `recovered` is true when an earlier attempt had written it and a look-up found it. */
@@ -223,8 +242,12 @@ export interface EdusignStudents {
   list(options?: CallOptions): Pages<EdusignStudent>;
   /** Edusign archives (hides) the learner; there is no delete. */
   archive(id: string, options?: CallOptions): Promise<void>;
-  /** Brings an archived learner back (`GET /v1/student/restore/:id`); update it afterwards as usual. */
-  restore(id: string, options?: CallOptions): Promise<void>;
+  /**
+   * Brings an archived learner back (`GET /v1/student/restore/:id`); update it afterwards as usual. Where the
+   * server lacks that route, a PATCH with `HIDDEN: 0` (and `names`) does it instead, and the client remembers the
+   * missing route for its life.
+   */
+  restore(id: string, options?: StudentRestoreOptions): Promise<void>;
 }
 
 export interface EdusignProfessors {
@@ -245,9 +268,10 @@ export interface EdusignGroups {
   get(id: string, options?: CallOptions): Promise<EdusignGroup | undefined>;
   /**
    * `GET /v1/group/get-id/:apiId` (one public client uses it). Where the server lacks that route, the whole list
-   * is read instead (preferring a group that is not archived), and the client remembers it for its life.
+   * is read instead (preferring a group that is not archived), and the client remembers it for its life; with
+   * `listFallback: false`, the route-missing error is thrown instead of reading the list.
    */
-  getIdByApiId(apiId: string, options?: CallOptions): Promise<string | undefined>;
+  getIdByApiId(apiId: string, options?: GroupIdLookupOptions): Promise<string | undefined>;
   /** True once this client found that the server has no group get-id route. */
   getIdRouteMissing(): boolean;
   list(options?: CallOptions): Pages<EdusignGroup>;
@@ -340,8 +364,13 @@ export function createEdusignClient(options: EdusignClientOptions): EdusignClien
   if (options.timeoutMs !== undefined) transportOptions.timeoutMs = options.timeoutMs;
   if (options.onExchange) transportOptions.onExchange = options.onExchange;
   const transport = createHttpTransport(transportOptions);
-  /** Set once the server answered that it has no group get-id route: the list is read instead from then on. */
-  let groupGetIdMissing = false;
+  /**
+   * The route-missing error of the group get-id route, once the server answered it (the list is read instead
+   * from then on); thrown again to a caller that asks for no list fallback.
+   */
+  let groupGetIdMissing: { error: unknown } | undefined;
+  /** Set once the server answered that it has no student restore route: the PATCH is sent instead from then on. */
+  let studentRestoreMissing = false;
 
   /** Sends one request and returns the envelope's `result`, or throws what went wrong as a typed error. */
   const send = async (request: TransportRequest): Promise<{ result: unknown; url: string }> => {
@@ -490,8 +519,20 @@ export function createEdusignClient(options: EdusignClientOptions): EdusignClien
     list: (callOptions) => pages(EdusignStudent, '/v1/student', { limit: edusignStudentPageLimit }, callOptions),
     archive: async (id, callOptions) =>
       write({ method: 'DELETE', path: `/v1/student/${segment(id, 'id')}` }, callOptions),
-    restore: async (id, callOptions) =>
-      write({ method: 'GET', path: `/v1/student/restore/${segment(id, 'id')}` }, callOptions),
+    async restore(id, restoreOptions) {
+      const path = `/v1/student/restore/${segment(id, 'id')}`;
+      if (!studentRestoreMissing) {
+        try {
+          return await write({ method: 'GET', path }, restoreOptions);
+        } catch (error) {
+          if (!isRouteMissing(error)) throw error;
+          studentRestoreMissing = true;
+        }
+      }
+      // What the connector sent before it knew the restore route: PATCH works on an archived learner too.
+      const student = { ID: id, ...restoreOptions?.names, HIDDEN: 0 };
+      return write({ method: 'PATCH', path: '/v1/student', body: { student } }, restoreOptions);
+    },
   };
 
   const professors: EdusignProfessors = {
@@ -526,17 +567,18 @@ export function createEdusignClient(options: EdusignClientOptions): EdusignClien
     update: async (input, callOptions) =>
       write({ method: 'PATCH', path: '/v1/group', body: { group: input } }, callOptions),
     get: async (id, callOptions) => getRecord(EdusignGroup, `/v1/group/${segment(id, 'id')}`, callOptions),
-    async getIdByApiId(apiId, callOptions) {
+    async getIdByApiId(apiId, lookupOptions) {
       if (!groupGetIdMissing) {
         try {
-          return await getIdByApiId('group', apiId, callOptions);
+          return await getIdByApiId('group', apiId, lookupOptions);
         } catch (error) {
           if (!isRouteMissing(error)) throw error;
-          groupGetIdMissing = true;
+          groupGetIdMissing = { error };
         }
       }
+      if (lookupOptions?.listFallback === false) throw groupGetIdMissing.error;
       let archived: string | undefined;
-      for await (const page of groups.list(callOptions)) {
+      for await (const page of groups.list(lookupOptions)) {
         for (const group of page) {
           if (group.API_ID !== apiId) continue;
           if (!isArchived(group, undefined)) return group.ID;
@@ -545,7 +587,7 @@ export function createEdusignClient(options: EdusignClientOptions): EdusignClien
       }
       return archived;
     },
-    getIdRouteMissing: () => groupGetIdMissing,
+    getIdRouteMissing: () => groupGetIdMissing !== undefined,
     list: (callOptions) => pages(EdusignGroup, '/v1/group', {}, callOptions),
     archive: async (id, callOptions) =>
       write({ method: 'DELETE', path: `/v1/group/${segment(id, 'id')}` }, callOptions),
@@ -652,7 +694,7 @@ export function createEdusignClient(options: EdusignClientOptions): EdusignClien
     externals,
     schoolId,
     isArchived: async (record, callOptions) =>
-      isArchived(record, Array.isArray(record.HIDDEN) ? await schoolId(callOptions) : undefined),
+      isArchived(record, needsSchoolId(record) ? await schoolId(callOptions) : undefined),
     inspect,
   };
 }

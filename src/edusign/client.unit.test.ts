@@ -188,6 +188,35 @@ describe('request bodies', () => {
     ]);
   });
 
+  it('restores a learner with a PATCH of HIDDEN: 0 on a server without the restore route, remembered for its life', async () => {
+    const ok = json({ status: 'success', result: { ID: 'x' } });
+    const { client, sent } = clientWith([
+      text('<!DOCTYPE html><html><body><pre>Cannot GET /v1/student/restore/s1</pre></body></html>', 404, 'text/html'),
+      ok,
+      ok,
+    ]);
+    await client.students.restore('s1', { names: { FIRSTNAME: 'A', LASTNAME: 'B' } });
+    await client.students.restore('s2');
+    expect(sent.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual([
+      'GET /v1/student/restore/s1',
+      'PATCH /v1/student',
+      'PATCH /v1/student',
+    ]);
+    expect(sent.map((r) => r.body)).toEqual([
+      undefined,
+      { student: { ID: 's1', FIRSTNAME: 'A', LASTNAME: 'B', HIDDEN: 0 } },
+      { student: { ID: 's2', HIDDEN: 0 } },
+    ]);
+  });
+
+  it('keeps a restore refused by the API as an error, without a PATCH', async () => {
+    const { client, sent } = clientWith([json({ status: 'error', message: 'No student with this ID found' })]);
+    await expect(client.students.restore('s9')).rejects.toSatisfy((error) =>
+      isEdusignBusinessError(error, 'NOT_FOUND'),
+    );
+    expect(sent).toHaveLength(1);
+  });
+
   it('sends NEED_STUDENTS_SIGNATURE and editSurveys: false on every course update', async () => {
     const { client, sent } = clientWith([json({ status: 'success', result: { ID: 'c1' } })]);
     await client.courses.update({ ID: 'c1', NEED_STUDENTS_SIGNATURE: false, CLASSROOM: '' });
@@ -414,6 +443,15 @@ describe('missing routes', () => {
       '/v1/group?page=0',
       '/v1/group?page=1',
     ]);
+  });
+
+  it('throws the missing get-id route instead of reading the group list when asked for no list fallback', async () => {
+    const { client, sent } = clientWith([expressPage('/v1/group/get-id/G1')]);
+    await expect(client.groups.getIdByApiId('G1', { listFallback: false })).rejects.toSatisfy(isRouteMissing);
+    expect(client.groups.getIdRouteMissing()).toBe(true);
+    // Known missing now: thrown again without a request.
+    await expect(client.groups.getIdByApiId('G2', { listFallback: false })).rejects.toSatisfy(isRouteMissing);
+    expect(sent.map((r) => new URL(r.url).pathname)).toEqual(['/v1/group/get-id/G1']);
   });
 
   it('uses the group get-id route when there is one', async () => {

@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import { anotherSchoolId } from '../../sim/edusign/server.js';
 import { createEdusignClient } from '../../src/edusign/client.js';
 import {
   addSessionRow,
@@ -133,6 +134,61 @@ describe('records made by hand in Edusign', () => {
     expect(result.status).toBe('success');
     expect(harness.school.professor(professor.ID)).toMatchObject({ API_ID: String(facilitatorId), HIDDEN: [] });
     expect(edusignStateByApiId(harness.school)).toEqual(reference);
+  });
+
+  it("adopts a professor archived somewhere without touching its HIDDEN when this school's id cannot be read", async () => {
+    const reference = await referenceState();
+    const facilitatorId = Number(Object.keys(reference.professors)[0]);
+    const professor = harness.school.createProfessor({
+      FIRSTNAME: 'Prof',
+      LASTNAME: 'Partagé',
+      EMAIL: aimairaEmail(harness.sandbox, 'Enseignant', facilitatorId)!,
+    });
+    // Archived in another school and here: a HIDDEN: 0 would take this school out of the list.
+    harness.school.archiveProfessorElsewhere(professor.ID);
+    harness.school.archiveProfessor(professor.ID);
+    const hidden = harness.school.professor(professor.ID)!.HIDDEN;
+    expect(hidden).toEqual([anotherSchoolId, harness.school.id]);
+    // A server that does not say which school the key is of: a non-empty HIDDEN may be about another school.
+    harness.sandbox.edusign.setRoutePresent('school', false);
+
+    const result = await harness.sync();
+    expect(harness.school.professor(professor.ID)).toMatchObject({ API_ID: String(facilitatorId), HIDDEN: hidden });
+    const events = await harness.events(result.runId);
+    expect(events).toContainEqual(
+      expect.objectContaining({ action: 'adopted', recordKind: 'facilitator', edusignId: professor.ID }),
+    );
+    const warnings = events.filter((event) => event.recordKind === 'facilitator' && event.action === 'warning');
+    expect(warnings.map(({ level, aimairaId, edusignId }) => ({ level, aimairaId, edusignId }))).toEqual([
+      { level: 'warning', aimairaId: facilitatorId, edusignId: professor.ID },
+    ]);
+    expect(warnings[0]!.message).toMatch(/adopted without restoring it.*school's Edusign id could not be read/);
+    expect(warnings[0]!.message).not.toMatch(/@|Prof|Partagé/);
+  });
+
+  it('restores archived students with a PATCH on a server without the restore route, asking for that route once', async () => {
+    const reference = await referenceState();
+    const learnerIds = Object.keys(reference.students).slice(0, 2).map(Number);
+    const students = learnerIds.map((learnerId) => {
+      const student = harness.school.createStudent({
+        FIRSTNAME: 'Prénom',
+        LASTNAME: 'Archivé',
+        EMAIL: aimairaEmail(harness.sandbox, 'Apprenant', learnerId)!,
+      });
+      harness.school.archiveStudent(student.ID);
+      return student;
+    });
+    harness.sandbox.edusign.setRoutePresent('student-restore', false);
+
+    const result = await harness.sync();
+    expect(result.status).toBe('success');
+    for (const [index, student] of students.entries()) {
+      expect(harness.school.student(student.ID)).toMatchObject({ API_ID: String(learnerIds[index]), HIDDEN: 0 });
+    }
+    expect(edusignStateByApiId(harness.school)).toEqual(reference);
+    const restores = harness.sandbox.edusign.requests.filter((r) => r.path.startsWith('/v1/student/restore/'));
+    expect(restores.map((r) => r.status)).toEqual([404]);
+    expect(result.counts).toMatchObject({ 'learner.adopted': 2 });
   });
 
   it('never changes a student, professor, group or sheet made by hand that it did not adopt', async () => {

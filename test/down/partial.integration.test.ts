@@ -104,6 +104,27 @@ describe('when Edusign fails on one route', () => {
     expect(next.counts).toMatchObject({ 'group.created': groupCount });
   });
 
+  it('reads the group list once when group links were lost on a server without group get-id', async () => {
+    expect((await harness.sync()).status).toBe('success');
+    // Two links lost (a crash between a write and its link): few enough to look them up one by one.
+    const lost = (await harness.store.listLinks(harness.tenant.id, 'group')).slice(0, 2);
+    expect(lost).toHaveLength(2);
+    for (const link of lost) await harness.store.deleteLink(harness.tenant.id, 'group', link.aimairaId);
+    harness.sandbox.edusign.setRoutePresent('group-get-id', false);
+    harness.resetRequests();
+
+    const result = await harness.sync();
+    expect(result).toMatchObject({ status: 'success', counts: { 'group.recovered': 2 } });
+    expect(edusignStateByApiId(harness.school)).toEqual(reference);
+    const getIds = harness.sandbox.edusign.requests.filter((r) => r.path.startsWith('/v1/group/get-id/'));
+    expect(getIds.map((r) => r.status)).toEqual([404]);
+    const listReads = harness.sandbox.edusign.requests.filter((r) => r.path === '/v1/group' && r.method === 'GET');
+    expect(listReads.filter((r) => r.search.includes('page=0'))).toHaveLength(1);
+    for (const link of lost) {
+      expect((await harness.store.getLink(harness.tenant.id, 'group', link.aimairaId))?.edusignId).toBe(link.edusignId);
+    }
+  });
+
   it('puts a facilitator whose create failed on its sheet at the next run', async () => {
     // Three failed attempts: the first professor's create gives up, the others go through.
     harness.sandbox.edusign.faults.add({ kind: 'server-error', method: 'POST', path: '/v1/professor', times: 3 });

@@ -143,10 +143,35 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
   // ---- People ----------------------------------------------------------------------------------------------
 
   /**
+   * Whether an adopted facilitator that the look-up read as archived is restored with `HIDDEN: 0`. Its HIDDEN
+   * lists the schools where it is archived, and the 0 is sent only when it is sure to be about this school: this
+   * school's id is known (the look-up then found it in the list), or HIDDEN is a flag. When the id is unknown and
+   * HIDDEN a list, the look-up's safe reading took "archived somewhere" for archived here; a 0 could then change its
+   * archive in another school, so it is adopted as it is, with a warning.
+   */
+  const restoresFacilitator = async (aimairaId: number, edusignId: string): Promise<boolean> => {
+    if ((await context.edusign.schoolId()) !== undefined) return true;
+    const hidden = (await context.edusign.professors.get(edusignId))?.HIDDEN;
+    if (hidden === undefined || typeof hidden === 'boolean') return true;
+    context.events.add({
+      level: 'warning',
+      action: 'warning',
+      recordKind: 'facilitator',
+      aimairaId,
+      edusignId,
+      reason: null,
+      message:
+        "facilitator adopted without restoring it: Edusign lists it as archived in at least one school, and this school's Edusign id could not be read, so its archive state was left as it is; restore it in Edusign if it is archived in this school",
+    });
+    return false;
+  };
+
+  /**
    * Writes a person; `complete` is false when part of the record could not be written (a tutor that Edusign does
    * not have yet, or tutors left out during this run), so that its link keeps no hash and the next run writes it
-   * again. An archived record adopted by e-mail is restored: a learner through Edusign's restore route, a
-   * facilitator (no such route is known) with `HIDDEN: 0`.
+   * again. An archived record adopted by e-mail is restored: a learner through Edusign's restore route (a PATCH
+   * with `HIDDEN: 0` on a server without it), a facilitator (no such route is known) with `HIDDEN: 0`, when it is
+   * known to be archived in this school (`restoresFacilitator`).
    */
   const writePerson = async (
     kind: PersonKind,
@@ -157,13 +182,13 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
     const { person } = operation;
     // A record made by hand and archived since is restored when adopted: it is about to be put on sheets.
     const restoring = operation.op === 'adopt' && operation.restore;
-    const restore = restoring && { HIDDEN: false };
     if (kind === 'facilitator') {
       const payload = professorPayload(person);
       if (create) {
         const created = await context.edusign.professors.create(payload, { sendCredentials: context.sendCredentials });
         return { id: created.id, complete: true };
       }
+      const restore = restoring && (await restoresFacilitator(person.aimairaId, id ?? '')) && { HIDDEN: false };
       await context.edusign.professors.update({ ...payload, ID: id ?? '', ...restore });
       return { id: id ?? '', complete: true };
     }
@@ -186,7 +211,11 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
       });
       return { id: created.id, complete };
     }
-    if (restoring) await context.edusign.students.restore(id ?? '');
+    if (restoring) {
+      await context.edusign.students.restore(id ?? '', {
+        names: { FIRSTNAME: payload.FIRSTNAME, LASTNAME: payload.LASTNAME },
+      });
+    }
     await context.edusign.students.update({ ...payload, ID: id ?? '' });
     return { id: id ?? '', complete };
   };

@@ -5,15 +5,14 @@
  *
  * Every Edusign request counts against the tenant's 480 a minute, so the cheaper way is chosen per kind: a look-up
  * per record when few are missing, one pass over the paged list when many are (a first sync). Whether a record is
- * archived is read with `isArchived` (a facilitator's HIDDEN lists schools, so this school's id is read once when
- * needed). Tutors are an option: a server without the externals routes leaves them out of the run, it does not
- * stop it.
+ * archived is read with the client's `isArchived` (a facilitator's HIDDEN lists schools, so the client reads this
+ * school's id once, when needed). Tutors are an option: a server without the externals routes leaves them out of
+ * the run, it does not stop it.
  */
 import type { EdusignClient } from '../../edusign/client.js';
 import { collectPages, edusignCourseListMaxDays, edusignPageSizes } from '../../edusign/client.js';
 import { isRouteMissing } from '../../edusign/errors.js';
 import { apiIdOf } from '../../edusign/mapping.js';
-import { isArchived, needsSchoolId } from '../../edusign/schemas.js';
 import type { EdusignHidden } from '../../edusign/schemas.js';
 import type { RecordKind } from '../../domain/types.js';
 import type { EdusignMatch, LookupMatches } from './plan.js';
@@ -54,15 +53,16 @@ interface SeenRecord {
   archived: boolean;
 }
 
-/** Reads whether each record is archived here, asking Edusign for the school's id only if a record needs it. */
-async function readArchived(edusign: EdusignClient, records: readonly ListedRecord[]): Promise<SeenRecord[]> {
-  const schoolId = records.some(needsSchoolId) ? await edusign.schoolId() : undefined;
-  return records.map((record) => ({
-    ID: record.ID,
-    API_ID: record.API_ID,
-    EMAIL: record.EMAIL,
-    archived: isArchived(record, schoolId),
-  }));
+/** A listed record with whether it is archived here, as the client reads it. */
+async function seen(edusign: EdusignClient, record: ListedRecord): Promise<SeenRecord> {
+  return { ID: record.ID, API_ID: record.API_ID, EMAIL: record.EMAIL, archived: await edusign.isArchived(record) };
+}
+
+/** `seen` for each record of a list, in order (the client reads the school's id once, if a record needs it). */
+async function seenAll(edusign: EdusignClient, records: readonly ListedRecord[]): Promise<SeenRecord[]> {
+  const all: SeenRecord[] = [];
+  for (const record of records) all.push(await seen(edusign, record));
+  return all;
 }
 
 /** Reads per record (API_ID, then e-mail) against pages of the whole list: list when it is cheaper. */
@@ -106,9 +106,8 @@ async function findPeople(
 ): Promise<Map<number, EdusignMatch>> {
   const matches = new Map<number, EdusignMatch>();
   if (people.length === 0) return matches;
-  const seen = async (record: ListedRecord): Promise<SeenRecord> => (await readArchived(edusign, [record]))[0]!;
   if (listIsCheaper(people.length, 2, linked, edusignPageSizes.students)) {
-    const { byApiId, byEmail } = indexListed(await readArchived(edusign, await collectPages(resource.list())));
+    const { byApiId, byEmail } = indexListed(await seenAll(edusign, await collectPages(resource.list())));
     for (const person of people) {
       const apiId = apiIdOf(person.aimairaId);
       const found = byApiId.get(apiId);
@@ -125,12 +124,12 @@ async function findPeople(
     const id = await resource.getIdByApiId(apiId);
     if (id !== undefined) {
       const record = await resource.get(id);
-      const archived = record ? (await seen(record)).archived : false;
+      const archived = record ? await edusign.isArchived(record) : false;
       matches.set(person.aimairaId, { edusignId: id, foundBy: 'api-id', apiId, hidden: archived });
       continue;
     }
     const sameEmail = await resource.getByEmail(person.email);
-    if (sameEmail) matches.set(person.aimairaId, matchOf(await seen(sameEmail), 'email', apiId));
+    if (sameEmail) matches.set(person.aimairaId, matchOf(await seen(edusign, sameEmail), 'email', apiId));
   }
   return matches;
 }
@@ -160,8 +159,7 @@ async function findTutors(
       throw error;
     }
     if (sameEmail) {
-      const [record] = await readArchived(edusign, [sameEmail]);
-      matches.set(tutor.aimairaId, matchOf(record!, 'email', apiId));
+      matches.set(tutor.aimairaId, matchOf(await seen(edusign, sameEmail), 'email', apiId));
       continue;
     }
     if (!apiIdRoute) continue;
@@ -176,7 +174,14 @@ async function findTutors(
   return { matches };
 }
 
-/** Groups by API_ID: `get-id` per group when that is cheaper and the server has it, else one pass over the list. */
+/**
+ * Groups by API_ID: `get-id` per group when that is cheaper and the server has it, else one pass over the list.
+ * The list is read at most once: `get-id` is asked without the client's own list fallback, so a server without
+ * that route answers one 404 (remembered by the client) and this reads the list once for every group, rather than
+ * the client reading it for the first group and this again for the others. (Letting the client keep the list it
+ * read would do too, but a kept list goes stale: a group created later in the run would not be in it, and the
+ * client's look-up after an ambiguous create must see it, or the group is created twice.)
+ */
 async function findGroups(
   edusign: EdusignClient,
   groups: readonly DesiredGroup[],
@@ -188,11 +193,16 @@ async function findGroups(
   for (const group of groups) {
     const apiId = apiIdOf(group.aimairaId);
     if (perGroup && !edusign.groups.getIdRouteMissing()) {
-      const id = await edusign.groups.getIdByApiId(apiId);
-      if (id !== undefined) matches.set(group.aimairaId, { edusignId: id, foundBy: 'api-id', apiId, hidden: false });
-      continue;
+      try {
+        const id = await edusign.groups.getIdByApiId(apiId, { listFallback: false });
+        if (id !== undefined) matches.set(group.aimairaId, { edusignId: id, foundBy: 'api-id', apiId, hidden: false });
+        continue;
+      } catch (error) {
+        // No get-id route: this group and the next ones are found in the list, read below once.
+        if (!isRouteMissing(error)) throw error;
+      }
     }
-    listed ??= indexListed(await readArchived(edusign, await collectPages(edusign.groups.list())));
+    listed ??= indexListed(await seenAll(edusign, await collectPages(edusign.groups.list())));
     const found = listed.byApiId.get(apiId);
     if (found) matches.set(group.aimairaId, matchOf(found, 'api-id', apiId));
   }
