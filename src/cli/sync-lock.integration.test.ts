@@ -159,6 +159,8 @@ describe('sync after a sync killed with SIGKILL', { timeout: 60_000 }, () => {
         );
       });
       expect(rerun.stderr).not.toContain('already in progress');
+      expect(rerun.stderr).toContain(`took over the stale lock of tenant big from sync:`);
+      expect(rerun.stderr).toContain(`process ${killed.pid} of this host is gone`);
       expect(rerun.code).toBe(exitCodes.ok);
       const summary = JSON.parse(rerun.stdout) as SyncSummary;
       expect(summary.status).toBe('success');

@@ -203,6 +203,7 @@ export async function runSyncCommand(
         for (const direction of directionsOf(options.direction)) report(notRun(tenant.id, direction, attempt.message));
         continue;
       }
+      if (attempt?.tookOver) streams.stderr.write(`aimaira-edusign: ${attempt.tookOver.message}\n`);
       const signal = attempt ? AbortSignal.any([interruption.signal, attempt.lock.lost]) : interruption.signal;
       try {
         for (const direction of directionsOf(options.direction)) {
