@@ -4,7 +4,8 @@
  * one live run per tenant, pauses.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -393,6 +394,25 @@ describe('the scheduler', () => {
       await scheduler.tick();
       await scheduler.whenIdle();
       expect(runs).toEqual([{ tenantId: 'acme', trigger: 'scheduled', at: '2027-06-15T10:40:00.000Z' }]);
+    });
+
+    it('takes over at once, and says so, the lock of a `sync` of this host that was killed', async () => {
+      const clock = createSteppedClock(june('12:31'));
+      const events: SchedulerEvent[] = [];
+      const { scheduler, store, runs } = await startProcess(clock, { events });
+      // A real process of this host, gone: its pid no longer answers signal 0.
+      const child = spawn(process.execPath, ['-e', '']);
+      await new Promise((resolve) => child.once('exit', resolve));
+      const dead = `sync:${hostname()}:${child.pid}:abcd1234`;
+      await store.schedule.acquireLock('acme', dead, june('12:30'), 60 * 60_000);
+
+      const started = await scheduler.runNow('acme');
+      expect(started).toMatchObject({ accepted: true });
+      await scheduler.whenIdle();
+      expect(runs).toHaveLength(1);
+      expect(events.filter((event) => event.type === 'lock-taken-over')).toMatchObject([
+        { tenantId: 'acme', message: expect.stringContaining(`from ${dead}`) as string },
+      ]);
     });
 
     it('heartbeats its lock during a long run, and stops a run whose lock was taken over', async () => {

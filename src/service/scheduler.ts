@@ -83,6 +83,8 @@ export type SchedulerEvent =
    * once per occurrence and holder.
    */
   | { type: 'lock-busy'; at: string; tenantId: string; message: string }
+  /** The tenant's lock was held by a process of this host that is gone (killed): taken over at once. */
+  | { type: 'lock-taken-over'; at: string; tenantId: string; message: string }
   | { type: 'claim-abandoned'; at: string; run: ScheduledRun }
   | { type: 'error'; at: string; tenantId: string | null; error: Error };
 
@@ -409,6 +411,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         }
         return;
       }
+      if (attempt.tookOver) emit({ type: 'lock-taken-over', at: now(), tenantId, message: attempt.tookOver.message });
       busyReported.delete(tenantId);
       let claimed = false;
       try {
@@ -579,6 +582,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           onHeartbeatError: (error) => reportError(tenantId, error),
         });
         if (!attempt.acquired) return refuse(tenantId, 'running', attempt.message);
+        if (attempt.tookOver) emit({ type: 'lock-taken-over', at: now(), tenantId, message: attempt.tookOver.message });
         const run = launch(tenantId, 'on-demand', null, attempt.lock, runOptions.onProgress);
         return { accepted: true, tenantId, startedAt: run.startedAt, done: run.done };
       });

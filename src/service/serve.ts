@@ -449,6 +449,9 @@ function logSchedulerEvent(logger: Logger, event: SchedulerEvent): void {
     case 'lock-busy':
       logger.info({ tenant: event.tenantId }, `scheduled run waits: ${event.message}`);
       return;
+    case 'lock-taken-over':
+      logger.warn({ tenant: event.tenantId }, event.message);
+      return;
     case 'claim-abandoned':
       logger.warn(
         { tenant: event.run.tenantId, window: event.run.windowId, date: event.run.parisDate },
