@@ -1,4 +1,7 @@
-/** The state store: its port, the Kysely implementation, the SQLite adapter and the migrations. */
+/**
+ * The stores: their port (`Stores`), `openStore(url)`, the Kysely implementation, the SQLite and PostgreSQL adapters
+ * and the migrations.
+ */
 export { attendanceStates, eventActions, eventLevels, linkOrigins, runDirections, runStatuses } from './port.js';
 export type {
   AttendanceRecord,
@@ -15,6 +18,7 @@ export type {
   RunEnd,
   RunStatus,
   StateStore,
+  Stores,
   SyncEvent,
 } from './port.js';
 export { createKyselyStore, defaultEventLimit, defaultRunLimit, maxBoundValues } from './kysely-store.js';
@@ -22,6 +26,10 @@ export { InMemoryMigrationProvider, migrateToLatest, sqlDialects, storeMigration
 export type { SqlDialect } from './migrations.js';
 export { StateStoreError } from './schema.js';
 export type { Database } from './schema.js';
+export { openStore, parseStoreUrl, storeUrlForms } from './open.js';
+export type { OpenStoreOptions, StoreLocation } from './open.js';
+export { defaultPostgresPoolSize, isPostgresUrl, migrationLockKey, openPostgresStore, redactUrl } from './postgres.js';
+export type { PostgresStoreOptions, PostgresStores } from './postgres.js';
 export { openSqliteStore, sqliteBusyTimeoutMs, sqliteFileName } from './sqlite.js';
 export type { SqliteStateStore, SqliteStoreOptions } from './sqlite.js';
 export { DbTenant, createTenantStore, secretFields, tenantStatuses } from './tenant-store.js';

@@ -318,9 +318,21 @@ export function storeMigrations(dialect: SqlDialect): Record<string, Migration> 
 /**
  * Applies the migrations not applied yet and returns their names (empty when the schema is up to date). Safe to
  * call at every start.
+ *
+ * `migrationTableSchema` (PostgreSQL): the schema of Kysely's migration tables, which must be the schema of the
+ * store's tables. Without it Kysely looks for them in every schema of the database, takes another schema's for
+ * this one's, and fails.
  */
-export async function migrateToLatest<DB>(db: Kysely<DB>, dialect: SqlDialect): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new InMemoryMigrationProvider(storeMigrations(dialect)) });
+export async function migrateToLatest<DB>(
+  db: Kysely<DB>,
+  dialect: SqlDialect,
+  options: { migrationTableSchema?: string } = {},
+): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: new InMemoryMigrationProvider(storeMigrations(dialect)),
+    ...(options.migrationTableSchema === undefined ? {} : { migrationTableSchema: options.migrationTableSchema }),
+  });
   const { error, results = [] } = await migrator.migrateToLatest();
   const failed = results.find((result) => result.status === 'Error');
   if (error !== undefined) {

@@ -1,6 +1,8 @@
 /**
- * The state store port: the little the syncs need to remember between runs. One interface, one contract test
- * suite, an adapter per database (SQLite file now, PostgreSQL later).
+ * The store port: the little the syncs need to remember between runs (`StateStore`), the service's tenants
+ * (`TenantStore`) and the scheduler's occurrences, tenant locks and health (`ScheduleStore`), together `Stores`.
+ * One interface each, one contract test suite each, one Kysely adapter run on SQLite and on PostgreSQL
+ * (`openStore(url)`, src/store/open.ts).
  */
 import type { PreflightReport } from '../domain/preflight.js';
 import type { ReasonCode } from '../domain/reasons.js';
@@ -189,4 +191,234 @@ export interface StateStore {
   listEvents(filter: EventFilter): Promise<SyncEvent[]>;
 
   close(): Promise<void>;
+}
+
+/* ---------------------------------------------------------------------------------------------------------------
+ * The tenants of the service: secrets only sealed (encrypted by src/service/secrets.ts); the store never sees a
+ * plaintext secret and has no key to make one. Adapter: src/store/tenant-store.ts.
+ */
+
+export const tenantStatuses = ['active', 'paused'] as const;
+export type TenantStatus = (typeof tenantStatuses)[number];
+
+/** The secret fields of a tenant, by the name of their place in the configuration file. */
+export const secretFields = ['aimaira.password', 'aimaira.apiKey', 'edusign.apiKey'] as const;
+export type SecretField = (typeof secretFields)[number];
+
+/** A tenant as stored: secrets sealed, options as the JSON object they were saved as. */
+export interface StoredTenant {
+  id: string;
+  aimaira: {
+    url: string;
+    username: string | null;
+    /** Sealed. */
+    password: string | null;
+    /** Sealed. */
+    apiKey: string | null;
+  };
+  edusign: {
+    url: string;
+    /** Sealed. */
+    apiKey: string;
+  };
+  options: Record<string, unknown>;
+  status: TenantStatus;
+  /** Why the tenant is paused, in plain words; null when active. */
+  pausedReason: string | null;
+  pausedAt: string | null;
+  /** ISO instants. */
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type TenantRecord = Omit<StoredTenant, 'createdAt' | 'updatedAt'>;
+
+/** One sealed secret, where it belongs. */
+export interface SealedSecret {
+  tenantId: string;
+  field: SecretField;
+  sealed: string;
+}
+
+export interface TenantStore {
+  /** By id. */
+  list(): Promise<StoredTenant[]>;
+  get(id: string): Promise<StoredTenant | undefined>;
+  /** Inserts or replaces the tenant; an existing one keeps its `createdAt`. */
+  put(tenant: TenantRecord, at: string): Promise<void>;
+  /** `put` of each, all of them or none. */
+  putAll(tenants: readonly TenantRecord[], at: string): Promise<void>;
+  /** False when there was no such tenant. Its links, runs and events stay (see docs/service.md). */
+  remove(id: string): Promise<boolean>;
+  /** False when there is no such tenant. `reason` is kept only for `paused`. */
+  setStatus(id: string, status: TenantStatus, reason: string | null, at: string): Promise<boolean>;
+  /**
+   * Replaces every sealed secret of every tenant by `reseal(secret)`, in one transaction: all are replaced, or
+   * (when `reseal` throws) none. Returns how many secrets were replaced. `updatedAt` is left alone: the
+   * tenant's configuration did not change.
+   */
+  reencryptAll(reseal: (secret: SealedSecret) => string): Promise<number>;
+}
+
+/* ---------------------------------------------------------------------------------------------------------------
+ * The scheduler's memory (migration 0007): occurrences, tenant locks, tenant health. Adapter:
+ * src/store/schedule-store.ts.
+ */
+
+/**
+ * Where an occurrence stands: `claimed` (running, or its process died: see `interruptAbandonedClaims`), `done`
+ * (success or partial), `failed`, `interrupted` (stopped before its end: claimed again if its window is still
+ * open), `missed` (its window closed without a run).
+ */
+export const scheduledRunStates = ['claimed', 'done', 'failed', 'interrupted', 'missed'] as const;
+export type ScheduledRunState = (typeof scheduledRunStates)[number];
+
+/** The states an occurrence ends in once its run is over. */
+export type FinishedRunState = Extract<ScheduledRunState, 'done' | 'failed' | 'interrupted'>;
+
+/** Why a tenant's run was started. */
+export const runTriggers = ['scheduled', 'on-demand'] as const;
+export type RunTrigger = (typeof runTriggers)[number];
+
+/**
+ * Why a tenant's run failed, as far as pausing goes: refused access (HTTP 401/403 from either API), one of the
+ * APIs not answering (5xx, 408, 429, network), anything else.
+ */
+export const failureReasons = ['bad-credentials', 'edusign-down', 'aimaira-down', 'other'] as const;
+export type FailureReason = (typeof failureReasons)[number];
+
+/** How a run ended: the statuses of the sync's runs. */
+export type OutcomeStatus = Exclude<RunStatus, 'running'>;
+export const outcomeStatuses = ['success', 'partial', 'failed', 'interrupted'] as const satisfies OutcomeStatus[];
+
+/** What identifies an occurrence, with the slot it was due at. */
+export interface OccurrenceRef {
+  tenantId: string;
+  windowId: string;
+  parisDate: string;
+  slotAt: string;
+}
+
+export interface ScheduledRun extends OccurrenceRef {
+  state: ScheduledRunState;
+  /** Who claimed it; null for a miss. */
+  holder: string | null;
+  claimedAt: string | null;
+  /** When the run ended, or when the miss was recorded. */
+  finishedAt: string | null;
+  attempts: number;
+  /** The sync runs (`runs` table) it made, over every attempt. */
+  runIds: number[];
+  outcome: OutcomeStatus | null;
+  reason: FailureReason | null;
+  error: string | null;
+}
+
+export interface OccurrenceResult {
+  state: FinishedRunState;
+  at: string;
+  outcome: OutcomeStatus;
+  reason: FailureReason | null;
+  error: string | null;
+  runIds: readonly number[];
+}
+
+export interface ScheduledRunFilter {
+  tenantId?: string;
+  states?: readonly ScheduledRunState[];
+  /** Paris dates, `YYYY-MM-DD`, both included. */
+  fromDate?: string;
+  toDate?: string;
+  limit?: number;
+}
+
+export interface TenantLock {
+  tenantId: string;
+  holder: string;
+  acquiredAt: string;
+  heartbeatAt: string;
+  expiresAt: string;
+}
+
+/** Taken (the lock as now held), or not (the lock as held by someone else). */
+export type LockAttempt = { acquired: true; lock: TenantLock } | { acquired: false; lock: TenantLock };
+
+export interface TenantPause {
+  at: string;
+  reason: FailureReason;
+  /** In plain words, for the dashboard and `tenant show`. */
+  message: string;
+}
+
+/** The same failure, run after run: what pauses a tenant at the third. */
+export interface FailureStreak {
+  reason: FailureReason;
+  /** What "the same" compares: the reason, or for `other` the reason and the error text. */
+  signature: string;
+  count: number;
+}
+
+export interface LastRun {
+  trigger: RunTrigger;
+  status: OutcomeStatus;
+  reason: FailureReason | null;
+  error: string | null;
+  startedAt: string;
+  finishedAt: string;
+}
+
+export interface TenantHealth {
+  tenantId: string;
+  /** Since when the scheduler watches the tenant (first seen, or last resumed): windows closed before are not misses. */
+  scheduledSince: string;
+  paused: TenantPause | null;
+  failureStreak: FailureStreak | null;
+  lastRun: LastRun | null;
+}
+
+export interface ScheduleStore {
+  /**
+   * Claims the occurrence for `holder`: true when it is now theirs (a new row, or one left `interrupted`, whose
+   * attempts go up); false when it is already claimed, done, failed or missed.
+   */
+  claimOccurrence(occurrence: OccurrenceRef, holder: string, at: string): Promise<boolean>;
+  /** Ends `holder`'s claim; false when the claim is no longer theirs (it was taken for abandoned meanwhile). */
+  finishOccurrence(
+    occurrence: Omit<OccurrenceRef, 'slotAt'>,
+    holder: string,
+    result: OccurrenceResult,
+  ): Promise<boolean>;
+  /** Records the occurrence as missed; false when it was acted on already. */
+  recordMissed(occurrence: OccurrenceRef, at: string): Promise<boolean>;
+  /** Newest Paris date first, then by slot (newest first), tenant and window. */
+  listScheduledRuns(filter?: ScheduledRunFilter): Promise<ScheduledRun[]>;
+  /**
+   * Marks `interrupted` the claims made before `claimedBefore` whose tenant has no live lock at `at`: their
+   * process died during the run (a live run keeps its lock alive). Returns them as they now are.
+   */
+  interruptAbandonedClaims(at: string, claimedBefore: string, error: string): Promise<ScheduledRun[]>;
+
+  /** Takes the tenant's lock for `leaseMs` if nobody holds it or its holder's lease expired, in one statement. */
+  acquireLock(tenantId: string, holder: string, at: string, leaseMs: number): Promise<LockAttempt>;
+  /** Extends `holder`'s lease; false when the lock is no longer theirs. */
+  renewLock(tenantId: string, holder: string, at: string, leaseMs: number): Promise<boolean>;
+  /** Releases `holder`'s lock; false when it was not theirs (any more). */
+  releaseLock(tenantId: string, holder: string): Promise<boolean>;
+  getLock(tenantId: string): Promise<TenantLock | undefined>;
+  /** Every lock row, expired or not, by tenant. */
+  listLocks(): Promise<TenantLock[]>;
+
+  getHealth(tenantId: string): Promise<TenantHealth | undefined>;
+  /** By tenant. */
+  listHealth(): Promise<TenantHealth[]>;
+  /** Inserts or replaces the tenant's health. */
+  saveHealth(health: TenantHealth): Promise<void>;
+}
+
+/** Every store of one database: the state store, the tenants and the schedule, opened and closed together. */
+export interface Stores extends StateStore {
+  /** The tenants of the service, over the same database (closed with it). */
+  readonly tenants: TenantStore;
+  /** The scheduler's occurrences, tenant locks and tenant health, over the same database (closed with it). */
+  readonly schedule: ScheduleStore;
 }

@@ -1,6 +1,6 @@
 /**
- * What the scheduler keeps in the state store: a port of its own (`ScheduleStore`), next to the sync's
- * `StateStore`, over the same Kysely database (migration 0007).
+ * What the scheduler keeps in the state store: the Kysely adapter of the port's `ScheduleStore`
+ * (src/store/port.ts), next to the sync's `StateStore`, over the same Kysely database (migration 0007).
  *
  * - `scheduled_runs`: one row per (tenant, window, Paris date) acted on. Its primary key is what makes an
  *   occurrence run at most once across restarts and processes: claiming is an insert, and a conflict means that
@@ -15,159 +15,31 @@
  */
 import type { Insertable, Kysely, Selectable } from 'kysely';
 
-import type { RunStatus } from './port.js';
+import { failureReasons, outcomeStatuses, runTriggers, scheduledRunStates } from './port.js';
+import type { LockAttempt, ScheduledRun, ScheduleStore, TenantHealth, TenantLock } from './port.js';
 import { StateStoreError } from './schema.js';
 import type { Database, ScheduledRunsTable, TenantHealthTable, TenantLocksTable } from './schema.js';
 
-/**
- * Where an occurrence stands: `claimed` (running, or its process died: see `interruptAbandonedClaims`), `done`
- * (success or partial), `failed`, `interrupted` (stopped before its end: claimed again if its window is still
- * open), `missed` (its window closed without a run).
- */
-export const scheduledRunStates = ['claimed', 'done', 'failed', 'interrupted', 'missed'] as const;
-export type ScheduledRunState = (typeof scheduledRunStates)[number];
-
-/** The states an occurrence ends in once its run is over. */
-export type FinishedRunState = Extract<ScheduledRunState, 'done' | 'failed' | 'interrupted'>;
-
-/** Why a tenant's run was started. */
-export const runTriggers = ['scheduled', 'on-demand'] as const;
-export type RunTrigger = (typeof runTriggers)[number];
-
-/**
- * Why a tenant's run failed, as far as pausing goes: refused access (HTTP 401/403 from either API), one of the
- * APIs not answering (5xx, 408, 429, network), anything else.
- */
-export const failureReasons = ['bad-credentials', 'edusign-down', 'aimaira-down', 'other'] as const;
-export type FailureReason = (typeof failureReasons)[number];
-
-/** How a run ended: the statuses of the sync's runs. */
-export type OutcomeStatus = Exclude<RunStatus, 'running'>;
-export const outcomeStatuses = ['success', 'partial', 'failed', 'interrupted'] as const satisfies OutcomeStatus[];
-
-/** What identifies an occurrence, with the slot it was due at. */
-export interface OccurrenceRef {
-  tenantId: string;
-  windowId: string;
-  parisDate: string;
-  slotAt: string;
-}
-
-export interface ScheduledRun extends OccurrenceRef {
-  state: ScheduledRunState;
-  /** Who claimed it; null for a miss. */
-  holder: string | null;
-  claimedAt: string | null;
-  /** When the run ended, or when the miss was recorded. */
-  finishedAt: string | null;
-  attempts: number;
-  /** The sync runs (`runs` table) it made, over every attempt. */
-  runIds: number[];
-  outcome: OutcomeStatus | null;
-  reason: FailureReason | null;
-  error: string | null;
-}
-
-export interface OccurrenceResult {
-  state: FinishedRunState;
-  at: string;
-  outcome: OutcomeStatus;
-  reason: FailureReason | null;
-  error: string | null;
-  runIds: readonly number[];
-}
-
-export interface ScheduledRunFilter {
-  tenantId?: string;
-  states?: readonly ScheduledRunState[];
-  /** Paris dates, `YYYY-MM-DD`, both included. */
-  fromDate?: string;
-  toDate?: string;
-  limit?: number;
-}
-
-export interface TenantLock {
-  tenantId: string;
-  holder: string;
-  acquiredAt: string;
-  heartbeatAt: string;
-  expiresAt: string;
-}
-
-/** Taken (the lock as now held), or not (the lock as held by someone else). */
-export type LockAttempt = { acquired: true; lock: TenantLock } | { acquired: false; lock: TenantLock };
-
-export interface TenantPause {
-  at: string;
-  reason: FailureReason;
-  /** In plain words, for the dashboard and `tenant show`. */
-  message: string;
-}
-
-/** The same failure, run after run: what pauses a tenant at the third. */
-export interface FailureStreak {
-  reason: FailureReason;
-  /** What "the same" compares: the reason, or for `other` the reason and the error text. */
-  signature: string;
-  count: number;
-}
-
-export interface LastRun {
-  trigger: RunTrigger;
-  status: OutcomeStatus;
-  reason: FailureReason | null;
-  error: string | null;
-  startedAt: string;
-  finishedAt: string;
-}
-
-export interface TenantHealth {
-  tenantId: string;
-  /** Since when the scheduler watches the tenant (first seen, or last resumed): windows closed before are not misses. */
-  scheduledSince: string;
-  paused: TenantPause | null;
-  failureStreak: FailureStreak | null;
-  lastRun: LastRun | null;
-}
-
-export interface ScheduleStore {
-  /**
-   * Claims the occurrence for `holder`: true when it is now theirs (a new row, or one left `interrupted`, whose
-   * attempts go up); false when it is already claimed, done, failed or missed.
-   */
-  claimOccurrence(occurrence: OccurrenceRef, holder: string, at: string): Promise<boolean>;
-  /** Ends `holder`'s claim; false when the claim is no longer theirs (it was taken for abandoned meanwhile). */
-  finishOccurrence(
-    occurrence: Omit<OccurrenceRef, 'slotAt'>,
-    holder: string,
-    result: OccurrenceResult,
-  ): Promise<boolean>;
-  /** Records the occurrence as missed; false when it was acted on already. */
-  recordMissed(occurrence: OccurrenceRef, at: string): Promise<boolean>;
-  /** Newest Paris date first, then by slot (newest first), tenant and window. */
-  listScheduledRuns(filter?: ScheduledRunFilter): Promise<ScheduledRun[]>;
-  /**
-   * Marks `interrupted` the claims made before `claimedBefore` whose tenant has no live lock at `at`: their
-   * process died during the run (a live run keeps its lock alive). Returns them as they now are.
-   */
-  interruptAbandonedClaims(at: string, claimedBefore: string, error: string): Promise<ScheduledRun[]>;
-
-  /** Takes the tenant's lock for `leaseMs` if nobody holds it or its holder's lease expired, in one statement. */
-  acquireLock(tenantId: string, holder: string, at: string, leaseMs: number): Promise<LockAttempt>;
-  /** Extends `holder`'s lease; false when the lock is no longer theirs. */
-  renewLock(tenantId: string, holder: string, at: string, leaseMs: number): Promise<boolean>;
-  /** Releases `holder`'s lock; false when it was not theirs (any more). */
-  releaseLock(tenantId: string, holder: string): Promise<boolean>;
-  getLock(tenantId: string): Promise<TenantLock | undefined>;
-  /** Every lock row, expired or not, by tenant. */
-  listLocks(): Promise<TenantLock[]>;
-
-  getHealth(tenantId: string): Promise<TenantHealth | undefined>;
-  /** By tenant. */
-  listHealth(): Promise<TenantHealth[]>;
-  /** Inserts or replaces the tenant's health. */
-  saveHealth(health: TenantHealth): Promise<void>;
-}
+// The port's types, re-exported so that imports of them from here keep working.
+export { failureReasons, outcomeStatuses, runTriggers, scheduledRunStates } from './port.js';
+export type {
+  FailureReason,
+  FailureStreak,
+  FinishedRunState,
+  LastRun,
+  LockAttempt,
+  OccurrenceRef,
+  OccurrenceResult,
+  OutcomeStatus,
+  RunTrigger,
+  ScheduledRun,
+  ScheduledRunFilter,
+  ScheduledRunState,
+  ScheduleStore,
+  TenantHealth,
+  TenantLock,
+  TenantPause,
+} from './port.js';
 
 function corrupt(table: string, column: string, problem: string): StateStoreError {
   return new StateStoreError(`State store row of ${table} has ${problem} in ${column}`);

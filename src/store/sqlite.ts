@@ -10,12 +10,10 @@ import { Kysely, SqliteDialect } from 'kysely';
 
 import { createKyselyStore } from './kysely-store.js';
 import { migrateToLatest } from './migrations.js';
-import type { StateStore } from './port.js';
+import type { Stores } from './port.js';
 import type { Database } from './schema.js';
 import { createScheduleStore } from './schedule-store.js';
-import type { ScheduleStore } from './schedule-store.js';
 import { createTenantStore } from './tenant-store.js';
-import type { TenantStore } from './tenant-store.js';
 
 /** The file name of the store inside the data folder. */
 export const sqliteFileName = 'state.sqlite';
@@ -26,15 +24,12 @@ export const sqliteBusyTimeoutMs = 5_000;
 /** A file path (`':memory:'` for a private in-memory database), or the data folder that holds `state.sqlite`. */
 export type SqliteStoreOptions = { file: string } | { dataDir: string };
 
-export interface SqliteStateStore extends StateStore {
+/** `Stores` on one SQLite file, with what only SQLite has. */
+export interface SqliteStateStore extends Stores {
   /** The path opened, or `':memory:'`. */
   readonly file: string;
   /** The Kysely instance under the store, for tests and maintenance; `close()` destroys it. */
   readonly db: Kysely<Database>;
-  /** The tenants of the service, over the same database (closed with it). */
-  readonly tenants: TenantStore;
-  /** The scheduler's occurrences, tenant locks and tenant health, over the same database (closed with it). */
-  readonly schedule: ScheduleStore;
 }
 
 function isInMemory(file: string): boolean {

@@ -1,74 +1,18 @@
 /**
- * The tenants of the service in the state store: a port of its own (`TenantStore`), next to the sync's
- * `StateStore`, over the same Kysely database. The store holds secrets only sealed (encrypted by
+ * The tenants of the service in the state store: the Kysely adapter of the port's `TenantStore` (src/store/port.ts),
+ * next to the sync's `StateStore`, over the same Kysely database. The store holds secrets only sealed (encrypted by
  * src/service/secrets.ts); it never sees a plaintext secret and has no key to make one.
  */
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 
+import { tenantStatuses } from './port.js';
+import type { SecretField, StoredTenant, TenantRecord, TenantStatus, TenantStore } from './port.js';
 import { StateStoreError } from './schema.js';
 import type { Database, TenantsTable } from './schema.js';
 
-export const tenantStatuses = ['active', 'paused'] as const;
-export type TenantStatus = (typeof tenantStatuses)[number];
-
-/** The secret fields of a tenant, by the name of their place in the configuration file. */
-export const secretFields = ['aimaira.password', 'aimaira.apiKey', 'edusign.apiKey'] as const;
-export type SecretField = (typeof secretFields)[number];
-
-/** A tenant as stored: secrets sealed, options as the JSON object they were saved as. */
-export interface StoredTenant {
-  id: string;
-  aimaira: {
-    url: string;
-    username: string | null;
-    /** Sealed. */
-    password: string | null;
-    /** Sealed. */
-    apiKey: string | null;
-  };
-  edusign: {
-    url: string;
-    /** Sealed. */
-    apiKey: string;
-  };
-  options: Record<string, unknown>;
-  status: TenantStatus;
-  /** Why the tenant is paused, in plain words; null when active. */
-  pausedReason: string | null;
-  pausedAt: string | null;
-  /** ISO instants. */
-  createdAt: string;
-  updatedAt: string;
-}
-
-export type TenantRecord = Omit<StoredTenant, 'createdAt' | 'updatedAt'>;
-
-/** One sealed secret, where it belongs. */
-export interface SealedSecret {
-  tenantId: string;
-  field: SecretField;
-  sealed: string;
-}
-
-export interface TenantStore {
-  /** By id. */
-  list(): Promise<StoredTenant[]>;
-  get(id: string): Promise<StoredTenant | undefined>;
-  /** Inserts or replaces the tenant; an existing one keeps its `createdAt`. */
-  put(tenant: TenantRecord, at: string): Promise<void>;
-  /** `put` of each, all of them or none. */
-  putAll(tenants: readonly TenantRecord[], at: string): Promise<void>;
-  /** False when there was no such tenant. Its links, runs and events stay (see docs/service.md). */
-  remove(id: string): Promise<boolean>;
-  /** False when there is no such tenant. `reason` is kept only for `paused`. */
-  setStatus(id: string, status: TenantStatus, reason: string | null, at: string): Promise<boolean>;
-  /**
-   * Replaces every sealed secret of every tenant by `reseal(secret)`, in one transaction: all are replaced, or
-   * (when `reseal` throws) none. Returns how many secrets were replaced. `updatedAt` is left alone: the
-   * tenant's configuration did not change.
-   */
-  reencryptAll(reseal: (secret: SealedSecret) => string): Promise<number>;
-}
+// The port's types, re-exported so that imports of them from here keep working.
+export { secretFields, tenantStatuses } from './port.js';
+export type { SealedSecret, SecretField, StoredTenant, TenantRecord, TenantStatus, TenantStore } from './port.js';
 
 type TenantRow = Selectable<TenantsTable>;
 
