@@ -12,10 +12,10 @@ import { join, resolve } from 'node:path';
 import type { Clock } from '../clock.js';
 import type { TenantConfig } from '../config/config.js';
 import { toError } from '../errors.js';
-import type { Run, RunDirection, StateStore } from '../store/port.js';
+import { openStore } from '../store/open.js';
+import type { Run, RunDirection, StateStore, Stores } from '../store/port.js';
 import type { RunTrigger } from '../store/schedule-store.js';
-import { openSqliteStore } from '../store/sqlite.js';
-import type { SqliteStateStore } from '../store/sqlite.js';
+import { openSqliteStore, sqliteFileName } from '../store/sqlite.js';
 import { createDashboard } from '../web/dashboard.js';
 import { loadAdminPassword } from './admin-password.js';
 import type { ServiceAdminPassword } from './admin-password.js';
@@ -50,6 +50,11 @@ export interface ServiceTenants {
 export interface ServiceOptions {
   /** The data folder (state store, key file); the sandbox uses `<dataDir>/sandbox`. */
   dataDir: string;
+  /**
+   * The store's URL (`sqlite:PATH` or `postgres://...`, see src/store/open.ts); `<dataDir>/state.sqlite` by default.
+   * The sandbox always keeps its own SQLite file under `<dataDir>/sandbox`.
+   */
+  store?: string;
   clock: Clock;
   log: ServiceLogger;
   /** 0: any free port (the URL is logged). */
@@ -64,7 +69,7 @@ export interface ServiceOptions {
   /** What tenants' URLs may be: plain http on loopback only when allowed (the simulators). */
   urlPolicy?: UrlPolicyOptions;
   /** The tenants, secrets opened; by default the store's (tests pass their own). */
-  tenants?: (store: SqliteStateStore) => Promise<ServiceTenants>;
+  tenants?: (store: Stores) => Promise<ServiceTenants>;
   /** Edusign requests a minute per tenant (outside the sandbox); Edusign's own limit by default. */
   edusignRequestsPerMinute?: number;
   /** Node's process metrics in `/metrics`; on by default. */
@@ -84,7 +89,7 @@ export interface RunningService {
   readonly mode: 'tenants' | 'sandbox';
   /** The folder of the store in use (`<dataDir>/sandbox` for the sandbox). */
   readonly dataDir: string;
-  readonly store: SqliteStateStore;
+  readonly store: Stores;
   readonly metrics: ServiceMetrics;
   readonly scheduler: Scheduler;
   /** The sandbox's simulators and demo tenant, in sandbox mode. */
@@ -131,7 +136,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const startedAt = new Date(clock.now()).toISOString();
 
   // The real store says whether any tenant is configured; the sandbox never writes to it.
-  let store = await openSqliteStore({ dataDir: options.dataDir });
+  let store: Stores = await openStore(options.store ?? join(options.dataDir, sqliteFileName));
   let sandbox: ServiceSandbox | undefined;
   let tenants: ServiceTenants;
   let dashboardTenants: DashboardTenantSource;
@@ -473,7 +478,7 @@ function sandboxTenants(tenant: TenantConfig): ServiceTenants {
 }
 
 /** The tenants of the store; their secrets are opened with the master keys, loaded at the first run. */
-function storeRepository(store: SqliteStateStore, options: ServiceOptions): TenantRepository {
+function storeRepository(store: Stores, options: ServiceOptions): TenantRepository {
   const loadKeys = lazyMasterKeys(store.tenants, {
     keyFile: options.masterKey?.keyFile ?? join(options.dataDir, keyFileName),
     environmentValue: options.masterKey?.environmentValue,
