@@ -26,6 +26,15 @@ export interface ServiceMetricsOptions {
   lastSuccesses: () => Promise<readonly LastSuccess[]>;
   /** Node's process metrics (memory, CPU, event loop lag) in the same registry; on by default. */
   processMetrics?: boolean;
+  /** The scaled mode's job queue, read at each scrape: its jobs by state (pg-boss's states). */
+  queueJobs?: () => Promise<Readonly<Record<string, number>>>;
+}
+
+/** A job a worker of this process took, as it ended: a run (with its status) or not run (with why). */
+export interface WorkerJob {
+  worker: string;
+  /** The run's status, or `not-run:<why>` (busy, taken, stopped...). */
+  outcome: string;
 }
 
 export interface FinishedRun {
@@ -40,6 +49,8 @@ export interface ServiceMetrics {
   /** The Content-Type of `render()`'s text. */
   readonly contentType: string;
   recordRun(run: FinishedRun): void;
+  /** A job of the queue taken by a worker of this process. */
+  recordJob(job: WorkerJob): void;
   /** Plugs into the transport's `onExchange`. */
   observeExchange(exchange: Exchange): void;
   /** The Prometheus text exposition. */
@@ -102,9 +113,51 @@ export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMet
     },
   });
 
+  const jobs = new Counter({
+    name: `${metricPrefix}worker_jobs_total`,
+    help: "Jobs of the queue taken by this process's workers, by worker and outcome (a run's status, or not-run:why).",
+    labelNames: ['worker', 'outcome'] as const,
+    registers: [registry],
+  });
+  const queueJobs = options.queueJobs;
+  if (queueJobs) {
+    // One read of the queue per scrape, shared by the three gauges.
+    let read: Promise<Readonly<Record<string, number>>> | undefined;
+    const counts = () => (read ??= queueJobs().finally(() => setTimeout(() => (read = undefined), 0)));
+    new Gauge({
+      name: `${metricPrefix}queue_jobs`,
+      help: 'Jobs of the sync queue by state (created, retry, active, completed, cancelled, failed), all processes.',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      async collect() {
+        for (const [state, count] of Object.entries(await counts())) this.set({ state }, count);
+      },
+    });
+    new Gauge({
+      name: `${metricPrefix}queue_depth`,
+      help: 'Jobs of the sync queue waiting for a worker (created and retry).',
+      registers: [registry],
+      async collect() {
+        const byState = await counts();
+        this.set((byState['created'] ?? 0) + (byState['retry'] ?? 0));
+      },
+    });
+    new Gauge({
+      name: `${metricPrefix}queue_active_jobs`,
+      help: 'Jobs of the sync queue being run by a worker, all processes.',
+      registers: [registry],
+      async collect() {
+        this.set((await counts())['active'] ?? 0);
+      },
+    });
+  }
+
   return {
     registry,
     contentType: registry.contentType,
+    recordJob(job) {
+      jobs.inc({ worker: job.worker, outcome: job.outcome });
+    },
     recordRun(run) {
       runs.inc({ tenant: run.tenantId, direction: run.direction, status: run.status });
       for (const [key, count] of Object.entries(run.counts)) {

@@ -37,6 +37,7 @@ import {
   parseScheduleWindows,
 } from './schedule.js';
 import type { DueOccurrence, Occurrence, ScheduleWindow } from './schedule.js';
+import type { Dispatcher } from './dispatch.js';
 import type { TenantSyncProgressListener } from './tenant-sync.js';
 import { acquireTenantLock, defaultLeaseMs, lockHolder, parisTime } from './tenant-lock.js';
 import type { HeldTenantLock } from './tenant-lock.js';
@@ -119,6 +120,17 @@ export interface SchedulerOptions {
   holder?: string;
   tenantStatus?: TenantStatusPort;
   onEvent?: (event: SchedulerEvent) => void;
+  /**
+   * Who runs the occurrences a tick finds due. By default this process does, up to `concurrency` at once (the
+   * embedded mode); a queue dispatcher hands them to worker processes instead, which run each one through
+   * `runOccurrence` of their own scheduler.
+   */
+  dispatcher?: Dispatcher;
+  /**
+   * Whether this scheduler is the one that ticks now (several processes may run one: one leader at a time, chosen
+   * through the database). Asked at each tick; always true by default.
+   */
+  leading?: () => boolean;
 }
 
 export const defaultTickMs = 30_000;
@@ -134,6 +146,12 @@ export type RunNowRefusal = (typeof runNowRefusals)[number];
 export type RunNowResult =
   | { accepted: true; tenantId: string; startedAt: string; done: Promise<RunOutcome> }
   | { accepted: false; tenantId: string; refusal: RunNowRefusal; message: string };
+
+/** How an occurrence handed over by a dispatcher went in the process that took it. */
+export type DispatchedRunResult =
+  | { ran: true; outcome: RunOutcome }
+  /** `busy`: another run of the tenant holds its lock; `taken`: the occurrence was already claimed or acted on. */
+  | { ran: false; why: 'busy' | 'taken' | 'stopped'; message: string };
 
 export const tenantScheduleStates = ['running', 'paused', 'waiting', 'inactive'] as const;
 export type TenantScheduleState = (typeof tenantScheduleStates)[number];
@@ -188,6 +206,11 @@ export interface Scheduler {
    * `onProgress` is passed to `runTenant`.
    */
   runNow(tenantId: string, options?: { onProgress?: TenantSyncProgressListener }): Promise<RunNowResult>;
+  /**
+   * Runs an occurrence a dispatcher handed over (a worker's job): the tenant's lock, the claim, the run, its record
+   * and the tenant's health, exactly as a tick of the embedded mode does. Resolves when the run ended.
+   */
+  runOccurrence(occurrence: Occurrence): Promise<DispatchedRunResult>;
   /** Lifts the tenant's pause (a connection check passed). True when it was paused. */
   resume(tenantId: string): Promise<boolean>;
   status(options?: { tenantId?: string; next?: number }): Promise<SchedulerStatus>;
@@ -393,8 +416,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     return run;
   };
 
-  const startScheduled = (due: DueOccurrence) =>
-    whileStarting(due.tenantId, async () => {
+  const startScheduled = (due: Occurrence) =>
+    whileStarting(due.tenantId, async (): Promise<LiveRun | DispatchedRunResult> => {
       const { tenantId } = due;
       const attempt = await acquireTenantLock(store, tenantId, {
         holder,
@@ -409,7 +432,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           busyReported.set(tenantId, mark);
           emit({ type: 'lock-busy', at: now(), tenantId, message: attempt.message });
         }
-        return;
+        return { ran: false, why: 'busy', message: attempt.message };
       }
       if (attempt.tookOver) emit({ type: 'lock-taken-over', at: now(), tenantId, message: attempt.tookOver.message });
       busyReported.delete(tenantId);
@@ -420,11 +443,14 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         if (!claimed) await attempt.lock.release();
       }
       doneKeys(tenantId).add(occurrenceKey(due));
-      const { action: _action, ...occurrence } = due;
-      if (claimed) launch(tenantId, 'scheduled', occurrence, attempt.lock);
+      if (!claimed) {
+        return { ran: false, why: 'taken', message: `the ${due.windowId} window of ${due.parisDate} was already run` };
+      }
+      return launch(tenantId, 'scheduled', occurrenceOf(due), attempt.lock);
     });
 
   const runTick = async () => {
+    if (options.leading && !options.leading()) return;
     const nowMs = clock.now();
     const at = iso(nowMs);
     // Claims of a process that died during the run: its lock expired, nobody will finish them.
@@ -441,7 +467,15 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     // Health before tenants: a pause is written to the tenant before the health (see settle), so a paused health
     // read here comes with a paused tenant below, unless the pause was lifted since.
     const healths = new Map((await store.listHealth()).map((health) => [health.tenantId, health]));
-    const tenants = (await options.tenants()).filter((tenant) => tenant.status === activeTenantStatus);
+    let tenants = (await options.tenants()).filter((tenant) => tenant.status === activeTenantStatus);
+    if (options.dispatcher) {
+      // Workers claim the occurrences, not this process: what was acted on is read again from the store, and a
+      // tenant whose lock is alive runs somewhere already.
+      doneByTenant.clear();
+      doneFrom = undefined;
+      const locked = new Set((await store.listLocks()).filter((lock) => lock.expiresAt > at).map((l) => l.tenantId));
+      tenants = tenants.filter((tenant) => !locked.has(tenant.id));
+    }
     await loadDone(nowMs);
 
     const due: DueOccurrence[] = [];
@@ -475,6 +509,10 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     }
 
     due.sort((a, b) => a.slotAt.localeCompare(b.slotAt));
+    if (options.dispatcher) {
+      if (state === 'running' || state === 'idle') await options.dispatcher.dispatch(due.map(occurrenceOf));
+      return;
+    }
     for (const occurrence of due) {
       if (state !== 'running' && state !== 'idle') break;
       if (scheduledRunning() >= concurrency) break;
@@ -588,6 +626,37 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       });
     },
 
+    async runOccurrence(occurrence) {
+      if (state === 'stopping' || state === 'stopped') {
+        return { ran: false, why: 'stopped', message: 'the process is stopping: no run can start' };
+      }
+      const here = live.get(occurrence.tenantId);
+      if (here || starting.has(occurrence.tenantId)) {
+        const message = here ? describeLive(here) : `a run of tenant ${occurrence.tenantId} is starting`;
+        return { ran: false, why: 'busy', message };
+      }
+      const at = now();
+      // A job taken after its window closed (workers all busy or down): a miss, as in the embedded mode.
+      if (at >= occurrence.windowEnd) {
+        if (await store.recordMissed(occurrence, at)) {
+          emit({ type: 'missed', at, tenantId: occurrence.tenantId, occurrence });
+        }
+        return {
+          ran: false,
+          why: 'taken',
+          message: `the ${occurrence.windowId} window closed before a worker was free`,
+        };
+      }
+      // Paused since it was handed over: the pause rule holds whoever runs the tenant.
+      const health = await store.getHealth(occurrence.tenantId);
+      if (health?.paused) {
+        return { ran: false, why: 'taken', message: `tenant ${occurrence.tenantId} is ${health.paused.message}` };
+      }
+      const started = await startScheduled(occurrence);
+      if (!('controller' in started)) return started;
+      return { ran: true, outcome: await started.done };
+    },
+
     async resume(tenantId) {
       const at = now();
       const wasPaused = await resumeTenant(store, tenantId, at, options.tenantStatus);
@@ -669,6 +738,12 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       }
     },
   };
+}
+
+/** The occurrence itself, without what `dueRun` says to do with it. */
+function occurrenceOf(due: Occurrence & { action?: unknown }): Occurrence {
+  const { action: _action, ...occurrence } = due;
+  return occurrence;
 }
 
 function positive(value: number, name: string): number {
