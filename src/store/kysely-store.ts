@@ -9,13 +9,17 @@ import type { PreflightReport } from '../domain/preflight.js';
 import type { RecordKind } from '../domain/types.js';
 import type {
   AttendanceRecord,
+  DashboardSession,
+  DashboardSessionLimits,
   EventFilter,
   Link,
+  LiveRun,
   LockedSheetRecord,
   Run,
   RunCounts,
   RunDirection,
   RunEnd,
+  RunProgress,
   RunStatus,
   StateStore,
   SyncEvent,
@@ -23,13 +27,16 @@ import type {
 import { runDirections } from './port.js';
 import {
   DbAttendance,
+  DbDashboardSession,
   DbEvent,
   DbLink,
+  DbLiveRun,
   DbLockedSheet,
   DbPreflight,
   DbRun,
   DbSessionCreation,
   StateStoreError,
+  dashboardSessionKey,
 } from './schema.js';
 import type { Database } from './schema.js';
 
@@ -53,6 +60,22 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   const result: T[][] = [];
   for (let index = 0; index < items.length; index += size) result.push(items.slice(index, index + size));
   return result;
+}
+
+/**
+ * The oldest `last_seen_at` and `created_at` a session may have and still be live at `at`. Instants are ISO text
+ * written by toISOString, so comparing them as text is comparing them in time, on both databases.
+ */
+function sessionCutoffs(at: string, limits: DashboardSessionLimits): { seenSince: string; createdSince: string } {
+  const now = Date.parse(at);
+  if (Number.isNaN(now)) throw new RangeError(`Not an ISO instant: ${at}`);
+  for (const [name, ms] of Object.entries(limits)) {
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`A session limit must be a duration ≥ 0: ${name} = ${ms}`);
+  }
+  return {
+    seenSince: new Date(now - limits.idleMs).toISOString(),
+    createdSince: new Date(now - limits.maxAgeMs).toISOString(),
+  };
 }
 
 function checkLimit(limit: number): number {
@@ -339,6 +362,77 @@ export function createKyselyStore(db: Kysely<Database>): StateStore {
         if (direction === undefined) throw new StateStoreError(`runs.direction: unknown value "${row.direction}"`);
         return row.ended_at === null ? [] : [{ tenantId: row.tenant_id, direction, endedAt: row.ended_at }];
       });
+    },
+
+    async saveRunProgress(runId: number, progress: Omit<RunProgress, 'at'>, at: string): Promise<boolean> {
+      const result = await db
+        .updateTable('runs')
+        .set({ progress_done: progress.done, progress_total: progress.total, progress_at: at })
+        .where('id', '=', runId)
+        // A late write (the run already finished) changes nothing: the run's end is what counts.
+        .where('status', '=', 'running')
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async listLiveRuns(tenantId: string): Promise<LiveRun[]> {
+      const rows = await db
+        .selectFrom('runs')
+        .select(['id', 'tenant_id', 'direction', 'started_at', 'progress_done', 'progress_total', 'progress_at'])
+        .where('status', '=', 'running')
+        .where('tenant_id', '=', tenantId)
+        .orderBy('id')
+        .execute();
+      return rows.map((row) => DbLiveRun.from(row));
+    },
+
+    async createDashboardSession(sessionId: string, csrfToken: string, at: string): Promise<void> {
+      await db
+        .insertInto('dashboard_sessions')
+        .values(DbDashboardSession.to(sessionId, { csrfToken, createdAt: at, lastSeenAt: at }))
+        .execute();
+    },
+
+    async touchDashboardSession(
+      sessionId: string,
+      at: string,
+      limits: DashboardSessionLimits,
+    ): Promise<DashboardSession | undefined> {
+      const key = dashboardSessionKey(sessionId);
+      const { seenSince, createdSince } = sessionCutoffs(at, limits);
+      // One statement: a session another process ends or purges meanwhile is either seen live or not at all.
+      const row = await db
+        .updateTable('dashboard_sessions')
+        // Never backwards: two processes whose clocks differ a little may touch the same session.
+        .set((eb) => ({
+          last_seen_at: eb.case().when('last_seen_at', '<', at).then(at).else(eb.ref('last_seen_at')).end(),
+        }))
+        .where('id_hash', '=', key)
+        .where('last_seen_at', '>=', seenSince)
+        .where('created_at', '>=', createdSince)
+        .returningAll()
+        .executeTakeFirst();
+      if (row !== undefined) return DbDashboardSession.from(row);
+      // Unknown, or expired: an expired session goes now rather than at the next purge.
+      await db.deleteFrom('dashboard_sessions').where('id_hash', '=', key).execute();
+      return undefined;
+    },
+
+    async deleteDashboardSession(sessionId: string): Promise<boolean> {
+      const result = await db
+        .deleteFrom('dashboard_sessions')
+        .where('id_hash', '=', dashboardSessionKey(sessionId))
+        .executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+
+    async deleteExpiredDashboardSessions(at: string, limits: DashboardSessionLimits): Promise<number> {
+      const { seenSince, createdSince } = sessionCutoffs(at, limits);
+      const result = await db
+        .deleteFrom('dashboard_sessions')
+        .where((eb) => eb.or([eb('last_seen_at', '<', seenSince), eb('created_at', '<', createdSince)]))
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
     },
 
     async appendEvents(events: readonly SyncEvent[]): Promise<void> {

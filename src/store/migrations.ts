@@ -312,7 +312,60 @@ export function storeMigrations(dialect: SqlDialect): Record<string, Migration> 
         // Nothing to undo: the forgotten links are found again by the next run.
       },
     },
+    '0010_dashboard_sessions_and_run_progress': {
+      async up(db: Kysely<unknown>) {
+        // The dashboard's sign-in sessions, shared by every process serving it. The key is the SHA-256 of the
+        // session id, never the id itself: a copy of the database (a backup, a dump) signs nobody in.
+        await db.schema
+          .createTable('dashboard_sessions')
+          .ifNotExists()
+          .addColumn('id_hash', 'text', (column) => column.primaryKey())
+          .addColumn('csrf_token', 'text', notNull)
+          .addColumn('created_at', 'text', notNull)
+          .addColumn('last_seen_at', 'text', notNull)
+          .execute();
+        // The progress of a run on its own row rather than in a table of its own: it is a fact of that one run,
+        // written only by the process running it, read with it in one query and pruned with it, and the last value
+        // stays, telling how far an interrupted run got. Null until the run saves some.
+        await addColumnOnce(db, dialect, 'runs', 'progress_done', 'integer');
+        await addColumnOnce(db, dialect, 'runs', 'progress_total', 'integer');
+        await addColumnOnce(db, dialect, 'runs', 'progress_at', 'text');
+        // The dashboard reads a tenant's running runs.
+        await db.schema
+          .createIndex('runs_status_idx')
+          .ifNotExists()
+          .on('runs')
+          .columns(['status', 'tenant_id'])
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropIndex('runs_status_idx').ifExists().execute();
+        for (const column of ['progress_at', 'progress_total', 'progress_done']) {
+          await db.schema.alterTable('runs').dropColumn(column).execute();
+        }
+        await db.schema.dropTable('dashboard_sessions').ifExists().execute();
+      },
+    },
   };
+}
+
+/**
+ * `alter table ... add column`, skipped when the column is there: SQLite has no `add column if not exists`, and a
+ * migration it ran halfway (outside a transaction, see above) must be able to run again.
+ */
+async function addColumnOnce(
+  db: Kysely<unknown>,
+  dialect: SqlDialect,
+  table: string,
+  column: string,
+  type: 'integer' | 'text',
+): Promise<void> {
+  if (dialect === 'postgres') {
+    await sql`alter table ${sql.table(table)} add column if not exists ${sql.ref(column)} ${sql.raw(type)}`.execute(db);
+    return;
+  }
+  const { rows } = await sql<{ name: string }>`select name from pragma_table_info(${table})`.execute(db);
+  if (!rows.some((row) => row.name === column)) await db.schema.alterTable(table).addColumn(column, type).execute();
 }
 
 /**

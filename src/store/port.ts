@@ -1,8 +1,8 @@
 /**
- * The store port: the little the syncs need to remember between runs (`StateStore`), the service's tenants
- * (`TenantStore`) and the scheduler's occurrences, tenant locks and health (`ScheduleStore`), together `Stores`.
- * One interface each, one contract test suite each, one Kysely adapter run on SQLite and on PostgreSQL
- * (`openStore(url)`, src/store/open.ts).
+ * The store port: the little the syncs need to remember between runs, with the runs' progress and the dashboard's
+ * sign-in sessions (`StateStore`), the service's tenants (`TenantStore`) and the scheduler's occurrences, tenant
+ * locks and health (`ScheduleStore`), together `Stores`. One interface each, one contract test suite each, one
+ * Kysely adapter run on SQLite and on PostgreSQL (`openStore(url)`, src/store/open.ts).
  */
 import type { PreflightReport } from '../domain/preflight.js';
 import type { ReasonCode } from '../domain/reasons.js';
@@ -47,6 +47,24 @@ export interface Run {
   counts: RunCounts;
   /** The failure that ended the run, in plain words. */
   error: string | null;
+}
+
+/** How far a running run got: records written (`done`) of those its plan holds (`total`), as last saved. */
+export interface RunProgress {
+  done: number;
+  total: number;
+  /** When the run saved it. */
+  at: string;
+}
+
+/** A run still `running`, with its last saved progress: what any process can show of a run another one runs. */
+export interface LiveRun {
+  runId: number;
+  tenantId: string;
+  direction: RunDirection;
+  startedAt: string;
+  /** Null until the run saves some (it is still reading, or has nothing to write). */
+  progress: RunProgress | null;
 }
 
 /** When a tenant's newest run of some statuses, in one direction, ended. */
@@ -136,7 +154,51 @@ export interface LockedSheetRecord {
   notLinkedAt: string | null;
 }
 
-export interface StateStore {
+/**
+ * A signed-in session of the dashboard, as stored. Its id, the secret of the session cookie, is never stored: the
+ * store keys the session by the id's SHA-256, so that a copy of the database signs nobody in.
+ */
+export interface DashboardSession {
+  csrfToken: string;
+  /** ISO instants. */
+  createdAt: string;
+  lastSeenAt: string;
+}
+
+/** How long a dashboard session lives: without a request (`idleMs`), and whatever happens (`maxAgeMs`). */
+export interface DashboardSessionLimits {
+  idleMs: number;
+  maxAgeMs: number;
+}
+
+/**
+ * The dashboard's sign-in sessions, in the database so that every process serving the dashboard knows them (sign in
+ * on one, carry on with another; sign out on one, out everywhere). A session is expired once `idleMs` has passed
+ * since it was last seen, or `maxAgeMs` since it was created; the limits are the dashboard's, given at each call.
+ */
+export interface DashboardSessionStore {
+  /** Records a new session, created and last seen at `at`. */
+  createDashboardSession(sessionId: string, csrfToken: string, at: string): Promise<void>;
+  /**
+   * The live session of `sessionId`, seen again at `at` (its idle time starts over); undefined when there is none
+   * or it has expired by `at`, in which case it is deleted.
+   */
+  touchDashboardSession(
+    sessionId: string,
+    at: string,
+    limits: DashboardSessionLimits,
+  ): Promise<DashboardSession | undefined>;
+  /** Ends the session (sign-out); false when there was none. */
+  deleteDashboardSession(sessionId: string): Promise<boolean>;
+  /** Deletes every session expired by `at`; returns how many. */
+  deleteExpiredDashboardSessions(at: string, limits: DashboardSessionLimits): Promise<number>;
+}
+
+/**
+ * The dashboard's sessions are kept with the state store, so that whoever holds the store (the service, the
+ * dashboard's deps) has them too.
+ */
+export interface StateStore extends DashboardSessionStore {
   getLink(tenantId: string, kind: RecordKind, aimairaId: number): Promise<Link | undefined>;
   listLinks(tenantId: string, kind?: RecordKind): Promise<Link[]>;
   findLinkByEdusignId(tenantId: string, kind: RecordKind, edusignId: string): Promise<Link | undefined>;
@@ -180,6 +242,13 @@ export interface StateStore {
   ): Promise<Run[]>;
   /** For each tenant and direction that has one, when its newest run with one of `statuses` ended. */
   lastRunEnds(statuses: readonly Exclude<RunStatus, 'running'>[]): Promise<RunEnd[]>;
+  /**
+   * Saves how far a running run got, replacing what it saved before; false (nothing saved) when the run is unknown or
+   * no longer running.
+   */
+  saveRunProgress(runId: number, progress: Omit<RunProgress, 'at'>, at: string): Promise<boolean>;
+  /** The tenant's runs still `running`, oldest first, each with its last saved progress. */
+  listLiveRuns(tenantId: string): Promise<LiveRun[]>;
 
   /** The tenant's last preflight (`tenant check --deep`), whose strategies every run of the tenant uses. */
   getPreflight(tenantId: string): Promise<PreflightReport | undefined>;

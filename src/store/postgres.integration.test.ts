@@ -15,6 +15,7 @@ import { migrationLockKey, openPostgresStore } from './postgres.js';
 import type { PostgresStores } from './postgres.js';
 import { storeMigrations } from './migrations.js';
 import type { Database } from './schema.js';
+import { describeDashboardSessionStoreContract } from './dashboard-session-store.contract.js';
 import { describeScheduleStoreContract } from './schedule-store.contract.js';
 import { describeStoreContract } from './store.contract.js';
 import { describeTenantStoreContract } from './tenant-store.contract.js';
@@ -33,6 +34,7 @@ const tables: (keyof Database)[] = [
   'tenant_locks',
   'tenant_health',
   'preflights',
+  'dashboard_sessions',
 ];
 
 const schemas: string[] = [];
@@ -74,6 +76,7 @@ afterAll(async () => {
 describeStoreContract('PostgreSQL', emptyStore);
 describeScheduleStoreContract('PostgreSQL', emptyStore);
 describeTenantStoreContract('PostgreSQL', emptyStore);
+describeDashboardSessionStoreContract('PostgreSQL', emptyStore);
 
 async function appliedMigrations(schema: string): Promise<string[]> {
   const { rows } = await admin.query<{ name: string }>(`select name from "${schema}".kysely_migration order by name`);

@@ -6,6 +6,8 @@
  * `from` checks what it reads: a value outside its union or a JSON column that does not parse is a corrupt row,
  * reported as a `StateStoreError` instead of leaking into a sync as a wrongly typed value.
  */
+import { createHash } from 'node:crypto';
+
 import type { ColumnType, Insertable, Selectable } from 'kysely';
 
 import { PreflightReportSchema } from '../domain/preflight.js';
@@ -15,7 +17,16 @@ import type { ReasonCode } from '../domain/reasons.js';
 import { recordKinds } from '../domain/types.js';
 import { ConnectorError } from '../errors.js';
 import { attendanceStates, eventActions, eventLevels, linkOrigins, runDirections, runStatuses } from './port.js';
-import type { AttendanceRecord, Link, LockedSheetRecord, Run, RunCounts, SyncEvent } from './port.js';
+import type {
+  AttendanceRecord,
+  DashboardSession,
+  Link,
+  LiveRun,
+  LockedSheetRecord,
+  Run,
+  RunCounts,
+  SyncEvent,
+} from './port.js';
 
 /** The state store could not do what was asked: a failed migration, an unknown run, a row it cannot read. */
 export class StateStoreError extends ConnectorError {
@@ -55,6 +66,10 @@ export interface RunsTable {
   /** JSON object of counts. */
   counts: string;
   error: string | null;
+  /** The last progress the run saved (migration 0010): all three null until it saves one. */
+  progress_done: number | null;
+  progress_total: number | null;
+  progress_at: string | null;
 }
 
 export interface EventsTable {
@@ -104,6 +119,15 @@ export interface PreflightsTable {
   report: string;
 }
 
+/** The dashboard's sign-in sessions (migration 0010), keyed by the SHA-256 of the session id. */
+export interface DashboardSessionsTable {
+  /** Hex SHA-256 of the session id (see `dashboardSessionKey`); the id itself is never stored. */
+  id_hash: string;
+  csrf_token: string;
+  created_at: string;
+  last_seen_at: string;
+}
+
 export interface Database {
   links: LinksTable;
   runs: RunsTable;
@@ -116,6 +140,7 @@ export interface Database {
   tenant_locks: TenantLocksTable;
   tenant_health: TenantHealthTable;
   preflights: PreflightsTable;
+  dashboard_sessions: DashboardSessionsTable;
 }
 
 function corrupt(table: string, column: string, problem: string): StateStoreError {
@@ -415,5 +440,54 @@ export const DbPreflight = {
     const parsed = PreflightReportSchema.safeParse(value);
     if (!parsed.success) throw corrupt('preflights', 'report', 'JSON that is not a preflight report');
     return parsed.data;
+  },
+};
+
+/**
+ * The key a dashboard session is stored under: the SHA-256 of its id. The id is 256 random bits, so a plain hash
+ * (no salt, no slow function) is enough to make the stored key useless as a cookie.
+ */
+export function dashboardSessionKey(sessionId: string): string {
+  return createHash('sha256').update(sessionId, 'utf8').digest('hex');
+}
+
+export type DbDashboardSession = Selectable<DashboardSessionsTable>;
+export const DbDashboardSession = {
+  to(sessionId: string, session: DashboardSession): Insertable<DashboardSessionsTable> {
+    return {
+      id_hash: dashboardSessionKey(sessionId),
+      csrf_token: session.csrfToken,
+      created_at: session.createdAt,
+      last_seen_at: session.lastSeenAt,
+    };
+  },
+  from(row: DbDashboardSession): DashboardSession {
+    return { csrfToken: row.csrf_token, createdAt: row.created_at, lastSeenAt: row.last_seen_at };
+  },
+};
+
+/** A running run's row, as `listLiveRuns` reads it. */
+export const DbLiveRun = {
+  from(
+    row: Pick<
+      DbRun,
+      'id' | 'tenant_id' | 'direction' | 'started_at' | 'progress_done' | 'progress_total' | 'progress_at'
+    >,
+  ): LiveRun {
+    const { progress_done: done, progress_total: total, progress_at: at } = row;
+    return {
+      runId: readInteger(row.id, 'runs', 'id'),
+      tenantId: row.tenant_id,
+      direction: readOneOf(runDirections, row.direction, 'runs', 'direction'),
+      startedAt: row.started_at,
+      progress:
+        done === null || total === null || at === null
+          ? null
+          : {
+              done: readInteger(done, 'runs', 'progress_done'),
+              total: readInteger(total, 'runs', 'progress_total'),
+              at,
+            },
+    };
   },
 };

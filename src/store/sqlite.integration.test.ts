@@ -7,6 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { describeDashboardSessionStoreContract } from './dashboard-session-store.contract.js';
 import { InMemoryMigrationProvider, migrateToLatest, storeMigrations } from './migrations.js';
 import { openSqliteStore, sqliteFileName } from './sqlite.js';
 import { describeScheduleStoreContract } from './schedule-store.contract.js';
@@ -30,6 +31,7 @@ describeStoreContract('SQLite :memory:', () => openSqliteStore({ file: ':memory:
 describeScheduleStoreContract('SQLite file', async () => openSqliteStore({ dataDir: await tempDir() }));
 describeTenantStoreContract('SQLite file', async () => openSqliteStore({ dataDir: await tempDir() }));
 describeTenantStoreContract('SQLite :memory:', () => openSqliteStore({ file: ':memory:' }));
+describeDashboardSessionStoreContract('SQLite file', async () => openSqliteStore({ dataDir: await tempDir() }));
 
 describe('openSqliteStore', () => {
   const migrationNames = Object.keys(storeMigrations('sqlite'));

@@ -470,6 +470,52 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sta
       });
     });
 
+    describe('run progress', () => {
+      it('shows a started run as live, without progress until it saves some, and never in another tenant', async () => {
+        const run = await store.startRun(tenantA, 'down', t0);
+        const live = { runId: run.id, tenantId: tenantA, direction: 'down', startedAt: t0, progress: null };
+        expect(await store.listLiveRuns(tenantA)).toEqual([live]);
+        expect(await store.listLiveRuns(tenantB)).toEqual([]);
+      });
+
+      it('keeps the last progress saved, and leaves the run itself as it was', async () => {
+        const run = await store.startRun(tenantA, 'up', t0);
+        expect(await store.saveRunProgress(run.id, { done: 3, total: 40 }, t1)).toBe(true);
+        expect(await store.saveRunProgress(run.id, { done: 17, total: 40 }, t2)).toBe(true);
+        expect(await store.listLiveRuns(tenantA)).toEqual([
+          {
+            runId: run.id,
+            tenantId: tenantA,
+            direction: 'up',
+            startedAt: t0,
+            progress: { done: 17, total: 40, at: t2 },
+          },
+        ]);
+        expect(await store.getRun(run.id)).toEqual(run);
+      });
+
+      it('lists the running runs only, oldest first', async () => {
+        const finished = await store.startRun(tenantA, 'down', t0);
+        await store.saveRunProgress(finished.id, { done: 1, total: 2 }, t0);
+        await store.finishRun(finished.id, 'success', {}, t1);
+        const first = await store.startRun(tenantA, 'down', t1);
+        const second = await store.startRun(tenantA, 'up', t2);
+        await store.startRun(tenantB, 'down', t1);
+        await store.markRunningAsInterrupted(t2, 'stopped', { tenantIds: [tenantB] });
+        expect((await store.listLiveRuns(tenantA)).map((live) => live.runId)).toEqual([first.id, second.id]);
+        expect(await store.listLiveRuns(tenantB)).toEqual([]);
+      });
+
+      it('saves nothing for a run that ended or never was', async () => {
+        const run = await store.startRun(tenantA, 'down', t0);
+        await store.finishRun(run.id, 'partial', { 'sheet.created': 1 }, t1);
+        expect(await store.saveRunProgress(run.id, { done: 5, total: 5 }, t2)).toBe(false);
+        expect(await store.saveRunProgress(987_654, { done: 1, total: 1 }, t2)).toBe(false);
+        expect(await store.getRun(run.id)).toMatchObject({ status: 'partial', endedAt: t1 });
+        expect(await store.listLiveRuns(tenantA)).toEqual([]);
+      });
+    });
+
     describe('events', () => {
       it('appends events and lists them newest first with their ids', async () => {
         const run = await store.startRun(tenantA, 'down', t0);
