@@ -189,6 +189,7 @@ export function createDashboard(deps: DashboardDeps): DashboardHandler {
   const base = (deps.basePath ?? '').replace(/\/+$/, '');
   const now = () => deps.clock.now();
   const sessions = createSessionRegistry({
+    store: deps.store,
     now,
     idleMs: (deps.sessionIdleMinutes ?? 30) * 60_000,
     maxAgeMs: 12 * 60 * 60_000,
@@ -312,8 +313,8 @@ export function createDashboard(deps: DashboardDeps): DashboardHandler {
     }
     throttle.succeeded(key);
     // A new session id at each sign-in: an id planted before cannot be carried into a signed-in session.
-    if (state.session) sessions.end(state.session.id);
-    const session = sessions.create();
+    if (state.session) await sessions.end(state.session.id);
+    const session = await sessions.create();
     return redirect(state.response, safeNext(next), { 'set-cookie': cookie(sessionCookie, session.id) });
   }
 
@@ -738,7 +739,7 @@ export function createDashboard(deps: DashboardDeps): DashboardHandler {
     }
 
     if (path === '/sign-out' && form) {
-      sessions.end(session.id);
+      await sessions.end(session.id);
       state.session = undefined;
       return redirect(response, `${base}/sign-in`, { 'set-cookie': cookie(sessionCookie, '', 0) });
     }
@@ -795,15 +796,10 @@ export function createDashboard(deps: DashboardDeps): DashboardHandler {
     const remembered = cookies.get(langCookie);
     const lang: Lang = isLang(asked) ? asked : isLang(remembered) ? remembered : defaultLang;
     if (isLang(asked)) response.appendHeader('set-cookie', cookie(langCookie, asked, 365 * 24 * 3600));
-    const state: RequestState = {
-      request,
-      response,
-      url,
-      path,
-      lang,
-      session: sessions.touch(cookies.get(sessionCookie)),
-    };
+    const state: RequestState = { request, response, url, path, lang, session: undefined };
     try {
+      // The stylesheet and the script need no session: no look-up in the store for them.
+      if (!path.startsWith('/static/')) state.session = await sessions.touch(cookies.get(sessionCookie));
       return await route(state);
     } catch (error) {
       deps.onError?.(error, { path });

@@ -1,9 +1,12 @@
 /**
- * The dashboard's locks: the administrator password (scrypt, from node:crypto), sign-in sessions held in memory
- * with an idle timeout, a CSRF token per session, and the checks every state-changing request passes.
+ * The dashboard's locks: the administrator password (scrypt, from node:crypto), sign-in sessions kept in the store
+ * with an idle timeout and a maximum age, a CSRF token per session, and the checks every state-changing request
+ * passes.
  */
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+
+import type { DashboardSession, DashboardSessionStore } from '../store/port.js';
 
 // ---- The administrator password ---------------------------------------------------------------------------
 
@@ -72,13 +75,17 @@ export function sameSecret(a: string, b: string): boolean {
 // ---- Sessions -----------------------------------------------------------------------------------------------
 
 export interface SignInSession {
+  /** The secret of the session cookie; the store keeps only its SHA-256. */
   id: string;
   csrfToken: string;
+  /** Epoch ms. */
   createdAt: number;
   lastSeenAt: number;
 }
 
 export interface SessionOptions {
+  /** Where the sessions are kept: the store, shared by every process serving the dashboard. */
+  store: DashboardSessionStore;
   now: () => number;
   /** Signed out after this long without a request. */
   idleMs: number;
@@ -87,46 +94,46 @@ export interface SessionOptions {
 }
 
 export interface SessionRegistry {
-  create(): SignInSession;
+  /** A new session; the expired ones are purged on the way. */
+  create(): Promise<SignInSession>;
   /** The live session of this id, its idle timer reset; undefined when unknown or expired. */
-  touch(id: string | undefined): SignInSession | undefined;
-  end(id: string): void;
-  readonly size: number;
+  touch(id: string | undefined): Promise<SignInSession | undefined>;
+  end(id: string): Promise<void>;
 }
 
-/** In memory, per dashboard: a restart signs everyone out, which is acceptable for a handful of administrators. */
+/** What `randomToken` makes, with room to spare: anything else in the cookie is not worth a look-up. */
+const sessionIdPattern = /^[A-Za-z0-9_-]{16,128}$/;
+
+/**
+ * Sign-in sessions in the store, so that a session made through one dashboard is good on every other over the same
+ * database, and a sign-out (or a restart of one process) is seen by all.
+ */
 export function createSessionRegistry(options: SessionOptions): SessionRegistry {
-  const sessions = new Map<string, SignInSession>();
-  const expired = (session: SignInSession, now: number) =>
-    now - session.lastSeenAt > options.idleMs || now - session.createdAt > options.maxAgeMs;
-  const sweep = (now: number) => {
-    for (const [id, session] of sessions) if (expired(session, now)) sessions.delete(id);
-  };
+  const { store } = options;
+  const limits = { idleMs: options.idleMs, maxAgeMs: options.maxAgeMs };
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const fromStored = (id: string, session: DashboardSession): SignInSession => ({
+    id,
+    csrfToken: session.csrfToken,
+    createdAt: Date.parse(session.createdAt),
+    lastSeenAt: Date.parse(session.lastSeenAt),
+  });
   return {
-    create() {
+    async create() {
       const now = options.now();
-      sweep(now);
+      // Sign-ins are rare, and every expired session is dead weight: purged here, as the registry in memory did.
+      await store.deleteExpiredDashboardSessions(iso(now), limits);
       const session = { id: randomToken(), csrfToken: randomToken(), createdAt: now, lastSeenAt: now };
-      sessions.set(session.id, session);
+      await store.createDashboardSession(session.id, session.csrfToken, iso(now));
       return session;
     },
-    touch(id) {
-      if (id === undefined) return undefined;
-      const session = sessions.get(id);
-      if (!session) return undefined;
-      const now = options.now();
-      if (expired(session, now)) {
-        sessions.delete(id);
-        return undefined;
-      }
-      session.lastSeenAt = now;
-      return session;
+    async touch(id) {
+      if (id === undefined || !sessionIdPattern.test(id)) return undefined;
+      const stored = await store.touchDashboardSession(id, iso(options.now()), limits);
+      return stored && fromStored(id, stored);
     },
-    end(id) {
-      sessions.delete(id);
-    },
-    get size() {
-      return sessions.size;
+    async end(id) {
+      await store.deleteDashboardSession(id);
     },
   };
 }

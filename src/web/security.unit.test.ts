@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { openSqliteStore } from '../store/sqlite.js';
+import type { SqliteStateStore } from '../store/sqlite.js';
 
 import {
   createSessionRegistry,
@@ -31,16 +34,25 @@ describe('administrator password', () => {
   });
 });
 
-describe('sign-in sessions', () => {
-  const setup = () => {
-    let now = 1_000_000;
-    const registry = createSessionRegistry({ now: () => now, idleMs: 30 * 60_000, maxAgeMs: 12 * 3600_000 });
-    return { registry, advance: (ms: number) => (now += ms) };
-  };
+const opened: SqliteStateStore[] = [];
+afterEach(async () => {
+  for (const store of opened.splice(0)) await store.close();
+});
 
-  it('have ids and CSRF tokens of 256 random bits, all different', () => {
-    const { registry } = setup();
-    const sessions = Array.from({ length: 50 }, () => registry.create());
+describe('sign-in sessions', () => {
+  const setup = async () => {
+    let now = 1_000_000;
+    const store = await openSqliteStore({ file: ':memory:' });
+    opened.push(store);
+    const registry = createSessionRegistry({ store, now: () => now, idleMs: 30 * 60_000, maxAgeMs: 12 * 3600_000 });
+    return { store, registry, advance: (ms: number) => (now += ms) };
+  };
+  const stored = async (store: SqliteStateStore) =>
+    (await store.db.selectFrom('dashboard_sessions').select('id_hash').execute()).length;
+
+  it('have ids and CSRF tokens of 256 random bits, all different', async () => {
+    const { registry } = await setup();
+    const sessions = await Promise.all(Array.from({ length: 50 }, () => registry.create()));
     for (const session of sessions) {
       expect(Buffer.from(session.id, 'base64url')).toHaveLength(32);
       expect(Buffer.from(session.csrfToken, 'base64url')).toHaveLength(32);
@@ -49,37 +61,67 @@ describe('sign-in sessions', () => {
     expect(new Set(sessions.map((session) => session.id)).size).toBe(50);
   });
 
-  it('end after the idle timeout, and each request resets it', () => {
-    const { registry, advance } = setup();
-    const session = registry.create();
+  it('end after the idle timeout, and each request resets it', async () => {
+    const { store, registry, advance } = await setup();
+    const session = await registry.create();
+    const { id, csrfToken, createdAt } = session;
     advance(29 * 60_000);
-    expect(registry.touch(session.id)).toBe(session);
+    expect(await registry.touch(id)).toEqual({ id, csrfToken, createdAt, lastSeenAt: createdAt + 29 * 60_000 });
     advance(29 * 60_000);
-    expect(registry.touch(session.id)).toBe(session);
+    expect(await registry.touch(id)).toMatchObject({ id, csrfToken });
     advance(31 * 60_000);
-    expect(registry.touch(session.id)).toBeUndefined();
-    expect(registry.size).toBe(0);
+    expect(await registry.touch(id)).toBeUndefined();
+    expect(await stored(store)).toBe(0);
   });
 
-  it('end after the maximum age however active, and on sign-out', () => {
-    const { registry, advance } = setup();
-    const session = registry.create();
+  it('end after the maximum age however active, and on sign-out', async () => {
+    const { registry, advance } = await setup();
+    const session = await registry.create();
     for (let i = 0; i < 26; i++) {
       advance(29 * 60_000);
-      registry.touch(session.id);
+      await registry.touch(session.id);
     }
-    expect(registry.touch(session.id)).toBeUndefined();
-    const other = registry.create();
-    registry.end(other.id);
-    expect(registry.touch(other.id)).toBeUndefined();
-    expect(registry.touch(undefined)).toBeUndefined();
-    expect(registry.touch('made-up')).toBeUndefined();
+    expect(await registry.touch(session.id)).toBeUndefined();
+    const other = await registry.create();
+    await registry.end(other.id);
+    expect(await registry.touch(other.id)).toBeUndefined();
+    expect(await registry.touch(undefined)).toBeUndefined();
+    expect(await registry.touch('made-up')).toBeUndefined();
+  });
+
+  it('are purged once expired, at the next sign-in', async () => {
+    const { store, registry, advance } = await setup();
+    await registry.create();
+    await registry.create();
+    advance(31 * 60_000);
+    const live = await registry.create();
+    expect(await stored(store)).toBe(1);
+    expect(await registry.touch(live.id)).toBeDefined();
+  });
+
+  it('are one for every registry over the same store: made by one, seen and ended by another', async () => {
+    const { store, registry } = await setup();
+    const other = createSessionRegistry({ store, now: () => 1_000_000, idleMs: 30 * 60_000, maxAgeMs: 12 * 3600_000 });
+    const session = await registry.create();
+    expect(await other.touch(session.id)).toMatchObject({ csrfToken: session.csrfToken });
+    await other.end(session.id);
+    expect(await registry.touch(session.id)).toBeUndefined();
+  });
+
+  it('keep only the SHA-256 of the id in the store', async () => {
+    const { store, registry } = await setup();
+    const session = await registry.create();
+    const rows = await store.db.selectFrom('dashboard_sessions').selectAll().execute();
+    expect(rows).toHaveLength(1);
+    expect(JSON.stringify(rows)).not.toContain(session.id);
   });
 });
 
 describe('CSRF and cross-site checks', () => {
-  it('accept only the session’s own token', () => {
-    const session = createSessionRegistry({ now: () => 0, idleMs: 1, maxAgeMs: 1 }).create();
+  it('accept only the session’s own token', async () => {
+    const store = await openSqliteStore({ file: ':memory:' });
+    opened.push(store);
+    const session = await createSessionRegistry({ store, now: () => 0, idleMs: 1, maxAgeMs: 1 }).create();
     expect(validCsrfToken(session, session.csrfToken)).toBe(true);
     expect(validCsrfToken(session, `${session.csrfToken}x`)).toBe(false);
     expect(validCsrfToken(session, '')).toBe(false);

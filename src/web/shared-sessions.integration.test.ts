@@ -1,0 +1,154 @@
+/**
+ * Two dashboards over one SQLite file, each with a store handle of its own, as two processes of the scaled mode
+ * would be: a session made through one is good on the other, a sign-out on either ends it on both, and expired
+ * sessions are purged.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { createManualClock } from '../clock.js';
+import type { ManualClock } from '../clock.js';
+import { TenantOptions } from '../config/config.js';
+import { openSqliteStore } from '../store/sqlite.js';
+import { createDashboard } from './dashboard.js';
+import type { DashboardDeps } from './deps.js';
+import { hashAdminPassword } from './security.js';
+
+const password = 'le mot de passe des tests';
+const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+const formHeaders = { 'content-type': 'application/x-www-form-urlencoded' };
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A dashboard on a port of its own, over a store handle of its own on `file`. */
+async function dashboardOn(file: string, clock: ManualClock, hash: string) {
+  const store = await openSqliteStore({ file });
+  cleanups.push(() => store.close());
+  const deps: DashboardDeps = {
+    store,
+    clock,
+    adminPassword: { hash },
+    tenants: {
+      list: () => Promise.resolve([{ id: 'acme', paused: false, pausedReason: null }]),
+      get: (id) =>
+        Promise.resolve(
+          id === 'acme'
+            ? {
+                id,
+                paused: false,
+                pausedReason: null,
+                aimaira: { url: 'https://acme.aimaira.example/GraphV1', access: 'password' as const },
+                edusign: { url: 'https://ext.edusign.fr' },
+                options: TenantOptions.parse({}),
+              }
+            : undefined,
+        ),
+      updateOptions: () => Promise.resolve(),
+      updateCredentials: () => Promise.resolve(),
+      check: () => Promise.resolve({ ok: true, items: [] }),
+    },
+    scheduler: {
+      status: () => Promise.resolve([{ tenantId: 'acme', nextRuns: [], running: false, missed: [] }]),
+      runNow: () => Promise.resolve({ accepted: false, reason: 'not in this test' }),
+    },
+    lookups: {
+      explainSession: () => Promise.reject(new Error('not in this test')),
+      searchSessions: () => Promise.resolve([]),
+      findPeople: () => Promise.resolve([]),
+    },
+  };
+  const handler = createDashboard(deps);
+  const server: Server = createServer((request, response) => {
+    void handler(request, response).then((handled) => {
+      if (!handled) response.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  cleanups.push(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, store };
+}
+
+async function twoDashboards() {
+  const dir = await mkdtemp(join(tmpdir(), 'shared-sessions-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'state.sqlite');
+  const clock = createManualClock(Date.parse('2026-11-30T10:30:00Z'));
+  const hash = await hashAdminPassword(password);
+  const one = await dashboardOn(file, clock, hash);
+  const other = await dashboardOn(file, clock, hash);
+  return { one, other, clock };
+}
+
+async function signIn(url: string): Promise<string> {
+  const response = await fetch(`${url}/sign-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: formHeaders,
+    body: form({ password, next: '/' }),
+  });
+  expect(response.status).toBe(303);
+  return (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+}
+
+const home = (url: string, cookie: string) =>
+  fetch(`${url}/`, { headers: { cookie, accept: 'text/html' }, redirect: 'manual' });
+
+const csrfOf = async (response: Response) => /name="csrf" value="([^"]+)"/.exec(await response.text())?.[1] ?? '';
+
+describe('sign-in sessions shared through the store', () => {
+  it('are good on another dashboard, with the same CSRF token, and a sign-out on either ends them on both', async () => {
+    const { one, other } = await twoDashboards();
+    const cookie = await signIn(one.url);
+
+    const there = await home(other.url, cookie);
+    expect(there.status).toBe(200);
+    const csrf = await csrfOf(there);
+    expect(csrf).not.toBe('');
+    expect(await csrfOf(await home(one.url, cookie))).toBe(csrf);
+
+    const signOut = await fetch(`${other.url}/sign-out`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { ...formHeaders, cookie },
+      body: form({ csrf }),
+    });
+    expect(signOut.status).toBe(303);
+    expect((await home(one.url, cookie)).status).toBe(303);
+    expect((await home(other.url, cookie)).status).toBe(303);
+  });
+
+  it('time out alike on every dashboard: a request on one keeps the session alive on the other', async () => {
+    const { one, other, clock } = await twoDashboards();
+    const cookie = await signIn(one.url);
+    clock.advance(20 * 60_000);
+    expect((await home(other.url, cookie)).status).toBe(200);
+    clock.advance(20 * 60_000);
+    expect((await home(one.url, cookie)).status).toBe(200);
+    clock.advance(31 * 60_000);
+    expect((await home(other.url, cookie)).status).toBe(303);
+  });
+
+  it('are purged from the store once expired, whichever dashboard signs in next', async () => {
+    const { one, other, clock } = await twoDashboards();
+    await signIn(one.url);
+    await signIn(one.url);
+    clock.advance(31 * 60_000);
+    const cookie = await signIn(other.url);
+    const rows = await one.store.db.selectFrom('dashboard_sessions').select('id_hash').execute();
+    expect(rows).toHaveLength(1);
+    expect((await home(one.url, cookie)).status).toBe(200);
+  });
+});
