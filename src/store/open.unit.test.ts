@@ -1,10 +1,11 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { openStore, parseStoreUrl } from './open.js';
+import { dataDirStoreUrl, describeStoreLocation, openStore, parseStoreUrl } from './open.js';
 import { redactUrl } from './postgres.js';
 import { sqliteFileName } from './sqlite.js';
 
@@ -44,12 +45,48 @@ describe('parseStoreUrl', () => {
     expect(parseStoreUrl('PostgreSQL://h:5433/db')).toEqual({ kind: 'postgres', url: 'PostgreSQL://h:5433/db' });
   });
 
+  it('takes the schema out of a PostgreSQL URL, leaving the connection parameters to pg as written', () => {
+    expect(parseStoreUrl('postgres://127.0.0.1:5432/test?schema=tenant_a')).toEqual({
+      kind: 'postgres',
+      url: 'postgres://127.0.0.1:5432/test',
+      schema: 'tenant_a',
+    });
+    expect(parseStoreUrl('postgres://u:p@h/db?sslmode=require&schema=t_1&application_name=a%20b#x')).toEqual({
+      kind: 'postgres',
+      url: 'postgres://u:p@h/db?sslmode=require&application_name=a%20b#x',
+      schema: 't_1',
+    });
+    expect(parseStoreUrl('postgres://h/db?sslmode=disable')).toEqual({
+      kind: 'postgres',
+      url: 'postgres://h/db?sslmode=disable',
+    });
+  });
+
+  it('refuses a schema it would have to quote, or two of them, without showing the password', () => {
+    expect(() => parseStoreUrl('postgres://me:hunter2@h/db?schema=Tenant')).toThrow(/schema name .*"Tenant"/);
+    expect(() => parseStoreUrl('postgres://h/db?schema=')).toThrow(/schema name/);
+    const twice = () => parseStoreUrl('postgres://me:hunter2@h/db?schema=a&schema=b');
+    expect(twice).toThrow(/postgres:\/\/\*\*\*@h\/db names its schema twice/);
+    expect(twice).not.toThrow(/hunter2/);
+  });
+
   it('refuses anything else, naming the accepted forms and never the password', () => {
     const attempt = () => parseStoreUrl('mysql://admin:hunter2@db.example/prod?password=hunter2');
     expect(attempt).toThrow(/Unknown store URL mysql:\/\/\*\*\*@db\.example\/prod; accepted: sqlite:PATH/);
     expect(attempt).not.toThrow(/hunter2/);
     expect(() => parseStoreUrl('')).toThrow(/postgres:\/\//);
     expect(() => parseStoreUrl('sqlite:')).toThrow(/needs a path/);
+  });
+});
+
+describe('describeStoreLocation', () => {
+  it('names a SQLite store by its absolute file, a PostgreSQL one by its URL without credentials, with its schema', () => {
+    expect(describeStoreLocation(parseStoreUrl('sqlite:/var/lib/x.sqlite'))).toBe('/var/lib/x.sqlite');
+    expect(describeStoreLocation(parseStoreUrl(dataDirStoreUrl('/srv/data')))).toBe(join('/srv/data', sqliteFileName));
+    expect(describeStoreLocation(parseStoreUrl('sqlite::memory:'))).toBe('sqlite::memory:');
+    expect(describeStoreLocation(parseStoreUrl('postgres://me:pw@h:5432/db?schema=t_a&sslmode=require'))).toBe(
+      'postgres://***@h:5432/db?schema=t_a',
+    );
   });
 });
 
@@ -80,5 +117,22 @@ describe('openStore', () => {
     }
     const again = await openStore(`sqlite:${join(dir, sqliteFileName)}`);
     await again.close();
+  });
+
+  it('creates no missing SQLite file when told not to: an empty in-memory store answers', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'open-store-'));
+    dirs.push(dir);
+    const file = join(dir, 'sub', sqliteFileName);
+    const stores = await openStore(`sqlite:${file}`, { createMissing: false });
+    try {
+      expect(await stores.listRuns('t')).toEqual([]);
+    } finally {
+      await stores.close();
+    }
+    expect(existsSync(join(dir, 'sub'))).toBe(false);
+  });
+
+  it('refuses two different schemas, one in the URL and one in the options', async () => {
+    await expect(openStore('postgres://h/db?schema=a', { schema: 'b' })).rejects.toThrow(/Two schemas/);
   });
 });

@@ -28,7 +28,10 @@ export const migrationLockKey = 0x41_69_6d_45_64_75_4d_67n;
 export const defaultPostgresPoolSize = 10;
 
 export interface PostgresStoreOptions {
-  /** `postgres://user:password@host:port/database` (or `postgresql://`). */
+  /**
+   * `postgres://user:password@host:port/database` (or `postgresql://`), with pg's connection parameters if any; a
+   * `?schema=` is read by `openStore` (src/store/open.ts), not here.
+   */
   url: string;
   /**
    * The schema the tables live in (PostgreSQL `search_path`), created if missing; by default the server's
@@ -72,7 +75,8 @@ export function redactUrl(url: string): string {
   return `${scheme}//${at >= 0 ? '***@' : ''}${hostAndPath}`;
 }
 
-function checkSchema(schema: string): string {
+/** `schema` when it is a name the store can use unquoted (its own or a URL's `?schema=`); a `StateStoreError` else. */
+export function checkSchema(schema: string): string {
   if (!schemaName.test(schema)) {
     throw new StateStoreError(
       `A PostgreSQL schema name is lower-case letters, digits and "_", starting with a letter or "_" (at most 63): "${schema}"`,
