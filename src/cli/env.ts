@@ -1,8 +1,7 @@
 /**
  * What the connector's commands take from their surroundings: the configuration file (with `process.env` for its
- * `${NAME}` substitutions; the environment is read nowhere outside `src/cli/`), the clock, the state store.
+ * `${NAME}` substitutions; the environment is read nowhere outside `src/cli/`), the clock, the store.
  */
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { systemClock } from '../clock.js';
@@ -12,8 +11,13 @@ import type { TenantConfig } from '../config/config.js';
 import { ConfigError } from '../errors.js';
 import { adminPasswordEnvVar } from '../service/admin-password.js';
 import { keyFileName, masterKeyEnvVar, masterKeyFileEnvVar } from '../service/secrets.js';
-import { openSqliteStore, sqliteFileName } from '../store/sqlite.js';
-import type { SqliteStateStore } from '../store/sqlite.js';
+import { dataDirStoreUrl, describeStoreLocation, openStoreAt, parseStoreUrl } from '../store/open.js';
+import type { StoreLocation } from '../store/open.js';
+import type { Stores } from '../store/port.js';
+import { StateStoreError } from '../store/schema.js';
+
+/** The environment variable that names the store when `--store` does not. */
+export const storeEnvVar = 'AIMAIRA_EDUSIGN_STORE';
 
 /** The tenants of the configuration file, or the one named by `--tenant` (a ConfigError naming it otherwise). */
 export async function loadTenants(configFile: string, tenantId: string | undefined): Promise<TenantConfig[]> {
@@ -40,17 +44,60 @@ export function runClock(now: Date | undefined): { clock: Clock; now: Date } {
   };
 }
 
+/** The options of a command that opens the store. */
+export interface StoreOptions {
+  /** `--store URL`. */
+  store?: string;
+  /** `--data-dir`: its `state.sqlite` when neither `--store` nor the environment names a store. */
+  dataDir: string;
+}
+
+/** The store URL given, and where it came from (for messages): `--store`, else the environment, else none. */
+function givenStoreUrl(options: Pick<StoreOptions, 'store'>): { url: string; source: string } | undefined {
+  if (options.store !== undefined) return { url: options.store, source: '--store' };
+  const fromEnvironment = process.env[storeEnvVar];
+  return fromEnvironment ? { url: fromEnvironment, source: storeEnvVar } : undefined;
+}
+
+/** Reads a store URL; one of no accepted form is a usage error naming the option or variable (and no password). */
+function parseGiven(given: { url: string; source: string }): StoreLocation {
+  try {
+    return parseStoreUrl(given.url);
+  } catch (error) {
+    if (error instanceof StateStoreError) throw new ConfigError([`${given.source}: ${error.message}`]);
+    throw error;
+  }
+}
+
+/** Where the store is: `--store`, else `AIMAIRA_EDUSIGN_STORE`, else `<data-dir>/state.sqlite`. */
+export function storeLocation(options: StoreOptions): StoreLocation {
+  return parseGiven(givenStoreUrl(options) ?? { url: dataDirStoreUrl(options.dataDir), source: '--data-dir' });
+}
+
 /**
- * The state store of `dataDir`. For a command that writes nothing (`--dry-run`, `explain`) a store that does not
- * exist yet is not created: an empty in-memory one answers instead, which is what a new file would hold.
+ * The store URL the service is given (`--store`, else the environment), checked; undefined when neither names
+ * one, for the service's own default (`<data-dir>/state.sqlite`).
  */
-export async function openStore(
-  dataDir: string,
+export function serviceStoreUrl(options: Pick<StoreOptions, 'store'>): string | undefined {
+  const given = givenStoreUrl(options);
+  if (given === undefined) return undefined;
+  parseGiven(given);
+  return given.url;
+}
+
+/**
+ * The store of a command, and how to name it in its output (a file, or a URL without credentials). For a command
+ * that writes nothing (`--dry-run`, `explain`) a SQLite file that does not exist yet is not created: an empty
+ * in-memory store answers instead, which is what a new file would hold. A PostgreSQL schema is migrated at open,
+ * whatever the command.
+ */
+export async function openStores(
+  options: StoreOptions,
   mode: 'write' | 'read',
-): Promise<{ store: SqliteStateStore; file: string }> {
-  const file = resolve(join(dataDir, sqliteFileName));
-  if (mode === 'read' && !existsSync(file)) return { store: await openSqliteStore({ file: ':memory:' }), file };
-  return { store: await openSqliteStore({ file }), file };
+): Promise<{ store: Stores; description: string }> {
+  const location = storeLocation(options);
+  const store = await openStoreAt(location, { createMissing: mode === 'write' });
+  return { store, description: describeStoreLocation(location) };
 }
 
 /**

@@ -9,19 +9,19 @@ import type { Command } from 'commander';
 
 import { createTenantClients } from '../sync/clients.js';
 import { explainSession } from '../sync/down/explain.js';
-import { loadTenants, openStore, runClock } from './env.js';
+import { loadTenants, openStores, runClock } from './env.js';
+import type { StoreOptions } from './env.js';
 import { exitCodes } from './exit-codes.js';
 import { formatExplanation } from './format.js';
 import type { CommandOutcome } from './main.js';
-import { parseInstant, parseNonNegativeInteger } from './options.js';
+import { parseInstant, parseNonNegativeInteger, storeOptionHelp } from './options.js';
 import type { CommandStreams } from './sync.js';
 
-export interface ExplainCommandOptions {
+export interface ExplainCommandOptions extends StoreOptions {
   config: string;
   tenant: string;
   session: number;
   now?: Date;
-  dataDir: string;
   json: boolean;
 }
 
@@ -43,7 +43,12 @@ export function registerExplainCommand(program: Command, outcome: CommandOutcome
       'answer for a sync at this instant instead of now (ISO 8601 with its offset, e.g. 2026-12-01T07:00:00+01:00)',
       parseInstant('--now'),
     )
-    .option('--data-dir <dir>', 'folder of the state store (state.sqlite), read only', './data')
+    .option('--store <url>', `${storeOptionHelp}; read only`)
+    .option(
+      '--data-dir <dir>',
+      'folder of the store (state.sqlite) when neither --store nor the environment names one; read only',
+      './data',
+    )
     .option('--json', 'print the answer as one JSON document on stdout')
     .action(async (options: Omit<ExplainCommandOptions, 'json'> & { json?: true }) => {
       outcome.exitCode = await runExplainCommand({ ...options, json: options.json === true });
@@ -57,7 +62,7 @@ export async function runExplainCommand(
   const [tenant] = await loadTenants(options.config, options.tenant);
   if (!tenant) return exitCodes.usage;
   const { clock, now } = runClock(options.now);
-  const { store } = await openStore(options.dataDir, 'read');
+  const { store } = await openStores(options, 'read');
   try {
     const explanation = await explainSession({
       tenant,

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../errors.js';
 import { exitCodes } from './exit-codes.js';
 import { registerExplainCommand } from './explain.js';
+import { registerMigrateCommand } from './migrate.js';
 import { registerServeCommand } from './serve.js';
 import { registerSimCommand } from './sim.js';
 import { registerStartCommand } from './start.js';
@@ -30,6 +31,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerSyncCommand(program, outcome);
   registerExplainCommand(program, outcome);
   registerTenantCommand(program, outcome);
+  registerMigrateCommand(program, outcome);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -1,5 +1,15 @@
-/** Parsers for command-line option values: a bad value is a ConfigError naming the option. */
+/** Parsers for command-line option values (a bad value is a ConfigError naming the option), and shared help. */
 import { ConfigError } from '../errors.js';
+import { storeEnvVar } from './env.js';
+
+/** `--store URL`, the same on every command that opens the store. */
+export const storeOptionHelp =
+  'the store: sqlite:PATH, a file path, or postgres://USER@HOST:PORT/DB?schema=NAME (password better in ' +
+  `$PGPASSWORD than on the command line); default: $${storeEnvVar}, else <data-dir>/state.sqlite`;
+
+/** `--data-dir`, for the commands that read nothing else in it but the store. */
+export const dataDirOptionHelp =
+  'folder of the store (state.sqlite) when neither --store nor the environment names one';
 
 export function parseNonNegativeInteger(option: string) {
   return (value: string): number => {

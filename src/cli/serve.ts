@@ -8,10 +8,10 @@ import type { Command } from 'commander';
 import { systemClock } from '../clock.js';
 import { createServiceLogger } from '../service/logging.js';
 import { startService } from '../service/serve.js';
-import { adminPasswordFromEnvironment, masterKeySettings } from './env.js';
+import { adminPasswordFromEnvironment, masterKeySettings, serviceStoreUrl } from './env.js';
 import { exitCodes } from './exit-codes.js';
 import type { CommandOutcome } from './main.js';
-import { parseChoice, parseNonNegativeInteger } from './options.js';
+import { parseChoice, parseNonNegativeInteger, storeOptionHelp } from './options.js';
 import { untilStopped } from './sim.js';
 
 export const logLevels = ['debug', 'info', 'warn', 'error'] as const;
@@ -19,6 +19,7 @@ export type LogLevel = (typeof logLevels)[number];
 
 export interface ServeCommandOptions {
   dataDir: string;
+  store?: string;
   port: number;
   host: string;
   keyFile?: string;
@@ -30,7 +31,13 @@ export interface ServeCommandOptions {
 /** The options `serve` and `start` share. */
 export function addServeOptions(command: Command): Command {
   return command
-    .option('--data-dir <dir>', 'folder of the state store (state.sqlite) and the master key file', './data')
+    .option('--store <url>', storeOptionHelp)
+    .option(
+      '--data-dir <dir>',
+      'folder of the master key file and the sandbox, and of the store (state.sqlite) when neither --store nor ' +
+        'the environment names one',
+      './data',
+    )
     .option(
       '--port <n>',
       'port of /metrics, /healthz and the dashboard (0 = any free port)',
@@ -67,11 +74,14 @@ export function registerServeCommand(program: Command, outcome: CommandOutcome):
 }
 
 export async function runServeCommand(options: ServeCommandOptions): Promise<number> {
+  // A store URL of no accepted form is a usage error, before anything starts.
+  const store = serviceStoreUrl(options);
   const log = createServiceLogger({ level: options.logLevel });
   // Listening from the start: a SIGTERM while the sandbox is being built stops the service as soon as it is up.
   const stopAsked = untilStopped();
   const service = await startService({
     dataDir: options.dataDir,
+    ...(store !== undefined && { store }),
     clock: systemClock,
     log,
     port: options.port,

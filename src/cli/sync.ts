@@ -1,9 +1,11 @@
 /**
  * `sync`: one run of the connector for the tenants of a configuration file, one tenant after the other: down
- * (Aimaira sessions to Edusign sheets), then up (attendance back to Aimaira) once the upward sync exists.
+ * (Aimaira sessions to Edusign sheets), then up (attendance back to Aimaira), each tenant through `syncTenant`, the
+ * function the service runs too.
  *
- * Each tenant runs under its lock in the state store, the one the service's scheduler takes: a tenant already
- * running (in the service or another `sync`) is not run, with a message saying since when.
+ * Each tenant runs under its lock in the store (`--store`, else $AIMAIRA_EDUSIGN_STORE, else
+ * `<data-dir>/state.sqlite`), the one the service's scheduler takes: a tenant already running (in the service or
+ * another `sync`) is not run, with a message saying since when.
  *
  * Exit status: 0 every run succeeded; 1 some records failed and will be retried; 2 a run failed or was
  * interrupted, or a tenant was already running; 64 bad usage or configuration. `--json` prints one JSON summary of
@@ -16,33 +18,34 @@ import type { Clock } from '../clock.js';
 import type { TenantConfig } from '../config/config.js';
 import type { ReasonCode } from '../domain/reasons.js';
 import type { RecordKind } from '../domain/types.js';
-import { toError } from '../errors.js';
-import type { Link, RunCounts, StateStore } from '../store/port.js';
-import { clientsForRun, formatPreflight } from '../service/preflight.js';
+import type { Link, RunCounts, RunDirection, Stores } from '../store/port.js';
+import { formatPreflight } from '../service/preflight.js';
 import { acquireTenantLock, lockHolder } from '../service/tenant-lock.js';
+import { directionsOf, syncTenant, tenantSyncDirections } from '../service/tenant-sync.js';
+import type { DirectionOutcome, TenantSyncOutcome } from '../service/tenant-sync.js';
 import { readSheetLinkData } from '../sync/down/plan.js';
 import type { DownPlan } from '../sync/down/plan.js';
-import { runUp } from '../sync/up/run.js';
-import { loadLinks, runDown } from '../sync/down/run.js';
+import { loadLinks } from '../sync/down/run.js';
 import type { DownRunResult } from '../sync/down/run.js';
-import type { PersonKind, SyncWindow } from '../sync/down/rules.js';
-import { loadTenants, openStore, runClock } from './env.js';
+import type { Evaluation, PersonKind, SyncWindow } from '../sync/down/rules.js';
+import { loadTenants, openStores, runClock } from './env.js';
+import type { StoreOptions } from './env.js';
 import { exitCodes } from './exit-codes.js';
 import { formatSyncRun, formatSyncTotal } from './format.js';
 import type { CommandOutcome } from './main.js';
-import { parseChoice, parseInstant } from './options.js';
+import { dataDirOptionHelp, parseChoice, parseInstant, storeOptionHelp } from './options.js';
 import { createProgressBar } from './progress.js';
+import type { ProgressBar } from './progress.js';
 
-export const syncDirections = ['down', 'up', 'both'] as const;
+export const syncDirections = tenantSyncDirections;
 export type SyncDirection = (typeof syncDirections)[number];
 
-export interface SyncCommandOptions {
+export interface SyncCommandOptions extends StoreOptions {
   config: string;
   tenant?: string;
   direction: SyncDirection;
   dryRun: boolean;
   now?: Date;
-  dataDir: string;
   json: boolean;
 }
 
@@ -114,7 +117,10 @@ export interface SyncSummary {
   now: string;
   direction: SyncDirection;
   dryRun: boolean;
-  /** The state store file (only read by a dry run, and not created when it does not exist). */
+  /**
+   * The store: its SQLite file (only read by a dry run, and not created when it does not exist), or its
+   * PostgreSQL URL without credentials.
+   */
   store: string;
   status: 'success' | 'partial' | 'failed';
   exitCode: number;
@@ -157,7 +163,8 @@ export function registerSyncCommand(program: Command, outcome: CommandOutcome): 
       'run as if it were this instant instead of the clock (ISO 8601 with its offset, e.g. 2026-12-01T07:00:00+01:00)',
       parseInstant('--now'),
     )
-    .option('--data-dir <dir>', 'folder of the state store (state.sqlite)', './data')
+    .option('--store <url>', storeOptionHelp)
+    .option('--data-dir <dir>', dataDirOptionHelp, './data')
     .option('--json', 'print one JSON summary of the whole command on stdout, and nothing else')
     .action(async (options: Omit<SyncCommandOptions, 'dryRun' | 'json'> & { dryRun?: true; json?: true }) => {
       outcome.exitCode = await runSyncCommand({
@@ -174,7 +181,7 @@ export async function runSyncCommand(
 ): Promise<number> {
   const tenants = await loadTenants(options.config, options.tenant);
   const { clock, now } = runClock(options.now);
-  const { store, file } = await openStore(options.dataDir, options.dryRun ? 'read' : 'write');
+  const { store, description } = await openStores(options, options.dryRun ? 'read' : 'write');
 
   // Ctrl-C: the run in progress stops after the record in flight and is recorded as interrupted; a second
   // Ctrl-C ends the process at once.
@@ -206,13 +213,7 @@ export async function runSyncCommand(
       if (attempt?.tookOver) streams.stderr.write(`aimaira-edusign: ${attempt.tookOver.message}\n`);
       const signal = attempt ? AbortSignal.any([interruption.signal, attempt.lock.lost]) : interruption.signal;
       try {
-        for (const direction of directionsOf(options.direction)) {
-          report(
-            signal.aborted
-              ? notRun(tenant.id, direction)
-              : await runDirection(direction, { tenant, store, clock, now, options, streams, signal }),
-          );
-        }
+        await syncOneTenant({ tenant, store, clock, now, options, streams, signal }, report);
       } finally {
         await attempt?.lock.release();
       }
@@ -228,17 +229,13 @@ export async function runSyncCommand(
     now: now.toISOString(),
     direction: options.direction,
     dryRun: options.dryRun,
-    store: file,
+    store: description,
     status: exitCode === exitCodes.ok ? 'success' : exitCode === exitCodes.partial ? 'partial' : 'failed',
     exitCode,
     runs,
   };
   streams.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSyncTotal(summary));
   return exitCode;
-}
-
-function directionsOf(direction: SyncDirection): ('down' | 'up')[] {
-  return direction === 'both' ? ['down', 'up'] : [direction];
 }
 
 /** 2 when a run failed or was interrupted, else 1 when one is partial, else 0. */
@@ -250,7 +247,7 @@ export function exitCodeOf(runs: readonly TenantRunSummary[]): number {
 
 interface RunContext {
   tenant: TenantConfig;
-  store: StateStore;
+  store: Stores;
   clock: Clock;
   now: Date;
   options: SyncCommandOptions;
@@ -258,18 +255,78 @@ interface RunContext {
   signal: AbortSignal;
 }
 
-/** One tenant in one direction: where each direction's run plugs in. */
-async function runDirection(direction: 'down' | 'up', context: RunContext): Promise<TenantRunSummary> {
-  switch (direction) {
-    case 'down':
-      return syncDown(context);
-    case 'up':
-      return syncUp(context);
+/** What a terminal shows while a direction reads, before it knows how much it will write. */
+const readingStatus = {
+  down: 'reading Aimaira and Edusign...',
+  up: 'reading locked sheets on Edusign...',
+} as const satisfies Record<RunDirection, string>;
+
+/**
+ * One tenant, through the one function that runs a tenant (`syncTenant`): a progress bar on a terminal, the
+ * preflight printed when it ran now, each direction reported as it ends.
+ */
+async function syncOneTenant(context: RunContext, report: (summary: TenantRunSummary) => void): Promise<void> {
+  const { tenant, store, clock, now, options, streams, signal } = context;
+  const wanted = directionsOf(options.direction);
+  if (signal.aborted) {
+    for (const direction of wanted) report(notRun(tenant.id, direction));
+    return;
+  }
+  // A dry run writes no link: those of before the run are the ones its plan was made against.
+  const links = options.dryRun ? await loadLinks(store, tenant.id) : undefined;
+
+  let bar: { direction: RunDirection; progress: ProgressBar } | undefined;
+  const showBar = (direction: RunDirection) => {
+    if (options.json || bar?.direction === direction) return;
+    bar?.progress.finish();
+    bar = { direction, progress: createProgressBar(streams.stderr, `${tenant.id} ${direction}`) };
+    bar.progress.status(readingStatus[direction]);
+  };
+  // The bar of the first direction shows while the clients are made (and the preflight runs, the first time).
+  if (wanted[0] !== undefined) showBar(wanted[0]);
+  const summaryOf = (outcome: DirectionOutcome) => directionSummary(tenant, outcome, links);
+  let outcome: TenantSyncOutcome;
+  try {
+    outcome = await syncTenant(
+      { store, clock },
+      {
+        tenant,
+        reason: 'sync',
+        signal,
+        directions: options.direction,
+        dryRun: options.dryRun,
+        now,
+        // A tenant's first run probes its servers first: say what was found, once, before the run's summary.
+        onPreflight: (preflight) => {
+          if (options.json) return;
+          bar?.progress.finish();
+          streams.stdout.write(formatPreflight(preflight));
+        },
+        onProgress: (progress) => {
+          if (progress.stage === 'started') showBar(progress.direction);
+          else if (progress.stage === 'writing') bar?.progress.update(progress.done, progress.total);
+          else bar?.progress.finish();
+        },
+        onDirection: (direction) => report(summaryOf(direction)),
+      },
+    );
+  } finally {
+    bar?.progress.finish();
+  }
+  // A direction not run: the command was interrupted, or the run could not start, which each direction would
+  // have met in turn.
+  const firstError = outcome.directions[0]?.error ?? null;
+  for (const direction of wanted.slice(outcome.directions.length)) {
+    report(
+      signal.aborted
+        ? notRun(tenant.id, direction)
+        : summaryOf({ direction, status: 'failed', runId: null, counts: {}, error: firstError, durationMs: 0 }),
+    );
   }
 }
 
 /** A direction not run: the command was interrupted, or (`lockedOut`) another run of the tenant is in progress. */
-function notRun(tenantId: string, direction: 'down' | 'up', lockedOut?: string): TenantRunSummary {
+function notRun(tenantId: string, direction: RunDirection, lockedOut?: string): TenantRunSummary {
   return {
     tenantId,
     direction,
@@ -282,98 +339,32 @@ function notRun(tenantId: string, direction: 'down' | 'up', lockedOut?: string):
   };
 }
 
-/** The result of either direction's run that the summary needs. */
-type DirectionResult = Pick<DownRunResult, 'status' | 'runId' | 'counts' | 'error'> & {
-  plan?: DownRunResult['plan'];
-  evaluation?: DownRunResult['evaluation'];
-};
-
-/**
- * Runs one direction for one tenant with a progress bar on a terminal. The runs report their own failures; a throw
- * here is something that broke outside them (the store, a bug), reported as a failed run.
- */
-async function runWithProgress(
-  context: RunContext,
-  direction: 'down' | 'up',
-  reading: string,
-  run: (common: Parameters<typeof runDown>[0]) => Promise<DirectionResult>,
-): Promise<DirectionResult> {
-  const { tenant, store, clock, now, options, streams, signal } = context;
-  const progress = options.json ? undefined : createProgressBar(streams.stderr, `${tenant.id} ${direction}`);
-  progress?.status(reading);
-  try {
-    const { preflight, preflightRanNow, ...clients } = await clientsForRun(tenant, {
-      clock,
-      store,
-      now,
-      save: !options.dryRun,
-    });
-    // A tenant's first run probes its servers first: say what was found, once, before the run's summary.
-    if (preflightRanNow && !options.json) {
-      progress?.finish();
-      streams.stdout.write(formatPreflight(preflight));
-    }
-    return await run({
-      tenant,
-      ...clients,
-      store,
-      clock,
-      now,
-      dryRun: options.dryRun,
-      signal,
-      ...(progress && { onProgress: (done: number, total: number) => progress.update(done, total) }),
-    });
-  } catch (error) {
-    return { status: 'failed', runId: undefined, counts: {}, error: toError(error).message };
-  } finally {
-    progress?.finish();
-  }
-}
-
-async function syncDown(context: RunContext): Promise<TenantRunSummary> {
-  const { tenant, store, options } = context;
-  const result = await runWithProgress(context, 'down', 'reading Aimaira and Edusign...', runDown);
-  const skipReasons: Partial<Record<ReasonCode, number>> = {};
-  for (const skip of result.plan?.skips ?? []) {
-    for (const reason of skip.reasons) skipReasons[reason] = (skipReasons[reason] ?? 0) + 1;
-  }
-  const plan =
-    options.dryRun && result.plan && result.evaluation
-      ? summarisePlan({ plan: result.plan, evaluation: result.evaluation }, await loadLinks(store, tenant.id))
-      : undefined;
+/** One direction's line of the summary; a dry run's downward plan with it, as plain data. */
+function directionSummary(
+  tenant: TenantConfig,
+  outcome: DirectionOutcome,
+  links: Readonly<Record<RecordKind, ReadonlyMap<number, Link>>> | undefined,
+): TenantRunSummary {
+  const plan = links && summarisePlan(outcome, links);
   return {
     tenantId: tenant.id,
-    direction: 'down',
-    status: result.status,
-    runId: result.runId ?? null,
-    counts: result.counts,
-    error: result.error ?? null,
-    skipReasons,
-    note: null,
+    direction: outcome.direction,
+    status: outcome.status,
+    runId: outcome.runId,
+    counts: outcome.counts,
+    error: outcome.error,
+    skipReasons: outcome.skipReasons ?? {},
+    note:
+      outcome.direction === 'up' && !tenant.options.sendAttendance
+        ? 'sendAttendance is off for this tenant: no attendance is sent'
+        : null,
     ...(plan && { plan }),
-  };
-}
-
-async function syncUp(context: RunContext): Promise<TenantRunSummary> {
-  const result = await runWithProgress(context, 'up', 'reading locked sheets on Edusign...', async (common) => {
-    const { status, runId, counts, error } = await runUp(common);
-    return { status, runId, counts, error };
-  });
-  return {
-    tenantId: context.tenant.id,
-    direction: 'up',
-    status: result.status,
-    runId: result.runId ?? null,
-    counts: result.counts,
-    error: result.error ?? null,
-    skipReasons: {},
-    note: context.tenant.options.sendAttendance ? null : 'sendAttendance is off for this tenant: no attendance is sent',
   };
 }
 
 /** The plan of a dry run as plain data: no names or e-mails of people, session names only. */
 export function summarisePlan(
-  result: Pick<DownRunResult, 'plan' | 'evaluation'>,
+  result: { plan?: DownPlan | undefined; evaluation?: Evaluation | undefined },
   links: Readonly<Record<RecordKind, ReadonlyMap<number, Link>>>,
 ): PlanSummary | undefined {
   const { plan, evaluation } = result;

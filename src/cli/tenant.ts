@@ -1,6 +1,7 @@
 /**
- * `tenant add|list|show|update|remove|import|rotate-key|check`: the tenants the service runs, kept in the state
- * store of `--data-dir` with their secrets encrypted under the master key.
+ * `tenant add|list|show|update|remove|import|rotate-key|check`: the tenants the service runs, kept in the store
+ * (`--store`, else $AIMAIRA_EDUSIGN_STORE, else `<data-dir>/state.sqlite`) with their secrets encrypted under the
+ * master key (its file in `--data-dir` unless told otherwise).
  *
  * Secrets are never given on the command line: `--aimaira-password-env NAME` (and the other `-env` options) name
  * the environment variable that holds one, so the value stays out of the shell history and the process list;
@@ -24,15 +25,16 @@ import type { MasterKeys, RotationOutcome } from '../service/secrets.js';
 import { createTenantRepository, lazyMasterKeys } from '../service/tenants.js';
 import type { ImportOutcome, TenantChanges, TenantRepository, TenantView } from '../service/tenants.js';
 import { urlRefusals } from '../service/url-policy.js';
-import type { SqliteStateStore } from '../store/sqlite.js';
+import type { Stores } from '../store/port.js';
 import { createTenantClients } from '../sync/clients.js';
-import { loadTenants, masterKeySettings, openStore, secretFromEnvironment } from './env.js';
+import { loadTenants, masterKeySettings, openStores, secretFromEnvironment } from './env.js';
+import type { StoreOptions } from './env.js';
 import { exitCodes } from './exit-codes.js';
 import type { CommandOutcome } from './main.js';
+import { storeOptionHelp } from './options.js';
 import type { CommandStreams } from './sync.js';
 
-interface CommonOptions {
-  dataDir: string;
+interface CommonOptions extends StoreOptions {
   keyFile?: string;
   json?: true;
   allowLoopbackHttp?: true;
@@ -53,7 +55,13 @@ const processStreams: CommandStreams = { stdout: process.stdout, stderr: process
 /** The options every subcommand takes. */
 function common(command: Command, { loopback = false, json = true } = {}): Command {
   command
-    .option('--data-dir <dir>', 'folder of the state store (state.sqlite)', './data')
+    .option('--store <url>', storeOptionHelp)
+    .option(
+      '--data-dir <dir>',
+      'folder of the master key file, and of the store (state.sqlite) when neither --store nor the environment ' +
+        'names one',
+      './data',
+    )
     .option(
       '--key-file <file>',
       'master key file (default: $AIMAIRA_EDUSIGN_MASTER_KEY_FILE, else <data-dir>/master.key); ' +
@@ -195,7 +203,7 @@ export function registerTenantCommand(program: Command, outcome: CommandOutcome)
 
 interface Session {
   repository: TenantRepository;
-  store: SqliteStateStore;
+  store: Stores;
   keys: () => Promise<MasterKeys>;
 }
 
@@ -206,7 +214,7 @@ async function withRepository<T>(
   streams: CommandStreams,
   work: (session: Session) => Promise<T>,
 ): Promise<T> {
-  const { store } = await openStore(options.dataDir, mode);
+  const { store } = await openStores(options, mode);
   try {
     const settings = masterKeySettings(options.dataDir, options.keyFile);
     const load = lazyMasterKeys(store.tenants, settings);

@@ -23,8 +23,8 @@ import { systemClock } from '../clock.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import type { StateStore } from '../store/port.js';
 import { createDashboard } from './dashboard.js';
-import { createLocalDashboardDeps } from './local.js';
-import type { LocalDashboardDeps } from './local.js';
+import { createLocalDashboardDeps } from '../../test/local-dashboard.js';
+import type { LocalDashboardDeps } from '../../test/local-dashboard.js';
 
 const chromiumPath = '/usr/bin/chromium';
 const password = 'correct horse battery staple';

@@ -1,6 +1,7 @@
 /**
  * The dashboard's live look-ups in a tenant's Aimaira (and Edusign, for `explain`): nothing is written. Shared by
- * the local adapter (src/web/local.ts) and the service, which only has to say how to get a tenant's configuration.
+ * the local adapter (test/local-dashboard.ts) and the service, which only has to say how to get a tenant's
+ * configuration.
  *
  * A person is found by exact e-mail, or by first and last name, and given back as kind and Aimaira id only: the
  * dashboard then shows their events by id, and never a name or an e-mail.

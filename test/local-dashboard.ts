@@ -1,27 +1,26 @@
 /**
  * A simple `DashboardDeps` over the real store and the real syncs, with tenants held in memory: what the browser
- * tests mount (against the simulators), and a reference for the service's own adapter. "Sync now" runs `runDown`
- * then `runUp`, one live sync per tenant; look-ups read the tenant's Aimaira (and Edusign for `explain`).
+ * tests mount (against the simulators), and a reference for the service's own adapter. "Sync now" runs
+ * `syncTenant` (down, then up), one live sync per tenant; look-ups read the tenant's Aimaira (and Edusign for
+ * `explain`).
  */
-import type { Clock } from '../clock.js';
-import { TenantConfig, TenantOptions } from '../config/config.js';
-import { toError } from '../errors.js';
-import type { StateStore } from '../store/port.js';
-import { createTenantClients } from '../sync/clients.js';
-import type { TenantClientOptions } from '../sync/clients.js';
-import { runDown } from '../sync/down/run.js';
-import { runUp } from '../sync/up/run.js';
+import type { Clock } from '../src/clock.js';
+import { TenantConfig, TenantOptions } from '../src/config/config.js';
+import { toError } from '../src/errors.js';
+import { syncTenant } from '../src/service/tenant-sync.js';
+import type { StateStore } from '../src/store/port.js';
+import { createTenantClients } from '../src/sync/clients.js';
+import type { TenantClientOptions } from '../src/sync/clients.js';
 import type {
   AdminPassword,
   CheckItem,
   DashboardDeps,
-  SyncDirectionSummary,
   SyncProgress,
   SyncSummary,
   TenantDetails,
-} from './deps.js';
-import type { Lang } from './i18n.js';
-import { createLiveLookups } from './lookups.js';
+} from '../src/web/deps.js';
+import type { Lang } from '../src/web/i18n.js';
+import { createLiveLookups } from '../src/web/lookups.js';
 
 export interface LocalDashboardOptions {
   store: StateStore;
@@ -32,6 +31,7 @@ export interface LocalDashboardOptions {
   now?: () => Date;
   /** The next scheduled runs to show for a tenant; none by default (this adapter schedules nothing). */
   nextRuns?: (tenantId: string, now: Date) => string[];
+  /** For the look-ups' and the check's clients; of these "sync now" takes Edusign's rate only. */
   clientOptions?: Omit<TenantClientOptions, 'clock'>;
   lang?: Lang;
   onError?: (error: unknown, context: { path: string }) => void;
@@ -48,8 +48,6 @@ interface LocalTenant {
   config: TenantConfig;
   pausedReason: string | null;
 }
-
-const statusRank = { success: 0, partial: 1, interrupted: 2, failed: 3 } as const;
 
 export function createLocalDashboardDeps(options: LocalDashboardOptions): LocalDashboardDeps {
   const { store, clock } = options;
@@ -75,43 +73,18 @@ export function createLocalDashboardDeps(options: LocalDashboardOptions): LocalD
     options: config.options,
   });
 
-  async function sync(config: TenantConfig, onProgress: (progress: SyncProgress) => void): Promise<SyncSummary> {
-    const directions: SyncDirectionSummary[] = [];
-    const clients = clientsOf(config);
-    for (const direction of ['down', 'up'] as const) {
-      const started = clock.now();
-      onProgress({ direction, stage: 'started', done: 0, total: 0 });
-      const common = {
-        tenant: config,
-        ...clients,
+  /** "Sync now": the one function that runs a tenant, as the service and `sync` run it (nothing to interrupt it). */
+  const sync = (config: TenantConfig, onProgress: (progress: SyncProgress) => void): Promise<SyncSummary> =>
+    syncTenant(
+      {
         store,
         clock,
-        now: now(),
-        onProgress: (done: number, total: number) => onProgress({ direction, stage: 'writing', done, total }),
-      };
-      let outcome: Omit<SyncDirectionSummary, 'durationMs'>;
-      try {
-        const result = direction === 'down' ? await runDown({ ...common, dryRun: false }) : await runUp(common);
-        outcome = {
-          direction,
-          status: result.status,
-          runId: result.runId ?? null,
-          counts: result.counts,
-          error: result.error ?? null,
-        };
-      } catch (error) {
-        outcome = { direction, status: 'failed', runId: null, counts: {}, error: toError(error).message };
-      }
-      directions.push({ ...outcome, durationMs: clock.now() - started });
-      onProgress({ direction, stage: 'finished', done: 0, total: 0, status: outcome.status });
-      if (outcome.status === 'interrupted') break;
-    }
-    const status = directions.reduce<SyncSummary['status']>(
-      (worst, direction) => (statusRank[direction.status] > statusRank[worst] ? direction.status : worst),
-      'success',
+        ...(options.clientOptions?.edusignRequestsPerMinute !== undefined && {
+          edusignRequestsPerMinute: options.clientOptions.edusignRequestsPerMinute,
+        }),
+      },
+      { tenant: config, reason: 'on-demand', signal: new AbortController().signal, now: now(), onProgress },
     );
-    return { tenantId: config.id, status, directions };
-  }
 
   return {
     store,
