@@ -1,7 +1,7 @@
 /**
  * What the dashboard needs from the service, as an interface of its own: the service (`serve`) passes its tenant
- * registry, scheduler and store; the tests pass `createLocalDashboardDeps` (src/web/local.ts). The dashboard never
- * holds a secret: credentials go in through `updateCredentials` and never come back out.
+ * registry, scheduler and store; the tests pass `createLocalDashboardDeps` (test/local-dashboard.ts). The
+ * dashboard never holds a secret: credentials go in through `updateCredentials` and never come back out.
  */
 import type { Clock } from '../clock.js';
 import type { TenantOptions } from '../config/config.js';
