@@ -21,6 +21,7 @@ import { readSnapshot } from './read.js';
 import { evaluate, syncWindow } from './rules.js';
 import type { Evaluation } from './rules.js';
 import { createEventBuffer } from '../events.js';
+import { createRunProgressRecorder } from '../run-progress.js';
 
 export interface DownRunOptions {
   tenant: TenantConfig;
@@ -61,12 +62,19 @@ export async function runDown(options: DownRunOptions): Promise<DownRunResult> {
   const tenantId = tenant.id;
   const run = dryRun ? undefined : await store.startRun(tenantId, 'down', new Date(clock.now()).toISOString());
   const events = createEventBuffer(store, tenantId, run?.id, clock);
+  // Saved in the store as it goes, for whoever watches from another process; the caller is told as before.
+  const progress = run && createRunProgressRecorder(store, run.id, clock);
+  const onProgress = (done: number, total: number) => {
+    progress?.report(done, total);
+    options.onProgress?.(done, total);
+  };
   const finish = async (
     status: DownRunResult['status'],
     counts: RunCounts,
     rest: Partial<DownRunResult>,
   ): Promise<DownRunResult> => {
     await events.flush();
+    await progress?.flush();
     if (run) await store.finishRun(run.id, status, counts, new Date(clock.now()).toISOString(), rest.error);
     return {
       tenantId,
@@ -119,7 +127,7 @@ export async function runDown(options: DownRunOptions): Promise<DownRunResult> {
       sendCredentials: tenant.options.sendCredentials,
       events,
       links,
-      ...(options.onProgress && { onProgress: options.onProgress }),
+      onProgress,
       ...(options.signal && { signal: options.signal }),
     });
     const counts = { ...outcome.counts, 'sheet.skipped': plan.skips.length };

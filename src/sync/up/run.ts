@@ -12,6 +12,7 @@ import type { EdusignClient } from '../../edusign/client.js';
 import { toError } from '../../errors.js';
 import type { RunCounts, RunStatus, StateStore } from '../../store/port.js';
 import { createEventBuffer } from '../events.js';
+import { createRunProgressRecorder } from '../run-progress.js';
 import { isAccessRefused } from '../failures.js';
 import { applyUpPlan } from './apply.js';
 import { countPlan, observeAttendance, planUp, sessionsToRead } from './plan.js';
@@ -57,12 +58,19 @@ export async function runUp(options: UpRunOptions): Promise<UpRunResult> {
   const tenantId = tenant.id;
   const run = dryRun ? undefined : await store.startRun(tenantId, 'up', new Date(clock.now()).toISOString());
   const events = createEventBuffer(store, tenantId, run?.id, clock);
+  // Saved in the store as it goes, for whoever watches from another process; the caller is told as before.
+  const progress = run && createRunProgressRecorder(store, run.id, clock);
+  const onProgress = (done: number, total: number) => {
+    progress?.report(done, total);
+    options.onProgress?.(done, total);
+  };
   const finish = async (
     status: UpRunResult['status'],
     counts: RunCounts,
     rest: Partial<UpRunResult> = {},
   ): Promise<UpRunResult> => {
     await events.flush();
+    await progress?.flush();
     if (run) await store.finishRun(run.id, status, counts, new Date(clock.now()).toISOString(), rest.error);
     return { tenantId, runId: run?.id, status, counts, plan: undefined, error: undefined, ...rest };
   };
@@ -110,7 +118,7 @@ export async function runUp(options: UpRunOptions): Promise<UpRunResult> {
       clock,
       events,
       concurrency: options.concurrency ?? defaultUpConcurrency,
-      ...(options.onProgress && { onProgress: options.onProgress }),
+      onProgress,
       ...(options.signal && { signal: options.signal }),
     });
     return finish(outcome.failures > 0 ? 'partial' : 'success', outcome.counts, { plan });
