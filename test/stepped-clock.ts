@@ -14,6 +14,11 @@ export interface SteppedClock extends Clock {
   settle(): Promise<void>;
   /** How many sleeps are waiting. */
   readonly pending: number;
+  /**
+   * The same object, whose calls `settle` waits for: a database over the network (PostgreSQL) answers after turns of
+   * the event loop that no fixed count covers, and time must not move while a tick still reads the store.
+   */
+  track<T extends object>(target: T): T;
 }
 
 interface Sleeper {
@@ -29,9 +34,17 @@ export function createSteppedClock(start: number | Date | string): SteppedClock 
   let now = new Date(start).getTime();
   let order = 0;
   const sleepers: Sleeper[] = [];
+  const calls = new Set<Promise<unknown>>();
 
-  const settle = async () => {
+  const turns = async () => {
     for (let turn = 0; turn < settleTurns; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+  };
+  const settle = async () => {
+    await turns();
+    while (calls.size > 0) {
+      await Promise.allSettled([...calls]);
+      await turns();
+    }
   };
 
   const advanceTo = async (target: number) => {
@@ -60,6 +73,23 @@ export function createSteppedClock(start: number | Date | string): SteppedClock 
       return sleepers.length;
     },
     settle,
+    track(target) {
+      return new Proxy(target, {
+        get(object, key, receiver) {
+          const value: unknown = Reflect.get(object, key, receiver);
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            const result: unknown = Reflect.apply(value, object, args);
+            if (result instanceof Promise) {
+              const call: Promise<unknown> = result.finally(() => calls.delete(call));
+              call.catch(() => undefined);
+              calls.add(call);
+            }
+            return result;
+          };
+        },
+      });
+    },
     sleep(ms, signal) {
       if (signal?.aborted) return Promise.reject(toReason(signal));
       return new Promise<void>((resolve, reject) => {

@@ -16,6 +16,10 @@ export interface Health {
   /** `ok` while the service runs; `stopping` once a stop was asked (a load balancer stops sending). */
   status: 'ok' | 'stopping';
   mode: 'tenants' | 'sandbox';
+  /** What this process does (see serve.ts `ServiceRole`). */
+  role?: string;
+  /** Scaled mode, scheduler roles: whether this process's scheduler leads now. */
+  leader?: boolean;
   startedAt: string;
   tenants: number;
   /** Syncs in progress. */

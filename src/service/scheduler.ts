@@ -39,7 +39,14 @@ import {
 import type { DueOccurrence, Occurrence, ScheduleWindow } from './schedule.js';
 import type { Dispatcher } from './dispatch.js';
 import type { TenantSyncProgressListener } from './tenant-sync.js';
-import { acquireTenantLock, defaultLeaseMs, lockHolder, parisTime } from './tenant-lock.js';
+import {
+  acquireTenantLock,
+  defaultLeaseMs,
+  describeHeldLock,
+  isStaleHolder,
+  lockHolder,
+  parisTime,
+} from './tenant-lock.js';
 import type { HeldTenantLock } from './tenant-lock.js';
 
 export type { RunOutcome } from './run-health.js';
@@ -210,7 +217,7 @@ export interface Scheduler {
    * Runs an occurrence a dispatcher handed over (a worker's job): the tenant's lock, the claim, the run, its record
    * and the tenant's health, exactly as a tick of the embedded mode does. Resolves when the run ended.
    */
-  runOccurrence(occurrence: Occurrence): Promise<DispatchedRunResult>;
+  runOccurrence(occurrence: Occurrence, options?: { onStarted?: () => void }): Promise<DispatchedRunResult>;
   /** Lifts the tenant's pause (a connection check passed). True when it was paused. */
   resume(tenantId: string): Promise<boolean>;
   status(options?: { tenantId?: string; next?: number }): Promise<SchedulerStatus>;
@@ -449,6 +456,33 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       return launch(tenantId, 'scheduled', occurrenceOf(due), attempt.lock);
     });
 
+  /**
+   * What a dispatcher is handed: the due occurrences of tenants that no live run holds (a worker would only find
+   * them busy). A lock of a dead process of this host does not count; a busy tenant is told once per holder.
+   */
+  const notLocked = async (due: readonly DueOccurrence[], at: string): Promise<Occurrence[]> => {
+    const locks = new Map(
+      (await store.listLocks())
+        .filter((lock) => lock.expiresAt > at && !isStaleHolder(lock.holder))
+        .map((lock) => [lock.tenantId, lock]),
+    );
+    const free: Occurrence[] = [];
+    for (const occurrence of due) {
+      const lock = locks.get(occurrence.tenantId);
+      if (!lock) {
+        busyReported.delete(occurrence.tenantId);
+        free.push(occurrenceOf(occurrence));
+        continue;
+      }
+      const mark = `${occurrenceKey(occurrence)} ${lock.holder}`;
+      if (busyReported.get(occurrence.tenantId) !== mark) {
+        busyReported.set(occurrence.tenantId, mark);
+        emit({ type: 'lock-busy', at, tenantId: occurrence.tenantId, message: describeHeldLock(lock) });
+      }
+    }
+    return free;
+  };
+
   const runTick = async () => {
     if (options.leading && !options.leading()) return;
     const nowMs = clock.now();
@@ -467,14 +501,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     // Health before tenants: a pause is written to the tenant before the health (see settle), so a paused health
     // read here comes with a paused tenant below, unless the pause was lifted since.
     const healths = new Map((await store.listHealth()).map((health) => [health.tenantId, health]));
-    let tenants = (await options.tenants()).filter((tenant) => tenant.status === activeTenantStatus);
+    const tenants = (await options.tenants()).filter((tenant) => tenant.status === activeTenantStatus);
     if (options.dispatcher) {
-      // Workers claim the occurrences, not this process: what was acted on is read again from the store, and a
-      // tenant whose lock is alive runs somewhere already.
+      // Workers claim the occurrences, not this process: what was acted on is read again from the store.
       doneByTenant.clear();
       doneFrom = undefined;
-      const locked = new Set((await store.listLocks()).filter((lock) => lock.expiresAt > at).map((l) => l.tenantId));
-      tenants = tenants.filter((tenant) => !locked.has(tenant.id));
     }
     await loadDone(nowMs);
 
@@ -510,7 +541,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
     due.sort((a, b) => a.slotAt.localeCompare(b.slotAt));
     if (options.dispatcher) {
-      if (state === 'running' || state === 'idle') await options.dispatcher.dispatch(due.map(occurrenceOf));
+      if (state === 'running' || state === 'idle') await options.dispatcher.dispatch(await notLocked(due, at));
       return;
     }
     for (const occurrence of due) {
@@ -626,7 +657,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       });
     },
 
-    async runOccurrence(occurrence) {
+    async runOccurrence(occurrence, runOptions = {}) {
       if (state === 'stopping' || state === 'stopped') {
         return { ran: false, why: 'stopped', message: 'the process is stopping: no run can start' };
       }
@@ -654,6 +685,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       }
       const started = await startScheduled(occurrence);
       if (!('controller' in started)) return started;
+      runOptions.onStarted?.();
       return { ran: true, outcome: await started.done };
     },
 

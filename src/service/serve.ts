@@ -12,7 +12,8 @@ import { join, resolve } from 'node:path';
 import type { Clock } from '../clock.js';
 import type { TenantConfig } from '../config/config.js';
 import { toError } from '../errors.js';
-import { openStore } from '../store/open.js';
+import { ConfigError } from '../errors.js';
+import { openStore, parseStoreUrl } from '../store/open.js';
 import type { Run, RunDirection, StateStore, Stores } from '../store/port.js';
 import type { RunTrigger } from '../store/schedule-store.js';
 import { openSqliteStore, sqliteFileName } from '../store/sqlite.js';
@@ -34,6 +35,11 @@ import { defaultWindows, scheduleZone } from './schedule.js';
 import type { ScheduleWindow } from './schedule.js';
 import { activeTenantStatus, createScheduler } from './scheduler.js';
 import type { Scheduler, SchedulerEvent } from './scheduler.js';
+import { startLeaderElection } from './leader.js';
+import type { LeaderElection } from './leader.js';
+import { startSyncQueue } from './queue.js';
+import type { SyncQueue } from './queue.js';
+import { queuedSyncNow } from './queued-sync.js';
 import { keyFileName } from './secrets.js';
 import { syncTenant } from './tenant-sync.js';
 import type { DirectionOutcome, TenantSyncOutcome, TenantSyncProgressListener } from './tenant-sync.js';
@@ -77,16 +83,36 @@ export interface ServiceOptions {
   /** The scheduler's windows (twice a day, Paris time, by default) and tick. */
   scheduler?: { windows?: readonly ScheduleWindow[]; tickMs?: number };
   /**
+   * What this process does (`all` by default). On a PostgreSQL store the service is the scaled mode: `scheduler`
+   * queues each due occurrence (one leader at a time), `worker` takes jobs and runs them, `web` serves the
+   * dashboard; `all` is the three in one process. On SQLite only `all`, the embedded mode, exists.
+   */
+  role?: ServiceRole;
+  /** Scaled mode: jobs a worker process runs at once (4 by default). */
+  workerConcurrency?: number;
+  /** Scaled mode: the queue's polling interval and the leader election's retry (tests make them short). */
+  scaled?: { pollingIntervalSeconds?: number; leaderRetryMs?: number };
+  /**
    * The dashboard's administrator password in plaintext (`AIMAIRA_EDUSIGN_ADMIN_PASSWORD`, read in src/cli/env.ts);
    * without it, the hash of `<dataDir>/admin.json`, else a set-up link with a one-time token in the log.
    */
   adminPassword?: string | undefined;
 }
 
+export const serviceRoles = ['all', 'scheduler', 'worker', 'web'] as const;
+export type ServiceRole = (typeof serviceRoles)[number];
+
+export const defaultWorkerConcurrency = 4;
+
 export interface RunningService {
   /** The HTTP endpoint, e.g. `http://127.0.0.1:8080`. */
   readonly url: string;
   readonly mode: 'tenants' | 'sandbox';
+  /** `embedded` (one process does everything, any store) or `scaled` (PostgreSQL and the job queue). */
+  readonly deployment: 'embedded' | 'scaled';
+  readonly role: ServiceRole;
+  /** Scaled mode: whether this process's scheduler leads now (false in other roles). */
+  isLeader(): boolean;
   /** The folder of the store in use (`<dataDir>/sandbox` for the sandbox). */
   readonly dataDir: string;
   readonly store: Stores;
@@ -135,8 +161,23 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const logger: Logger = options.log.logger;
   const startedAt = new Date(clock.now()).toISOString();
 
+  const storeUrl = options.store ?? join(options.dataDir, sqliteFileName);
+  const role = options.role ?? 'all';
+  const scaledStore = postgresTarget(storeUrl);
+  if (!scaledStore && role !== 'all') {
+    throw new ConfigError([
+      `--role ${role}: the roles of the scaled mode need a PostgreSQL store (--store postgres://...)`,
+    ]);
+  }
+  if (scaledStore && options.sandbox === true) {
+    throw new ConfigError(['--sandbox: the sandbox keeps its own SQLite store; leave --store postgres://... out']);
+  }
+  const runsHere = role === 'all' || role === 'worker';
+  const schedulesHere = role === 'all' || role === 'scheduler';
+  const servesDashboard = role === 'all' || role === 'web';
+
   // The real store says whether any tenant is configured; the sandbox never writes to it.
-  let store: Stores = await openStore(options.store ?? join(options.dataDir, sqliteFileName));
+  let store: Stores = await openStore(storeUrl);
   let sandbox: ServiceSandbox | undefined;
   let tenants: ServiceTenants;
   let dashboardTenants: DashboardTenantSource;
@@ -145,7 +186,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     // The real data folder's, in the sandbox too: a password chosen there is the one of the real service.
     admin = await loadAdminPassword({ dataDir: options.dataDir, plaintext: options.adminPassword });
     const configured = (await store.tenants.list()).length;
-    if (options.sandbox ?? configured === 0) {
+    if (!scaledStore && (options.sandbox ?? configured === 0)) {
       await store.close();
       sandbox = await startServiceSandbox({ dataDir: options.dataDir, ...options.sandboxOptions });
       store = await openSqliteStore({ dataDir: sandbox.dataDir });
@@ -176,6 +217,40 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   });
   for (const run of interrupted) logInterrupted(logger, run);
 
+  let queue: SyncQueue | undefined;
+  let election: LeaderElection | undefined;
+  if (scaledStore) {
+    try {
+      queue = await startSyncQueue({
+        url: scaledStore.url,
+        schema: scaledStore.schema === undefined ? 'pgboss' : `${scaledStore.schema}_queue`,
+        logger,
+        ...(options.scaled?.pollingIntervalSeconds !== undefined && {
+          pollingIntervalSeconds: options.scaled.pollingIntervalSeconds,
+        }),
+      });
+    } catch (error) {
+      await store.close().catch(() => undefined);
+      throw error;
+    }
+    if (schedulesHere) {
+      election = startLeaderElection({
+        url: scaledStore.url,
+        name: scaledStore.schema ?? 'public',
+        ...(options.scaled?.leaderRetryMs !== undefined && { retryMs: options.scaled.leaderRetryMs }),
+        onChange: (leading) =>
+          logger.info(
+            { leader: leading },
+            leading
+              ? 'this scheduler leads: it queues the due runs'
+              : 'this scheduler does not lead: another one queues',
+          ),
+        onError: (error) => logger.warn({ err: error }, 'leader election: connection lost; trying again'),
+      });
+    }
+  }
+  const activeQueue = queue;
+
   const metrics = createServiceMetrics({
     clock,
     lastSuccesses: async () => {
@@ -184,6 +259,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       return ends.filter((end) => known.has(end.tenantId));
     },
     ...(options.processMetrics !== undefined && { processMetrics: options.processMetrics }),
+    ...(activeQueue && { queueJobs: () => activeQueue.jobCounts() }),
   });
 
   /** One-shot steps between down and up, by tenant: the sandbox's person signing sheets. */
@@ -244,37 +320,55 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     ...(options.scheduler?.windows && { windows: options.scheduler.windows }),
     ...(options.scheduler?.tickMs !== undefined && { tickMs: options.scheduler.tickMs }),
     onEvent: (event) => logSchedulerEvent(logger, event),
+    ...(queue && { dispatcher: queue.dispatcher }),
+    ...(election && { leading: () => election.isLeader() }),
   });
+  if (queue && runsHere) {
+    const worker = scheduler.holder;
+    await queue.work({
+      scheduler,
+      concurrency: options.workerConcurrency ?? defaultWorkerConcurrency,
+      worker,
+      onJob: (job) => metrics.recordJob({ worker, outcome: job.ran ? job.status : `not-run:${job.why}` }),
+    });
+  }
+  // A web process runs nothing: its "sync now" is a job for a worker.
+  const queuedNow =
+    queue && !runsHere ? queuedSyncNow({ store, queue, clock, tenants: () => tenants.list() }) : undefined;
 
   const syncNow = async (
     tenantId: string,
     syncOptions: { onProgress?: TenantSyncProgressListener } = {},
   ): Promise<SyncNowResult> => {
+    if (queuedNow) return queuedNow(tenantId);
     const result = await scheduler.runNow(tenantId, syncOptions);
     if (!result.accepted) return { accepted: false, tenantId, message: result.message };
     lastOutcomes.delete(tenantId);
     return { accepted: true, tenantId, done: result.done.then(() => lastOutcomes.get(tenantId)) };
   };
 
-  const dashboard = createDashboard(
-    createServiceDashboardDeps({
-      store,
-      clock,
-      scheduler,
-      syncNow: (tenantId, syncOptions) => syncNow(tenantId, syncOptions),
-      tenants: dashboardTenants,
-      adminPassword: admin.password,
-      ...(options.urlPolicy && { urlPolicy: options.urlPolicy }),
-      clientOptions: {
-        onExchange: (exchange) => metrics.observeExchange(exchange),
-        ...(edusignRequestsPerMinute !== undefined && { edusignRequestsPerMinute }),
-      },
-      onTenantConfig: (tenant) => {
-        for (const secret of tenantSecrets(tenant)) options.log.registerSecret(secret);
-      },
-      onError: (error, context) => logger.error({ err: toError(error), path: context.path }, 'dashboard page failed'),
-    }),
-  );
+  const dashboard = !servesDashboard
+    ? undefined
+    : createDashboard(
+        createServiceDashboardDeps({
+          store,
+          clock,
+          scheduler,
+          syncNow: (tenantId, syncOptions) => syncNow(tenantId, syncOptions),
+          tenants: dashboardTenants,
+          adminPassword: admin.password,
+          ...(options.urlPolicy && { urlPolicy: options.urlPolicy }),
+          clientOptions: {
+            onExchange: (exchange) => metrics.observeExchange(exchange),
+            ...(edusignRequestsPerMinute !== undefined && { edusignRequestsPerMinute }),
+          },
+          onTenantConfig: (tenant) => {
+            for (const secret of tenantSecrets(tenant)) options.log.registerSecret(secret);
+          },
+          onError: (error, context) =>
+            logger.error({ err: toError(error), path: context.path }, 'dashboard page failed'),
+        }),
+      );
 
   let stopped: Promise<void> | undefined;
   let http: ServiceHttp;
@@ -283,17 +377,21 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       host: options.host,
       port: options.port,
       metrics,
-      dashboard,
+      ...(dashboard && { dashboard }),
       logger,
       health: async (): Promise<Health> => ({
         status: stopped === undefined ? 'ok' : 'stopping',
         mode,
+        role,
+        ...(election && { leader: election.isLeader() }),
         startedAt,
         tenants: (await tenants.list()).length,
         running,
       }),
     });
   } catch (error) {
+    await election?.stop().catch(() => undefined);
+    await queue?.stop(1_000).catch(() => undefined);
     await store.close().catch(() => undefined);
     await sandbox?.close().catch(() => undefined);
     throw error;
@@ -301,36 +399,45 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   logger.info(
     {
       mode,
+      deployment: scaledStore ? 'scaled' : 'embedded',
+      role,
       url: http.url,
       dataDir,
       dashboard: `${http.url}/`,
       metrics: `${http.url}/metrics`,
       health: `${http.url}/healthz`,
     },
-    `service listening on ${http.url} (${mode === 'sandbox' ? 'sandbox' : 'tenants from the store'}); ` +
-      `dashboard at ${http.url}/`,
+    `service listening on ${http.url} (${mode === 'sandbox' ? 'sandbox' : 'tenants from the store'}` +
+      `${scaledStore ? `, scaled mode, role ${role}` : ''})` +
+      (dashboard ? `; dashboard at ${http.url}/` : ''),
   );
-  logAdminPassword(logger, admin, http.url);
+  if (dashboard) logAdminPassword(logger, admin, http.url);
 
   let firstSync: Promise<TenantSyncOutcome | undefined> | undefined;
   if (sandbox) firstSync = startSandboxFirstSync(sandbox, { store, clock, logger, afterDownSteps, syncNow });
-  scheduler.start();
+  if (schedulesHere) scheduler.start();
   const listed = await tenants.list();
   const windows = (options.scheduler?.windows ?? defaultWindows).map((window) => `${window.start}-${window.end}`);
-  logger.info(
-    {
-      tenants: listed.length,
-      active: listed.filter((tenant) => tenant.status === activeTenantStatus).length,
-      windows,
-    },
-    `scheduler started: ${listed.length} tenant(s), each synced once in each window (${windows.join(', ')}, ` +
-      `${scheduleZone}) at a slot of its own`,
-  );
+  if (schedulesHere) {
+    logger.info(
+      {
+        tenants: listed.length,
+        active: listed.filter((tenant) => tenant.status === activeTenantStatus).length,
+        windows,
+      },
+      `scheduler started: ${listed.length} tenant(s), each synced once in each window (${windows.join(', ')}, ` +
+        `${scheduleZone}) at a slot of its own`,
+    );
+  }
 
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
       logger.info({ running }, 'stopping: syncs in progress finish their current record');
+      await election?.stop();
+      // Workers take no new job; the runs in progress end after their record in flight and give their jobs back.
+      await queue?.stopWorking();
       await scheduler.stop();
+      await queue?.stop();
       await http.close();
       await sandbox?.close();
       await store.close();
@@ -342,6 +449,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   return {
     url: http.url,
     mode,
+    deployment: scaledStore ? 'scaled' : 'embedded',
+    role,
+    isLeader: () => election?.isLeader() ?? false,
     dataDir,
     store,
     metrics,
@@ -467,6 +577,16 @@ function logSchedulerEvent(logger: Logger, event: SchedulerEvent): void {
       logger.error({ tenant: event.tenantId, err: event.error }, 'scheduler error');
       return;
   }
+}
+
+/** The PostgreSQL connection string and schema of a store URL; undefined for SQLite. */
+function postgresTarget(storeUrl: string): { url: string; schema: string | undefined } | undefined {
+  const location = parseStoreUrl(storeUrl);
+  if (location.kind !== 'postgres') return undefined;
+  const url = new URL(location.url);
+  const schema = url.searchParams.get('schema') ?? undefined;
+  url.searchParams.delete('schema');
+  return { url: url.toString(), schema };
 }
 
 function sandboxTenants(tenant: TenantConfig): ServiceTenants {
