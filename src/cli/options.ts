@@ -1,5 +1,7 @@
 /** Parsers for command-line option values (a bad value is a ConfigError naming the option), and shared help. */
 import { ConfigError } from '../errors.js';
+import { parseScheduleWindows } from '../service/schedule.js';
+import type { ScheduleWindow } from '../service/schedule.js';
 import { storeEnvVar } from './env.js';
 
 /** `--store URL`, the same on every command that opens the store. */
@@ -35,5 +37,32 @@ export function parseInstant(option: string) {
       throw new ConfigError([`${option} must be an ISO 8601 instant with its offset, got "${value}"`]);
     }
     return date;
+  };
+}
+
+/** A positive integer, e.g. `--worker-concurrency 4`. */
+export function parsePositiveInteger(option: string) {
+  return (value: string): number => {
+    if (!/^[1-9]\d*$/.test(value)) throw new ConfigError([`${option} must be a positive integer, got "${value}"`]);
+    return Number(value);
+  };
+}
+
+/** Windows in Paris time, e.g. `11:00-14:00,18:00-21:00`; each window is named by its hours (`1100-1400`). */
+export function parseWindows(option: string) {
+  return (value: string): ScheduleWindow[] => {
+    const windows = value.split(',').map((part) => {
+      const match = /^\s*(\d\d:\d\d)-(\d\d:\d\d)\s*$/.exec(part);
+      if (!match) {
+        throw new ConfigError([`${option} must list HH:MM-HH:MM windows separated by commas, got "${value}"`]);
+      }
+      const [, start = '', end = ''] = match;
+      return { id: `${start.replace(':', '')}-${end.replace(':', '')}`, start, end };
+    });
+    try {
+      return parseScheduleWindows(windows);
+    } catch (error) {
+      throw new ConfigError([`${option}: ${error instanceof Error ? error.message : String(error)}`]);
+    }
   };
 }

@@ -11,7 +11,16 @@ import { startService } from '../service/serve.js';
 import { adminPasswordFromEnvironment, masterKeySettings, serviceStoreUrl } from './env.js';
 import { exitCodes } from './exit-codes.js';
 import type { CommandOutcome } from './main.js';
-import { parseChoice, parseNonNegativeInteger, storeOptionHelp } from './options.js';
+import { defaultWorkerConcurrency, serviceRoles } from '../service/serve.js';
+import type { ServiceRole } from '../service/serve.js';
+import type { ScheduleWindow } from '../service/schedule.js';
+import {
+  parseChoice,
+  parseNonNegativeInteger,
+  parsePositiveInteger,
+  parseWindows,
+  storeOptionHelp,
+} from './options.js';
 import { untilStopped } from './sim.js';
 
 export const logLevels = ['debug', 'info', 'warn', 'error'] as const;
@@ -26,6 +35,9 @@ export interface ServeCommandOptions {
   sandbox?: true;
   allowLoopbackHttp?: true;
   logLevel: LogLevel;
+  role: ServiceRole;
+  workerConcurrency: number;
+  windows?: ScheduleWindow[];
 }
 
 /** The options `serve` and `start` share. */
@@ -55,7 +67,26 @@ export function addServeOptions(command: Command): Command {
       '--allow-loopback-http',
       "accept tenants whose URLs are plain http on loopback (the simulators'); refused otherwise",
     )
-    .option('--log-level <level>', `${logLevels.join(', ')}`, parseChoice('--log-level', logLevels), 'info');
+    .option('--log-level <level>', `${logLevels.join(', ')}`, parseChoice('--log-level', logLevels), 'info')
+    .option(
+      '--role <role>',
+      `${serviceRoles.join(', ')}: with a PostgreSQL store, what this process does (scheduler: queues the due runs, ` +
+        'one leader at a time; worker: runs them; web: the dashboard; all: the three). SQLite: all only',
+      parseChoice('--role', serviceRoles),
+      'all',
+    )
+    .option(
+      '--worker-concurrency <n>',
+      'PostgreSQL store, worker roles: tenants this process syncs at once',
+      parsePositiveInteger('--worker-concurrency'),
+      defaultWorkerConcurrency,
+    )
+    .option(
+      '--windows <list>',
+      "the daily windows, Paris time (default 11:00-14:00,18:00-21:00, the product's promise; other windows are " +
+        'for trials)',
+      parseWindows('--windows'),
+    );
 }
 
 export function registerServeCommand(program: Command, outcome: CommandOutcome): void {
@@ -90,6 +121,9 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
     urlPolicy: { allowLoopbackHttp: options.allowLoopbackHttp === true },
     adminPassword: adminPasswordFromEnvironment(),
     ...(options.sandbox && { sandbox: true }),
+    role: options.role,
+    workerConcurrency: options.workerConcurrency,
+    ...(options.windows && { scheduler: { windows: options.windows } }),
   });
   await stopAsked;
   // untilStopped removed its handlers: a second signal now ends the process at once, as Node does by default.

@@ -582,11 +582,7 @@ function logSchedulerEvent(logger: Logger, event: SchedulerEvent): void {
 /** The PostgreSQL connection string and schema of a store URL; undefined for SQLite. */
 function postgresTarget(storeUrl: string): { url: string; schema: string | undefined } | undefined {
   const location = parseStoreUrl(storeUrl);
-  if (location.kind !== 'postgres') return undefined;
-  const url = new URL(location.url);
-  const schema = url.searchParams.get('schema') ?? undefined;
-  url.searchParams.delete('schema');
-  return { url: url.toString(), schema };
+  return location.kind === 'postgres' ? { url: location.url, schema: location.schema } : undefined;
 }
 
 function sandboxTenants(tenant: TenantConfig): ServiceTenants {
