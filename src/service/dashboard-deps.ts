@@ -163,6 +163,9 @@ export function createServiceDashboardDeps(options: ServiceDashboardOptions): Da
         tenantId: tenant.tenantId,
         nextRuns: tenant.next.map((occurrence) => occurrence.slotAt),
         running: tenant.running !== null,
+        ...(tenant.running && {
+          runningIn: tenant.running.inThisProcess ? ('this-process' as const) : ('another-process' as const),
+        }),
         missed: tenant.missed.map((run) => run.slotAt),
       }));
     },

@@ -16,7 +16,7 @@ import { formatPath } from '../config/config.js';
 import { reasonCodes } from '../domain/reasons.js';
 import type { ReasonCode } from '../domain/reasons.js';
 import { eventActions, eventLevels } from '../store/port.js';
-import type { Run, SyncEvent } from '../store/port.js';
+import type { LiveRun, Run, SyncEvent } from '../store/port.js';
 import { dashboardCss, dashboardJs } from './assets.js';
 import { chartDays } from './chart.js';
 import type { CredentialsUpdate, DashboardDeps, SyncProgress, SyncSummary, TenantDetails } from './deps.js';
@@ -64,6 +64,10 @@ const maxBodyBytes = 64 * 1024;
 const minPasswordLength = 12;
 /** A finished "sync now" stays viewable this long. */
 const jobRetentionMs = 60 * 60_000;
+/** How often the stream of a live run reads the store: the runs save their progress about once a second. */
+const livePollMs = 1_000;
+/** A comment now and then keeps proxies from closing a quiet stream. */
+const streamHeartbeatMs = 15_000;
 
 const contentSecurityPolicy = [
   "default-src 'none'",
@@ -437,6 +441,8 @@ export function createDashboard(deps: DashboardDeps): DashboardHandler {
       tenant,
       health: healthOf(tenant, runs),
       schedule,
+      // Read from the store: the run may be another process's, whose progress this one only knows from there.
+      ...(schedule?.running && { live: { run: newestLive(await deps.store.listLiveRuns(tenant.id)) } }),
       runs: runs.slice(0, runsShown),
       chartRuns: runs.filter((run) => Date.parse(run.startedAt) >= since),
       events,
@@ -656,8 +662,7 @@ export function createDashboard(deps: DashboardDeps): DashboardHandler {
       send({ type: 'done' });
       return true;
     }
-    // A comment now and then keeps proxies from closing a quiet stream.
-    const heartbeat = setInterval(() => response.write(': still running\n\n'), 15_000);
+    const heartbeat = setInterval(() => response.write(': still running\n\n'), streamHeartbeatMs);
     heartbeat.unref();
     const listener = (event: JobEvent) => send(event);
     job.listeners.add(listener);
@@ -665,6 +670,64 @@ export function createDashboard(deps: DashboardDeps): DashboardHandler {
       clearInterval(heartbeat);
       job.listeners.delete(listener);
     });
+    return true;
+  }
+
+  // ---- A live run, from the store ---------------------------------------------------------------------------------
+
+  /**
+   * The progress of the tenant's live run as server-sent events, read from the store (whichever process runs it), in
+   * the shape of "sync now"'s stream so that the same script shows it; `done` once the tenant is no longer running.
+   */
+  function liveEvents(state: RequestState, tenant: TenantDetails) {
+    const { response } = state;
+    response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      connection: 'keep-alive',
+    });
+    let closed = false;
+    let timer: NodeJS.Timeout | undefined;
+    let sent = '';
+    let quietPolls = 0;
+    const end = () => {
+      if (closed) return;
+      closed = true;
+      response.write('event: done\ndata: {}\n\n');
+      response.end();
+    };
+    const poll = async () => {
+      const live = newestLive(await deps.store.listLiveRuns(tenant.id));
+      // No run in the store: between down and up, or before the first starts, the tenant's lock still says running.
+      if (!live && !(await deps.scheduler.status(tenant.id))[0]?.running) return end();
+      if (closed) return;
+      const progress: SyncProgress = live
+        ? { direction: live.direction, stage: live.progress ? 'writing' : 'started', ...liveCounts(live) }
+        : { direction: 'down', stage: 'started', done: 0, total: 0 };
+      const text = JSON.stringify(progress);
+      if (text !== sent) {
+        response.write(`event: progress\ndata: ${text}\n\n`);
+        sent = text;
+        quietPolls = 0;
+      } else if (++quietPolls * livePollMs >= streamHeartbeatMs) {
+        response.write(': still running\n\n');
+        quietPolls = 0;
+      }
+      timer = setTimeout(next, livePollMs);
+      timer.unref();
+    };
+    const next = () => {
+      poll().catch((error: unknown) => {
+        deps.onError?.(error, { path: state.path });
+        end();
+      });
+    };
+    response.on('close', () => {
+      closed = true;
+      clearTimeout(timer);
+    });
+    next();
     return true;
   }
 
@@ -766,6 +829,7 @@ export function createDashboard(deps: DashboardDeps): DashboardHandler {
       return sendHtml(state, 200, await settingsWithPreflight(context(state), { tenant, check }));
     }
     if (rest === '/sync' && form) return startSync(state, tenant);
+    if (rest === '/live/events' && !isPost) return liveEvents(state, tenant);
     const syncMatch = /^\/sync\/([A-Za-z0-9_-]{16,64})(\/events)?$/.exec(rest);
     const job = syncMatch ? jobs.get(syncMatch[1] ?? '') : undefined;
     if (syncMatch && !isPost) {
@@ -839,6 +903,15 @@ function rangeOf(field: string): { min: number; max: number } {
 function lookupError(t: ReturnType<typeof translator>, error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return t('lookupFailed', { error: text.replace(/[^\s@]+@[^\s@]+/g, '[e-mail]') });
+}
+
+/** The newest of a tenant's live runs: a run a dead process left `running` is older than the one going on. */
+function newestLive(runs: readonly LiveRun[]): LiveRun | undefined {
+  return runs[runs.length - 1];
+}
+
+function liveCounts(live: LiveRun): { done: number; total: number } {
+  return { done: live.progress?.done ?? 0, total: live.progress?.total ?? 0 };
 }
 
 function stripUndefined<T extends object>(value: T): T {

@@ -371,6 +371,82 @@ describe('dashboard routes and locks', () => {
   });
 });
 
+/** Reads a server-sent event stream until `needle` shows (or the stream ends); the reader reads on from there. */
+async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, needle: string): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = '';
+  while (!text.includes(needle)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  return text;
+}
+
+describe('a sync another process runs, read from the store', () => {
+  let running: boolean;
+  beforeEach(async () => {
+    running = true;
+    harness = await start({
+      scheduler: {
+        status: () =>
+          Promise.resolve([
+            { tenantId: 'acme', nextRuns: [], running, missed: [], runningIn: 'another-process' as const },
+          ]),
+        runNow: () => Promise.resolve({ accepted: false, reason: 'a sync of tenant acme is running elsewhere' }),
+      },
+    });
+  });
+
+  it('shows its progress on the tenant page, then follows it live until it ends', async () => {
+    const { cookie } = await signIn(harness);
+    const page = async () => (await fetch(`${harness.url}/tenants/acme?lang=en`, { headers: { cookie } })).text();
+    expect(await page()).toContain('Starting…');
+
+    const run = await harness.store.startRun('acme', 'down', '2026-11-30T10:29:00.000Z');
+    const reading = await page();
+    expect(reading).toContain('Run by another process of the service');
+    expect(reading).toContain('data-sync-events="/tenants/acme/live/events"');
+    expect(reading).toContain('Down: reading Aimaira and Edusign…');
+
+    await harness.store.saveRunProgress(run.id, { done: 12, total: 40 }, '2026-11-30T10:30:00.000Z');
+    const writing = await page();
+    expect(writing).toContain('<progress id="sync-progress" max="40" value="12"');
+    expect(writing).toContain('Down: 12 of 40 records written');
+
+    const stream = await fetch(`${harness.url}/tenants/acme/live/events`, { headers: { cookie } });
+    expect(stream.headers.get('content-type')).toContain('text/event-stream');
+    const reader = stream.body?.getReader();
+    if (!reader) throw new Error('no body');
+    expect(await readUntil(reader, '\n\n')).toBe(
+      'event: progress\ndata: {"direction":"down","stage":"writing","done":12,"total":40}\n\n',
+    );
+    await harness.store.saveRunProgress(run.id, { done: 40, total: 40 }, '2026-11-30T10:31:00.000Z');
+    expect(await readUntil(reader, '"done":40')).toContain('"total":40');
+    await harness.store.finishRun(run.id, 'success', {}, '2026-11-30T10:31:00.000Z');
+    running = false;
+    expect(await readUntil(reader, 'event: done')).toContain('event: done\ndata: {}');
+
+    const after = await page();
+    expect(after).not.toContain('/live/events');
+    expect(after).not.toContain('Run by another process');
+  });
+
+  it('ends the stream at once when nothing runs', async () => {
+    running = false;
+    const { cookie } = await signIn(harness);
+    const text = await (await fetch(`${harness.url}/tenants/acme/live/events`, { headers: { cookie } })).text();
+    expect(text).toBe('event: done\ndata: {}\n\n');
+  });
+
+  it('wants a signed-in session for the stream too', async () => {
+    const response = await fetch(`${harness.url}/tenants/acme/live/events`, {
+      headers: { accept: 'text/event-stream' },
+    });
+    expect(response.status).toBe(401);
+  });
+});
+
 describe('the last preflight on the settings page', () => {
   beforeEach(async () => {
     harness = await start();

@@ -67,6 +67,11 @@ export interface TenantSchedule {
   nextRuns: string[];
   /** A sync of this tenant is in progress. */
   running: boolean;
+  /**
+   * Where the sync in progress runs: in this process, or in another one (a worker, `sync`) whose progress is known
+   * only through the store; absent when not said (the page then reads the store all the same).
+   */
+  runningIn?: 'this-process' | 'another-process';
   /** Scheduled runs missed recently (the service was down for the whole window), ISO instants of their slot. */
   missed: string[];
 }

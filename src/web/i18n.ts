@@ -206,6 +206,8 @@ const en = {
   progressDown: 'Down: {done} of {total} records written',
   progressUp: 'Up: {done} of {total} sheets written',
   reloadForSummary: 'Reload this page to see where it stands.',
+  liveElsewhere: 'Run by another process of the service: its progress is read from the database.',
+  liveSince: 'Started {when}.',
 
   notFoundTitle: 'Not found',
   notFound: 'This page does not exist.',
@@ -412,6 +414,8 @@ const fr: Labels = {
   progressDown: 'Descente : {done} enregistrement(s) écrit(s) sur {total}',
   progressUp: 'Montée : {done} feuille(s) traitée(s) sur {total}',
   reloadForSummary: 'Rechargez la page pour voir où elle en est.',
+  liveElsewhere: 'Menée par un autre processus du service : son avancement est lu dans la base de données.',
+  liveSince: 'Commencée : {when}.',
 
   notFoundTitle: 'Introuvable',
   notFound: 'Cette page n’existe pas.',

@@ -6,7 +6,7 @@ import { TenantOptions } from '../config/config.js';
 import type { ReasonCode } from '../domain/reasons.js';
 import { reasonCodes } from '../domain/reasons.js';
 import { eventActions, eventLevels } from '../store/port.js';
-import type { Run, SyncEvent } from '../store/port.js';
+import type { LiveRun, Run, SyncEvent } from '../store/port.js';
 import type { SessionExplanation } from '../sync/down/explain.js';
 import { renderRunsChart } from './chart.js';
 import type { CheckResult, PersonMatch, SessionMatch, SyncSummary, TenantDetails, TenantSchedule } from './deps.js';
@@ -283,6 +283,8 @@ export interface TenantPageData {
   notice?: { kind: 'info' | 'ok' | 'error'; text: string };
   /** Matches of a search with several answers. */
   matches?: { sessions: SessionMatch[]; people: PersonMatch[] };
+  /** With a sync in progress: its run as the store has it (none yet before the first direction starts). */
+  live?: { run: LiveRun | undefined };
 }
 
 export function tenantPage(ctx: PageContext, data: TenantPageData): SafeHtml {
@@ -298,6 +300,7 @@ export function tenantPage(ctx: PageContext, data: TenantPageData): SafeHtml {
         ${data.schedule?.running ? html`<span class="badge new">${t('running')}</span>` : ''}
         ${tenant.pausedReason ? html`<br />${tenant.pausedReason}` : ''}
       </p>
+      ${data.live ? liveRun(ctx, here, data.schedule, data.live.run) : ''}
       <p><strong>${t('nextRuns')}</strong><br />${nextRuns(ctx, data.schedule)}</p>
       <div class="actions">
         <form method="post" action="${here}/sync">
@@ -834,6 +837,46 @@ function preflightSection(ctx: PageContext, report: PreflightReport | undefined)
             </ul>`
     }
   </section>`;
+}
+
+/**
+ * The sync in progress, as the store has it: the same markup as "sync now"'s progress, so that the dashboard's
+ * script follows it live (`/live/events`); without the script, the page shows where it stood when served.
+ */
+function liveRun(ctx: PageContext, here: string, schedule: TenantSchedule | undefined, run: LiveRun | undefined) {
+  const { t } = ctx;
+  const down = run?.direction !== 'up';
+  const done = run?.progress?.done ?? 0;
+  const total = run?.progress?.total ?? 0;
+  const status =
+    run === undefined
+      ? t('progressStarting')
+      : total > 0
+        ? t(down ? 'progressDown' : 'progressUp', { done, total })
+        : t(down ? 'progressReading' : 'progressReadingUp');
+  return html`<div
+    class="live"
+    data-sync-events="${here}/live/events"
+    data-label-down="${t('progressDown')}"
+    data-label-up="${t('progressUp')}"
+    data-label-reading="${t('progressReading')}"
+    data-label-reading-up="${t('progressReadingUp')}"
+    data-label-down-done="${t('progressDownDone')}"
+    data-label-up-done="${t('progressUpDone')}"
+  >
+    <h3 id="live-title">${t('syncRunning')}</h3>
+    ${schedule?.runningIn === 'another-process' ? html`<p class="help" id="live-elsewhere">${t('liveElsewhere')}</p>` : ''}
+    ${run ? html`<p class="help">${t('liveSince', { when: formatInstant(run.startedAt, ctx.lang) })}</p>` : ''}
+    ${
+      total > 0
+        ? html`<progress id="sync-progress" max="${total}" value="${done}" aria-labelledby="live-title"></progress>`
+        : html`<progress id="sync-progress" max="100" aria-labelledby="live-title"></progress>`
+    }
+    <p id="sync-status" role="status" aria-live="polite">${status}</p>
+    <noscript
+      ><p><a href="${here}">${t('reloadForSummary')}</a></p></noscript
+    >
+  </div>`;
 }
 
 // ---- Sync now -------------------------------------------------------------------------------------------------------
