@@ -386,6 +386,31 @@ for (const [storeName, storeAt] of Object.entries(stores)) {
           expect(runs).toEqual([{ tenantId: 'acme', trigger: 'scheduled', at: '2027-06-15T10:33:00.000Z' }]);
           expect(await process.store.schedule.listScheduledRuns()).toMatchObject([{ state: 'done', attempts: 2 }]);
         });
+
+        it('takes over at once the claim and the lock of a killed process of this host, and runs it again', async () => {
+          const clock = createSteppedClock(june('12:31'));
+          const runs: RunRecord[] = [];
+          const events: SchedulerEvent[] = [];
+          const process = await startProcess(clock, { runs, events });
+          // A worker of this host that claimed acme's midday run and was killed: its pid no longer answers.
+          const child = spawn(globalThis.process.execPath, ['-e', '']);
+          await new Promise((resolve) => child.once('exit', resolve));
+          const dead = `scheduler:${hostname()}:${child.pid}:abcd1234`;
+          const slotAt = occurrenceOf('acme', midday, '2027-06-15').slotAt;
+          await process.store.schedule.acquireLock('acme', dead, slotAt, 60 * 60_000);
+          const occurrence = { tenantId: 'acme', windowId: 'midday', parisDate: '2027-06-15', slotAt };
+          await process.store.schedule.claimOccurrence(occurrence, dead, slotAt);
+
+          // Seconds later, long before the lease would end.
+          await clock.advanceTo('2027-06-15T12:31:30+02:00');
+          await process.scheduler.tick();
+          await process.scheduler.whenIdle();
+          expect(events.filter((event) => event.type === 'claim-abandoned')).toMatchObject([
+            { run: { tenantId: 'acme', holder: dead, state: 'interrupted' } },
+          ]);
+          expect(runs).toEqual([{ tenantId: 'acme', trigger: 'scheduled', at: '2027-06-15T10:31:30.000Z' }]);
+          expect(await process.store.schedule.listScheduledRuns()).toMatchObject([{ state: 'done', attempts: 2 }]);
+        });
       });
 
       describe('one live run per tenant', () => {

@@ -493,6 +493,21 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       iso(nowMs - leaseMs),
       'the process running it stopped before the end of the run',
     );
+    // Claims of a killed process of this host: interrupted at once, as its lock is taken over at once
+    // (tenant-lock.ts), so that a worker killed mid-run has its tenant run again at the next tick, not a lease later.
+    const claimedFrom = parisDateOf(nowMs - missedLookbackMs);
+    for (const run of await store.listScheduledRuns({ fromDate: claimedFrom, states: ['claimed'] })) {
+      if (run.holder === null || !isStaleHolder(run.holder)) continue;
+      await store.finishOccurrence(run, run.holder, {
+        state: 'interrupted',
+        at,
+        outcome: 'interrupted',
+        reason: null,
+        error: 'the process running it was killed',
+        runIds: run.runIds,
+      });
+      abandoned.push({ ...run, state: 'interrupted' });
+    }
     for (const run of abandoned) {
       doneByTenant.get(run.tenantId)?.delete(occurrenceKey(run));
       emit({ type: 'claim-abandoned', at, run });
