@@ -6,6 +6,7 @@
  * the simulators in a child process (`aimaira-edusign sim --scenario small`), after one sync that brought the
  * sessions down. For each, the median of the runs: wall time, CPU seconds (user + system of the child, from its own
  * `process.resourceUsage()` at exit, through a module given to `node --import`) and peak resident memory.
+ * tsx keeps its transforms in a cache, warm after the first run: the "before" figures are tsx at its best.
  *
  * AIMAIRA_EDUSIGN_FROM picks the mode; `dist` fails rather than run a stale build, so dist/ is built first
  * (`npm run build`, timed) when it is missing or older than the sources. Figures go to stdout, the rest to stderr.
