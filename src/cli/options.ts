@@ -48,7 +48,7 @@ export function parsePositiveInteger(option: string) {
   };
 }
 
-/** Windows in Paris time, e.g. `11:00-14:00,18:00-21:00`; each window is named by its hours (`1100-1400`). */
+/** Windows in Paris time, e.g. `11:00-14:00,18:00-21:00`; each window is named by its hours (`w1100-1400`). */
 export function parseWindows(option: string) {
   return (value: string): ScheduleWindow[] => {
     const windows = value.split(',').map((part) => {
@@ -57,7 +57,7 @@ export function parseWindows(option: string) {
         throw new ConfigError([`${option} must list HH:MM-HH:MM windows separated by commas, got "${value}"`]);
       }
       const [, start = '', end = ''] = match;
-      return { id: `${start.replace(':', '')}-${end.replace(':', '')}`, start, end };
+      return { id: `w${start.replace(':', '')}-${end.replace(':', '')}`, start, end };
     });
     try {
       return parseScheduleWindows(windows);
