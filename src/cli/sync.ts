@@ -149,7 +149,7 @@ export function registerSyncCommand(program: Command, outcome: CommandOutcome): 
     .option('--tenant <id>', 'synchronise only this tenant (default: every tenant of the file)')
     .option(
       '--direction <direction>',
-      `${syncDirections.join(', ')}: down = sessions to sheets, up = attendance back (not available yet), both = down then up`,
+      `${syncDirections.join(', ')}: down = sessions to sheets, up = attendance of locked sheets back, both = down then up`,
       parseChoice('--direction', syncDirections),
       'both',
     )
