@@ -16,7 +16,7 @@ import { ConfigError } from '../errors.js';
 import { openStore, parseStoreUrl } from '../store/open.js';
 import type { Run, RunDirection, StateStore, Stores } from '../store/port.js';
 import type { RunTrigger } from '../store/schedule-store.js';
-import { openSqliteStore, sqliteFileName } from '../store/sqlite.js';
+import { sqliteFileName } from '../store/sqlite.js';
 import { createDashboard } from '../web/dashboard.js';
 import { loadAdminPassword } from './admin-password.js';
 import type { ServiceAdminPassword } from './admin-password.js';
@@ -189,7 +189,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     if (!scaledStore && (options.sandbox ?? configured === 0)) {
       await store.close();
       sandbox = await startServiceSandbox({ dataDir: options.dataDir, ...options.sandboxOptions });
-      store = await openSqliteStore({ dataDir: sandbox.dataDir });
+      store = await openStore(`sqlite:${join(sandbox.dataDir, sqliteFileName)}`);
       tenants = sandboxTenants(sandbox.tenant);
       dashboardTenants = { kind: 'sandbox', tenant: sandbox.tenant };
     } else {
