@@ -4,10 +4,9 @@
  * interrupted and the next start resumes without duplicates; `/metrics`, `/healthz`; and no e-mail address or
  * secret in any log.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 
 import { DateTime } from 'luxon';
@@ -16,6 +15,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../sim/sandbox.js';
 import type { Sandbox } from '../../sim/sandbox.js';
 import { generateScenario } from '../../sim/scenario/generate.js';
+import { startCommand as startProcess } from '../../test/service-process.js';
+import type { CommandProcess, LogLine } from '../../test/service-process.js';
 import { systemClock } from '../clock.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import type { Run } from '../store/port.js';
@@ -26,13 +27,8 @@ import { interruptedRunMessage, startService } from './serve.js';
 import type { RunningService } from './serve.js';
 import { createTenantRepository, lazyMasterKeys, tenantSecrets } from './tenants.js';
 
-const root = resolve(import.meta.dirname, '../..');
-const bin = join(root, 'bin/aimaira-edusign');
-
 /** Anything that looks like an e-mail address, in a log. */
 const emailLike = /[^\s"'@\\]+@[^\s"'@\\]+\.[a-z]{2,}/i;
-
-type LogLine = Record<string, unknown> & { msg?: string };
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -45,73 +41,11 @@ function temporaryFolder(): string {
   return folder;
 }
 
-/** The command line in a child process, its stdout parsed as JSON lines as they come. */
-function startCommand(args: string[]) {
-  // No administrator password from the environment: the sandbox shows its set-up link.
-  const env = { ...process.env, AIMAIRA_EDUSIGN_ADMIN_PASSWORD: '' };
-  const child = spawn(bin, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  const lines: LogLine[] = [];
-  const waiters: { test: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
-  let partial = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-    const texts = (partial + chunk).split('\n');
-    partial = texts.pop() ?? '';
-    for (const text of texts) {
-      let line: LogLine;
-      try {
-        line = JSON.parse(text) as LogLine;
-      } catch {
-        continue; // not a log line
-      }
-      lines.push(line);
-      for (const waiter of [...waiters]) {
-        if (waiter.test(line)) {
-          waiters.splice(waiters.indexOf(waiter), 1);
-          waiter.resolve(line);
-        }
-      }
-    }
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  });
-  return {
-    child,
-    exited,
-    lines,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    /** The first line (already logged or to come) that passes `test`, or a rejection after `ms`. */
-    waitFor(test: (line: LogLine) => boolean, ms: number, what: string): Promise<LogLine> {
-      const known = lines.find(test);
-      if (known) return Promise.resolve(known);
-      return new Promise<LogLine>((resolveLine, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`no ${what} within ${ms} ms; stderr: ${stderr.slice(-2000)}`)),
-          ms,
-        );
-        waiters.push({
-          test,
-          resolve: (line) => {
-            clearTimeout(timer);
-            resolveLine(line);
-          },
-        });
-        void exited.then((code) => {
-          clearTimeout(timer);
-          reject(new Error(`the command exited (${code}) before ${what}; stderr: ${stderr.slice(-2000)}`));
-        });
-      });
-    },
-  };
+/** The command line in a child process (test/service-process.ts), killed at the end of the test if still running. */
+function startCommand(args: string[]): CommandProcess {
+  const command = startProcess(args);
+  cleanups.push(() => command.kill());
+  return command;
 }
 
 /** The value of one series in a Prometheus text. */
