@@ -12,6 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { Writable } from 'node:stream';
+
 import { DateTime } from 'luxon';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -20,10 +22,14 @@ import { startSandbox } from '../../sim/sandbox.js';
 import type { Sandbox } from '../../sim/sandbox.js';
 import { serviceUrl, startCommand } from '../../test/service-process.js';
 import type { CommandProcess, LogLine } from '../../test/service-process.js';
+import { systemClock } from '../clock.js';
 import { openStore } from '../store/open.js';
 import type { Stores } from '../store/port.js';
 import { scheduleZone, slotOffsetMinutes } from './schedule.js';
 import type { ScheduleWindow } from './schedule.js';
+import { createServiceLogger } from './logging.js';
+import { startService } from './serve.js';
+import type { ServiceRole } from './serve.js';
 import { createTenantRepository, lazyMasterKeys } from './tenants.js';
 
 const postgresUrl = process.env['AIMAIRA_EDUSIGN_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -86,6 +92,40 @@ async function signAndLockSheets(store: Stores, tenantId: string, sandbox: Sandb
   return locked;
 }
 
+/** A PostgreSQL schema of its own, schools each with their own simulators, and their tenants in the store. */
+async function setUpTenants(tenantIds: readonly string[]) {
+  const schema = `scaled_test_${randomBytes(6).toString('hex')}`;
+  schemas.push(schema);
+  const storeUrl = `${postgresUrl}?schema=${schema}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'aimaira-edusign-scaled-'));
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  const keyFile = join(dataDir, 'master.key');
+  // Edusign's 480 requests a minute kept.
+  const sandboxes = new Map<string, Sandbox>();
+  for (const [index, tenantId] of tenantIds.entries()) {
+    const sandbox = await startSandbox({ size: 'small', seed: 11 + index, latencyMs: 10 });
+    cleanups.push(() => sandbox.close());
+    sandboxes.set(tenantId, sandbox);
+  }
+  const store: Stores = await openStore(storeUrl);
+  cleanups.push(() => store.close());
+  const repository = createTenantRepository({
+    store: store.tenants,
+    keys: lazyMasterKeys(store.tenants, { keyFile }),
+    urlPolicy: { allowLoopbackHttp: true },
+  });
+  for (const [tenantId, sandbox] of sandboxes) {
+    const { aimaira, edusign } = sandbox.scenario.credentials;
+    await repository.add({
+      id: tenantId,
+      aimaira: { url: sandbox.aimaira.rootUrl, username: aimaira.username, password: aimaira.password },
+      edusign: { url: sandbox.edusign.url, apiKey: edusign.apiKey },
+      options: { sendAttendance: true },
+    });
+  }
+  return { storeUrl, dataDir, keyFile, sandboxes, store };
+}
+
 const writes = (sandbox: Sandbox) => sandbox.edusign.requests.filter((request) => request.method !== 'GET').length;
 
 describe.skipIf(due === undefined)('the scaled mode, with real processes on PostgreSQL', () => {
@@ -95,36 +135,7 @@ describe.skipIf(due === undefined)('the scaled mode, with real processes on Post
     async () => {
       if (!due) return;
       const { window, tenantIds } = due;
-      const schema = `scaled_test_${randomBytes(6).toString('hex')}`;
-      schemas.push(schema);
-      const storeUrl = `${postgresUrl}?schema=${schema}`;
-      const dataDir = mkdtempSync(join(tmpdir(), 'aimaira-edusign-scaled-'));
-      cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-      const keyFile = join(dataDir, 'master.key');
-
-      // Three schools, each with its own Aimaira and Edusign; Edusign's 480 requests a minute kept.
-      const sandboxes = new Map<string, Sandbox>();
-      for (const [index, tenantId] of tenantIds.entries()) {
-        const sandbox = await startSandbox({ size: 'small', seed: 11 + index, latencyMs: 10 });
-        cleanups.push(() => sandbox.close());
-        sandboxes.set(tenantId, sandbox);
-      }
-      const store: Stores = await openStore(storeUrl);
-      cleanups.push(() => store.close());
-      const repository = createTenantRepository({
-        store: store.tenants,
-        keys: lazyMasterKeys(store.tenants, { keyFile }),
-        urlPolicy: { allowLoopbackHttp: true },
-      });
-      for (const [tenantId, sandbox] of sandboxes) {
-        const { aimaira, edusign } = sandbox.scenario.credentials;
-        await repository.add({
-          id: tenantId,
-          aimaira: { url: sandbox.aimaira.rootUrl, username: aimaira.username, password: aimaira.password },
-          edusign: { url: sandbox.edusign.url, apiKey: edusign.apiKey },
-          options: { sendAttendance: true },
-        });
-      }
+      const { storeUrl, keyFile, sandboxes, store } = await setUpTenants(tenantIds);
 
       const serve = (role: string, ...extra: string[]): CommandProcess => {
         const process = startCommand([
@@ -270,4 +281,72 @@ describe.skipIf(due === undefined)('the scaled mode, with real processes on Post
       }
     },
   );
+});
+
+describe('the scaled mode, in-process roles', () => {
+  /** A window that never opens during the test: only on-demand runs. */
+  const closed: ScheduleWindow[] = [{ id: 'later', start: '03:00', end: '03:01' }];
+
+  it(
+    "web's 'sync now' is a job a worker runs; the outcome comes back from the store",
+    { timeout: 120_000 },
+    async () => {
+      const { storeUrl, dataDir, keyFile, sandboxes } = await setUpTenants(['acme']);
+      const start = (role: ServiceRole) =>
+        startService({
+          dataDir,
+          store: storeUrl,
+          role,
+          clock: systemClock,
+          log: createServiceLogger({ destination: new Writable({ write: (_chunk, _encoding, done) => done() }) }),
+          port: 0,
+          host: '127.0.0.1',
+          masterKey: { keyFile },
+          urlPolicy: { allowLoopbackHttp: true },
+          processMetrics: false,
+          scheduler: { windows: closed },
+          scaled: { pollingIntervalSeconds: 0.5 },
+        }).then((service) => {
+          cleanups.push(() => service.stop());
+          return service;
+        });
+      const web = await start('web');
+      const worker = await start('worker');
+      expect([web.deployment, web.role, worker.role]).toEqual(['scaled', 'web', 'worker']);
+      // The web process runs nothing itself and serves no scheduler; the worker serves no dashboard.
+      expect((await fetch(`${worker.url}/`, { redirect: 'manual', headers: { accept: 'text/html' } })).status).toBe(
+        404,
+      );
+      expect((await fetch(`${web.url}/`, { redirect: 'manual', headers: { accept: 'text/html' } })).status).toBe(303);
+
+      const sync = await web.syncNow('acme');
+      if (!sync.accepted) throw new Error(sync.message);
+      // Waiting for a worker, or running there: a second request is refused either way.
+      expect(await web.syncNow('acme')).toMatchObject({ accepted: false });
+      const outcome = await sync.done;
+      expect(outcome?.directions.map((direction) => [direction.direction, direction.status])).toEqual([
+        ['down', 'success'],
+        ['up', 'success'],
+      ]);
+      const sandbox = sandboxes.get('acme');
+      const school = sandbox?.edusign.school(sandbox.scenario.credentials.edusign.apiKey);
+      expect(outcome?.directions[0]?.counts['sheet.created']).toBe(school?.courses().length);
+      expect(await web.syncNow('unknown')).toMatchObject({ accepted: false, message: 'there is no tenant unknown' });
+    },
+  );
+
+  it('refuses the roles of the scaled mode on a SQLite store, naming the option', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'aimaira-edusign-scaled-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    await expect(
+      startService({
+        dataDir,
+        role: 'worker',
+        clock: systemClock,
+        log: createServiceLogger({ destination: new Writable({ write: (_chunk, _encoding, done) => done() }) }),
+        port: 0,
+        host: '127.0.0.1',
+      }),
+    ).rejects.toThrow(/--role worker: the roles of the scaled mode need a PostgreSQL store/);
+  });
 });
