@@ -644,12 +644,7 @@ export function createDashboard(deps: DashboardDeps): DashboardHandler {
 
   function syncEvents(state: RequestState, job: SyncJob) {
     const { response } = state;
-    response.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      connection: 'keep-alive',
-    });
+    openEventStream(response);
     const send = (event: JobEvent) => {
       if (event.type === 'progress') response.write(`event: progress\ndata: ${JSON.stringify(event.progress)}\n\n`);
       else {
@@ -681,12 +676,7 @@ export function createDashboard(deps: DashboardDeps): DashboardHandler {
    */
   function liveEvents(state: RequestState, tenant: TenantDetails) {
     const { response } = state;
-    response.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      connection: 'keep-alive',
-    });
+    openEventStream(response);
     let closed = false;
     let timer: NodeJS.Timeout | undefined;
     let sent = '';
@@ -916,4 +906,14 @@ function liveCounts(live: LiveRun): { done: number; total: number } {
 
 function stripUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as T;
+}
+
+/** Starts a server-sent events answer: "sync now"'s stream and a live run's have the same head. */
+function openEventStream(response: ServerResponse): void {
+  response.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    connection: 'keep-alive',
+  });
 }
