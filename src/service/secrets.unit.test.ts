@@ -147,6 +147,22 @@ describe('master keys from the environment', () => {
     expect(ring.ids).toEqual([fingerprintKeyId(a)]);
   });
 
+  it('names a key by a fingerprint worked out apart from the code: sha256 of a fixed label and the key', () => {
+    // Known answers, computed once with Python's hashlib (not with this code):
+    // sha256("aimaira-edusign master key id" + key) in hex, first 12 digits.
+    const counting = Buffer.from(Array.from({ length: 32 }, (_, index) => index));
+    const ones = Buffer.alloc(32, 0xff);
+    expect(counting.toString('base64')).toBe('AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=');
+    expect(parseEnvironmentKeys('AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=').currentId).toBe('fp-55aabbe99063');
+    expect(fingerprintKeyId(counting)).toBe('fp-55aabbe99063');
+    expect(fingerprintKeyId(ones)).toBe('fp-20c8d41f524b');
+    // Two keys, two ids: an id that does not depend on the key would name every key alike.
+    expect(fingerprintKeyId(a)).not.toBe(fingerprintKeyId(b));
+    expect(parseEnvironmentKeys(a.toString('base64')).currentId).not.toBe(
+      parseEnvironmentKeys(b.toString('base64')).currentId,
+    );
+  });
+
   it('takes an id:base64 list whose last key is current', () => {
     const ring = parseEnvironmentKeys(`old:${a.toString('base64')}, new:${b.toString('base64')}`);
     expect(ring.ids).toEqual(['old', 'new']);
