@@ -82,7 +82,11 @@ describe('service metrics', () => {
     const first = metrics().service;
     const second = metrics().service;
     first.recordRun({ tenantId: 'acme', direction: 'down', status: 'success', counts: {} });
+    // The first registry holds the run: a service that records nothing would also leave the second one empty.
+    const runs = 'aimaira_edusign_runs_total{tenant="acme",direction="down",status="success"}';
+    expect(valueOf(await first.render(), runs)).toBe(1);
     expect(await second.render()).not.toContain('tenant="acme"');
+    expect(valueOf(await second.render(), runs)).toBeUndefined();
   });
 
   it('names status classes', () => {
