@@ -230,6 +230,9 @@ describe('chunkInList', () => {
 
   it('fills each chunk: one more id would not have fitted', () => {
     const chunks = chunkInList('Id', ids, 500);
+    // Several chunks, so that the loop below compares some; and every id in one of them.
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.flatMap(inValues)).toEqual(ids);
     chunks.slice(0, -1).forEach((chunk, index) => {
       const nextId = inValues(chunks[index + 1] as Filter)[0] as number;
       const grown = inList('Id', [...inValues(chunk), nextId]);
@@ -251,6 +254,7 @@ describe('chunkInList', () => {
       $expand: 'Mail',
     });
     const chunks = chunkInList('Code', codes, 1000, build);
+    expect(chunks.length).toBeGreaterThan(1);
     for (const chunk of chunks) {
       const search = sentSearch(and(other, chunk), { $select: 'Id,Nom,Prenoms,Code', $expand: 'Mail' });
       expect(search.length).toBeLessThanOrEqual(1000);
@@ -338,6 +342,8 @@ describe('or chunks', () => {
   it('keeps every request within the node limit, the rest of the filter counted, and the query length', () => {
     const ids = Array.from({ length: 500 }, (_, i) => 1_000_000 + i * 7);
     const chunks = chunkOrList('Id', ids, { maxQueryLength: 1900, maxNodes: 100, fixedNodes }, build);
+    // 500 ids at 20 a request (see below).
+    expect(chunks).toHaveLength(25);
     for (const chunk of chunks) {
       const text = build(chunk.filter).$filter;
       expect(simNodeCount(parseFilter(text))).toBeLessThanOrEqual(100);
