@@ -88,7 +88,11 @@ describe('the scenario special cases on a first run', () => {
   });
 
   it('brings down the session created the evening before, which is not created today in Paris', () => {
-    for (const id of harness.sandbox.scenario.manifest.sessions.createdYesterdayEvening) {
+    const eveningSessions = harness.sandbox.scenario.manifest.sessions.createdYesterdayEvening;
+    // The scenario makes exactly one, in the window: without it this test would check nothing.
+    expect(eveningSessions).toHaveLength(1);
+    expect(sessionsInWindow(eveningSessions)).toEqual(eveningSessions);
+    for (const id of eveningSessions) {
       expect(courseOf(harness.school, id), `session ${id}`).toBeDefined();
     }
   });
