@@ -263,7 +263,8 @@ async function readKeyFile(file: string): Promise<{ keyring: Keyring; document: 
 
 /** Writes `document` to a new file next to `file`, readable by its owner only, flushed to disk. */
 async function writeTemporary(file: string, document: KeyFile): Promise<string> {
-  await mkdir(dirname(file), { recursive: true });
+  // The data folder, when the key comes first: the owner's alone, as the store makes it (src/store/sqlite.ts).
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const temporary = join(dirname(file), `.${keyFileName}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const handle = await open(temporary, 'wx', 0o600);
   try {
