@@ -12,9 +12,12 @@ import type {
   DashboardSession,
   DashboardSessionLimits,
   EventFilter,
+  HistoryDeleted,
   Link,
   LiveRun,
   LockedSheetRecord,
+  PersonForgotten,
+  PersonKind,
   Run,
   RunCounts,
   RunDirection,
@@ -44,6 +47,11 @@ import type { Database } from './schema.js';
 export const defaultRunLimit = 50;
 /** How many events `listEvents` returns when no limit is given. */
 export const defaultEventLimit = 100;
+/**
+ * Runs deleted per transaction by `deleteHistoryBefore`: a run holds up to a few thousand events, and a short
+ * transaction keeps the syncs' writes (SQLite has one writer at a time) from waiting long.
+ */
+export const defaultHistoryBatchSize = 100;
 
 /**
  * Most values bound in one statement. 999 is the lowest limit of any SQLite build (before 3.32); recent SQLite
@@ -76,6 +84,35 @@ function sessionCutoffs(at: string, limits: DashboardSessionLimits): { seenSince
     seenSince: new Date(now - limits.idleMs).toISOString(),
     createdSince: new Date(now - limits.maxAgeMs).toISOString(),
   };
+}
+
+function checkInstant(at: string): string {
+  if (Number.isNaN(Date.parse(at))) throw new RangeError(`Not an ISO instant: ${at}`);
+  return at;
+}
+
+/** The list of numbers under `key` of a link's data without `id`; undefined when it does not hold `id`. */
+function withoutId(data: Record<string, unknown>, key: string, id: number): Record<string, unknown> | undefined {
+  const list = data[key];
+  if (!Array.isArray(list) || !list.includes(id)) return undefined;
+  return { ...data, [key]: list.filter((item) => item !== id) };
+}
+
+/** Where each kind of person is remembered in other links' data: by (link kind, data key). */
+const personMentions: Record<PersonKind, readonly { kind: 'sheet' | 'group'; key: string }[]> = {
+  learner: [
+    { kind: 'sheet', key: 'learnerIds' },
+    { kind: 'group', key: 'memberIds' },
+  ],
+  facilitator: [{ kind: 'sheet', key: 'facilitatorIds' }],
+  // A learner's link keeps no tutor: tutors are in the learners' written payload, found again by API_ID.
+  tutor: [],
+};
+
+function readRunId(id: number | string): number {
+  const number = Number(id);
+  if (!Number.isSafeInteger(number)) throw new StateStoreError(`runs.id: not a safe integer: ${String(id)}`);
+  return number;
 }
 
 function checkLimit(limit: number): number {
@@ -433,6 +470,124 @@ export function createKyselyStore(db: Kysely<Database>): StateStore {
         .where((eb) => eb.or([eb('last_seen_at', '<', seenSince), eb('created_at', '<', createdSince)]))
         .executeTakeFirst();
       return Number(result.numDeletedRows);
+    },
+
+    async deleteHistoryBefore(before: string, options: { batchSize?: number } = {}): Promise<HistoryDeleted> {
+      checkInstant(before);
+      const batchSize = options.batchSize ?? defaultHistoryBatchSize;
+      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize >= maxBoundValues) {
+        throw new RangeError(`A batch size must be a whole number from 1 to ${maxBoundValues - 1}: ${batchSize}`);
+      }
+      const deleted: HistoryDeleted = { runs: 0, events: 0 };
+      for (;;) {
+        const batch = await db.transaction().execute(async (trx) => {
+          const rows = await trx
+            .selectFrom('runs')
+            .select('id')
+            // Text comparison of ISO instants is comparison in time; a running run has no end.
+            .where('ended_at', '<', before)
+            .where('status', '!=', 'running')
+            // Ids only grow: the highest of a tenant and direction is its newest run.
+            .where('id', 'not in', (eb) =>
+              eb
+                .selectFrom('runs')
+                .select((inner) => inner.fn.max('id').as('id'))
+                .where('status', '!=', 'running')
+                .groupBy(['tenant_id', 'direction']),
+            )
+            .where('id', 'not in', (eb) =>
+              eb
+                .selectFrom('runs')
+                .select((inner) => inner.fn.max('id').as('id'))
+                .where('status', 'in', ['success', 'partial'])
+                .groupBy(['tenant_id', 'direction']),
+            )
+            .orderBy('id')
+            .limit(batchSize)
+            .execute();
+          const ids = rows.map((row) => readRunId(row.id));
+          if (ids.length === 0) return { runs: 0, events: 0 };
+          // The events first, by hand: the count is wanted, and SQLite cascades only with foreign keys on.
+          const events = await trx.deleteFrom('events').where('run_id', 'in', ids).executeTakeFirst();
+          const runs = await trx.deleteFrom('runs').where('id', 'in', ids).executeTakeFirst();
+          return { runs: Number(runs.numDeletedRows), events: Number(events.numDeletedRows) };
+        });
+        deleted.runs += batch.runs;
+        deleted.events += batch.events;
+        if (batch.runs < batchSize) return deleted;
+      }
+    },
+
+    async forgetPerson(tenantId: string, kind: PersonKind, aimairaId: number): Promise<PersonForgotten> {
+      return db.transaction().execute(async (trx) => {
+        const link = await trx
+          .selectFrom('links')
+          .select('edusign_id')
+          .where('tenant_id', '=', tenantId)
+          .where('kind', '=', kind)
+          .where('aimaira_id', '=', aimairaId)
+          .executeTakeFirst();
+        const links = await trx
+          .deleteFrom('links')
+          .where('tenant_id', '=', tenantId)
+          .where('kind', '=', kind)
+          .where('aimaira_id', '=', aimairaId)
+          .executeTakeFirst();
+
+        // Events about the person: their own record's, by either id, and a learner's attendance ones (whose
+        // Aimaira id is the learner's, and Edusign id the sheet's).
+        const events = await trx
+          .deleteFrom('events')
+          .where('tenant_id', '=', tenantId)
+          .where((eb) => {
+            const own = [eb('aimaira_id', '=', aimairaId)];
+            if (link !== undefined) own.push(eb('edusign_id', '=', link.edusign_id));
+            const about = [eb.and([eb('record_kind', '=', kind), eb.or(own)])];
+            if (kind === 'learner') {
+              about.push(eb.and([eb('record_kind', '=', 'attendance'), eb('aimaira_id', '=', aimairaId)]));
+            }
+            return eb.or(about);
+          })
+          .executeTakeFirst();
+
+        const attendance =
+          kind === 'learner'
+            ? await trx
+                .deleteFrom('attendance')
+                .where('tenant_id', '=', tenantId)
+                .where('learner_id', '=', aimairaId)
+                .executeTakeFirst()
+            : { numDeletedRows: 0n };
+
+        let rosters = 0;
+        for (const mention of personMentions[kind]) {
+          const rows = await trx
+            .selectFrom('links')
+            .selectAll()
+            .where('tenant_id', '=', tenantId)
+            .where('kind', '=', mention.kind)
+            .execute();
+          for (const row of rows) {
+            const data = withoutId(DbLink.from(row).data, mention.key, aimairaId);
+            if (data === undefined) continue;
+            // The hash goes too: what Edusign holds is no longer what the link says, so the next run writes it.
+            await trx
+              .updateTable('links')
+              .set({ data: JSON.stringify(data), hash: null })
+              .where('tenant_id', '=', tenantId)
+              .where('kind', '=', mention.kind)
+              .where('aimaira_id', '=', row.aimaira_id)
+              .execute();
+            rosters++;
+          }
+        }
+        return {
+          links: Number(links.numDeletedRows),
+          events: Number(events.numDeletedRows),
+          attendance: Number(attendance.numDeletedRows),
+          rosters,
+        };
+      });
     },
 
     async appendEvents(events: readonly SyncEvent[]): Promise<void> {

@@ -346,6 +346,15 @@ export function storeMigrations(dialect: SqlDialect): Record<string, Migration> 
         await db.schema.dropTable('dashboard_sessions').ifExists().execute();
       },
     },
+    '0011_runs_ended_at': {
+      async up(db: Kysely<unknown>) {
+        // Retention deletes the runs that ended before a cutoff, daily: without it, a scan of every run.
+        await db.schema.createIndex('runs_ended_at_idx').ifNotExists().on('runs').column('ended_at').execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropIndex('runs_ended_at_idx').ifExists().execute();
+      },
+    },
   };
 }
 

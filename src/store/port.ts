@@ -194,6 +194,28 @@ export interface DashboardSessionStore {
   deleteExpiredDashboardSessions(at: string, limits: DashboardSessionLimits): Promise<number>;
 }
 
+/** What `deleteHistoryBefore` deleted. */
+export interface HistoryDeleted {
+  runs: number;
+  events: number;
+}
+
+/** The kinds of link that are people (Aimaira ids are per kind: learner 42 and facilitator 42 are two people). */
+export const personKinds = ['learner', 'facilitator', 'tutor'] as const satisfies readonly RecordKind[];
+export type PersonKind = (typeof personKinds)[number];
+
+/** What `forgetPerson` removed of one person, by kind of trace. */
+export interface PersonForgotten {
+  /** The person's own link (0 or 1). */
+  links: number;
+  /** Events about the person (their record, their attendance). */
+  events: number;
+  /** Attendance records of the learner. */
+  attendance: number;
+  /** Sheet and group links whose remembered roster, members or facilitators named the person. */
+  rosters: number;
+}
+
 /**
  * The dashboard's sessions are kept with the state store, so that whoever holds the store (the service, the
  * dashboard's deps) has them too.
@@ -254,6 +276,21 @@ export interface StateStore extends DashboardSessionStore {
   getPreflight(tenantId: string): Promise<PreflightReport | undefined>;
   /** Replaces the tenant's last preflight. */
   savePreflight(report: PreflightReport): Promise<void>;
+
+  /**
+   * Retention: deletes the runs that ended before `before` (an ISO instant) and their events, a batch of
+   * `batchSize` runs per transaction, and returns how many of each. Never a running run (its process still writes
+   * its events and its end), nor the newest finished run of each tenant and direction, nor its newest successful
+   * one, whatever their age: the dashboard shows the last run and the metrics the last success of each.
+   */
+  deleteHistoryBefore(before: string, options?: { batchSize?: number }): Promise<HistoryDeleted>;
+  /**
+   * Removes every trace of one person of a tenant, in one transaction: their link, the events about them, a
+   * learner's attendance records, and their id in the rosters, members and facilitators remembered by sheet and
+   * group links (whose hash is cleared, so the next run writes them again). The next run then finds the person
+   * as new (by API_ID or e-mail on Edusign) if they are still in Aimaira.
+   */
+  forgetPerson(tenantId: string, kind: PersonKind, aimairaId: number): Promise<PersonForgotten>;
 
   appendEvents(events: readonly SyncEvent[]): Promise<void>;
   /** Newest first. */

@@ -666,5 +666,151 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sta
         expect(await store.listEvents({ tenantId: 'tenant-c' })).toEqual([]);
       });
     });
+
+    describe('retention', () => {
+      const old = '2024-01-10T08:00:00.000Z';
+      const older = '2024-01-05T08:00:00.000Z';
+      const cutoff = '2025-01-01T00:00:00.000Z';
+      const recent = '2025-06-01T08:00:00.000Z';
+      const finished = async (
+        tenantId: string,
+        direction: 'down' | 'up',
+        status: 'success' | 'partial' | 'failed' | 'interrupted',
+        endedAt: string,
+        events = 0,
+      ) => {
+        const run = await store.startRun(tenantId, direction, endedAt);
+        await store.appendEvents(
+          Array.from({ length: events }, (_, index) => anEvent(run.id, { tenantId, aimairaId: index })),
+        );
+        await store.finishRun(run.id, status, {}, endedAt);
+        return run.id;
+      };
+
+      it('deletes the runs that ended before the cutoff with their events, and leaves the rest alone', async () => {
+        const gone1 = await finished(tenantA, 'down', 'success', older, 3);
+        const gone2 = await finished(tenantA, 'down', 'failed', old, 2);
+        const kept = await finished(tenantA, 'down', 'success', recent, 4);
+        expect(await store.deleteHistoryBefore(cutoff)).toEqual({ runs: 2, events: 5 });
+        expect(await store.getRun(gone1)).toBeUndefined();
+        expect(await store.getRun(gone2)).toBeUndefined();
+        expect((await store.listRuns(tenantA)).map((run) => run.id)).toEqual([kept]);
+        expect(await store.listEvents({ tenantId: tenantA, limit: 50 })).toHaveLength(4);
+        expect(await store.deleteHistoryBefore(cutoff)).toEqual({ runs: 0, events: 0 });
+      });
+
+      it("keeps each tenant's newest run and newest success of each direction, whatever their age", async () => {
+        const success = await finished(tenantA, 'down', 'success', older, 1);
+        const failure = await finished(tenantA, 'down', 'failed', old, 1);
+        const upOld = await finished(tenantA, 'up', 'partial', older);
+        const upNewest = await finished(tenantA, 'up', 'interrupted', old);
+        const onlyB = await finished(tenantB, 'down', 'failed', older, 2);
+        await finished(tenantB, 'down', 'failed', old);
+        const before = await store.lastRunEnds(['success', 'partial']);
+
+        expect(await store.deleteHistoryBefore(cutoff)).toEqual({ runs: 1, events: 2 });
+        expect(await store.getRun(onlyB)).toBeUndefined();
+        for (const id of [success, failure, upOld, upNewest]) expect(await store.getRun(id)).toBeDefined();
+        // The dashboard's last run and the metrics' last success are still there.
+        expect(await store.lastRunEnds(['success', 'partial'])).toEqual(before);
+      });
+
+      it('never deletes a running run, however old', async () => {
+        const running = await store.startRun(tenantA, 'down', older);
+        await store.appendEvents([anEvent(running.id)]);
+        await finished(tenantA, 'down', 'success', old);
+        await finished(tenantA, 'down', 'success', recent);
+        expect(await store.deleteHistoryBefore(cutoff)).toEqual({ runs: 1, events: 0 });
+        expect(await store.getRun(running.id)).toMatchObject({ status: 'running' });
+        await store.appendEvents([anEvent(running.id, { message: 'still written' })]);
+        await store.finishRun(running.id, 'success', {}, recent);
+      });
+
+      it('deletes in batches until nothing is left before the cutoff', async () => {
+        for (let index = 0; index < 7; index++) await finished(tenantA, 'up', 'success', old, 2);
+        const newest = await finished(tenantA, 'up', 'success', recent);
+        expect(await store.deleteHistoryBefore(cutoff, { batchSize: 3 })).toEqual({ runs: 7, events: 14 });
+        expect((await store.listRuns(tenantA)).map((run) => run.id)).toEqual([newest]);
+      });
+
+      it('refuses a cutoff that is not an instant and a batch size out of range', async () => {
+        await expect(store.deleteHistoryBefore('last year')).rejects.toThrow(RangeError);
+        await expect(store.deleteHistoryBefore(cutoff, { batchSize: 0 })).rejects.toThrow(RangeError);
+      });
+    });
+
+    describe('forgetting a person', () => {
+      const person = (kind: 'learner' | 'facilitator' | 'tutor', aimairaId: number, edusignId: string) =>
+        aLink({ kind, aimairaId, edusignId, hash: 'p', data: { email: `${kind}${aimairaId}@example.org` } });
+
+      it("removes a learner's link, events, attendance, and their id from rosters and groups", async () => {
+        await store.saveLink(person('learner', 71, 'student-71'), t0);
+        await store.saveLink(person('learner', 72, 'student-72'), t0);
+        // Facilitator 71 is another person: Aimaira ids are per kind.
+        await store.saveLink(person('facilitator', 71, 'prof-71'), t0);
+        await store.saveLink(aLink({ aimairaId: 1001, data: { learnerIds: [71, 72], facilitatorIds: [71] } }), t0);
+        await store.saveLink(aLink({ aimairaId: 1002, data: { learnerIds: [72] } }), t0);
+        await store.saveLink(aLink({ kind: 'group', aimairaId: 9, edusignId: 'g9', data: { memberIds: [71] } }), t0);
+        await store.saveLink({ ...person('learner', 71, 'student-71'), tenantId: tenantB }, t0);
+        const run = await store.startRun(tenantA, 'down', t0);
+        await store.appendEvents([
+          anEvent(run.id, { recordKind: 'learner', aimairaId: 71, edusignId: 'student-71', message: 'mine' }),
+          anEvent(run.id, { recordKind: 'learner', aimairaId: null, edusignId: 'student-71', message: 'mine too' }),
+          anEvent(run.id, { recordKind: 'attendance', aimairaId: 71, edusignId: 'course-1001', message: 'mine 3' }),
+          anEvent(run.id, { recordKind: 'learner', aimairaId: 72, edusignId: 'student-72', message: 'other' }),
+          anEvent(run.id, { recordKind: 'facilitator', aimairaId: 71, edusignId: 'prof-71', message: 'other 2' }),
+          anEvent(run.id, { recordKind: 'sheet', aimairaId: 71, edusignId: 'course-71', message: 'other 3' }),
+        ]);
+        await store.saveAttendance(
+          [anAttendance({ learnerId: 71 }), anAttendance({ learnerId: 72 }), anAttendance({ planificationId: 5002 })],
+          t1,
+        );
+
+        expect(await store.forgetPerson(tenantA, 'learner', 71)).toEqual({
+          links: 1,
+          events: 3,
+          attendance: 2,
+          rosters: 2,
+        });
+        expect(await store.getLink(tenantA, 'learner', 71)).toBeUndefined();
+        expect(await store.getLink(tenantA, 'learner', 72)).toBeDefined();
+        expect(await store.getLink(tenantA, 'facilitator', 71)).toBeDefined();
+        expect(await store.getLink(tenantB, 'learner', 71)).toBeDefined();
+        expect(await store.getLink(tenantA, 'sheet', 1001)).toMatchObject({
+          hash: null,
+          data: { learnerIds: [72], facilitatorIds: [71] },
+        });
+        expect(await store.getLink(tenantA, 'sheet', 1002)).toMatchObject({ hash: 'hash-1' });
+        expect(await store.getLink(tenantA, 'group', 9)).toMatchObject({ hash: null, data: { memberIds: [] } });
+        expect((await store.listEvents({ tenantId: tenantA })).map((event) => event.message).sort()).toEqual([
+          'other',
+          'other 2',
+          'other 3',
+        ]);
+        expect((await store.listAttendance(tenantA, [5001, 5002])).map((record) => record.learnerId)).toEqual([72]);
+        expect(await store.forgetPerson(tenantA, 'learner', 71)).toEqual({
+          links: 0,
+          events: 0,
+          attendance: 0,
+          rosters: 0,
+        });
+      });
+
+      it("removes a facilitator from sheets' facilitators, and leaves learners' attendance alone", async () => {
+        await store.saveLink(person('facilitator', 5, 'prof-5'), t0);
+        await store.saveLink(aLink({ aimairaId: 1001, data: { learnerIds: [5], facilitatorIds: [5, 6] } }), t0);
+        await store.saveAttendance([anAttendance({ learnerId: 5 })], t1);
+        expect(await store.forgetPerson(tenantA, 'facilitator', 5)).toEqual({
+          links: 1,
+          events: 0,
+          attendance: 0,
+          rosters: 1,
+        });
+        expect(await store.getLink(tenantA, 'sheet', 1001)).toMatchObject({
+          data: { learnerIds: [5], facilitatorIds: [6] },
+        });
+        expect(await store.listAttendance(tenantA, [5001])).toHaveLength(1);
+      });
+    });
   });
 }
