@@ -7,11 +7,17 @@
  * or `0x7f.1` to `127.0.0.1`) and, when it is a name, every address it resolves to. Plain http and loopback are
  * accepted only when the service allows them explicitly, for the simulators of the sandbox and the tests.
  *
- * The check runs when a tenant is saved and again before each run; it cannot see an address a name resolves to
- * later (DNS rebinding between the check and the connection), which would need a check at connect time.
+ * The check runs when a tenant is saved, when it is loaded and when `sync` or `explain` read a configuration file;
+ * the same classification runs again at connect time for every request (src/http/connect-guard.ts), on the address
+ * actually connected to, so a name that resolves elsewhere later (DNS rebinding) is refused there.
+ *
+ * The address classes are ipaddr.js's special-purpose ranges (the IANA registries); only the cloud metadata
+ * addresses and the global unicast block 2000::/3 are named here.
  */
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
+
+import ipaddr from 'ipaddr.js';
 
 import { ConfigError } from '../errors.js';
 
@@ -58,110 +64,113 @@ export class UrlPolicyError extends ConfigError {
   }
 }
 
-/** Address classes that are never a tenant's service, with the words used to explain the refusal. */
-interface Range {
+/** What an address that is not a public unicast one is, with the words used to explain the refusal. */
+export interface AddressClass {
   readonly refusal: Exclude<UrlRefusal, 'invalid' | 'scheme' | 'http' | 'credentials' | 'query' | 'unresolvable'>;
-  readonly network: string;
-  readonly prefix: number;
-  readonly family: 'ipv4' | 'ipv6';
   readonly label: string;
 }
 
-const v4 = (refusal: Range['refusal'], cidr: string, label: string): Range => {
-  const [network = '', prefix = '32'] = cidr.split('/');
-  return { refusal, network, prefix: Number(prefix), family: 'ipv4', label };
+/**
+ * The cloud metadata services, refused by name before the range they sit in (link-local, unique-local) so that
+ * the message says what the address is.
+ */
+const metadataAddresses: ReadonlySet<string> = new Set(['169.254.169.254', 'fd00:ec2::254']);
+
+/**
+ * ipaddr.js's names of the special-purpose ranges (IANA registries), as refusals. A range ipaddr.js adds in a
+ * later version and this table does not name yet is refused as reserved: unknown is not public.
+ */
+const ipv4Classes: Readonly<Record<string, Omit<AddressClass, 'label'> & { what: string }>> = {
+  unspecified: { refusal: 'unspecified', what: 'the "this network" range' },
+  broadcast: { refusal: 'reserved', what: 'the broadcast address' },
+  multicast: { refusal: 'multicast', what: 'a multicast address' },
+  linkLocal: { refusal: 'link-local', what: 'a link-local address' },
+  loopback: { refusal: 'loopback', what: 'a loopback address' },
+  carrierGradeNat: { refusal: 'shared', what: 'a carrier-grade NAT address' },
+  private: { refusal: 'private', what: 'a private address' },
+  // 192.0.0.0/24, documentation, benchmarking, the 6to4 relay anycast 192.88.99.0/24, 240.0.0.0/4.
+  reserved: { refusal: 'reserved', what: 'a reserved address' },
+  as112: { refusal: 'reserved', what: 'an AS112 DNS sink address' },
+  amt: { refusal: 'reserved', what: 'an AMT relay address' },
 };
-const v6 = (refusal: Range['refusal'], cidr: string, label: string): Range => {
-  const [network = '', prefix = '128'] = cidr.split('/');
-  return { refusal, network, prefix: Number(prefix), family: 'ipv6', label };
+
+const ipv6Classes: Readonly<Record<string, Omit<AddressClass, 'label'> & { what: string }>> = {
+  unspecified: { refusal: 'unspecified', what: 'the unspecified address' },
+  linkLocal: { refusal: 'link-local', what: 'a link-local address' },
+  multicast: { refusal: 'multicast', what: 'a multicast address' },
+  loopback: { refusal: 'loopback', what: 'the loopback address' },
+  uniqueLocal: { refusal: 'unique-local', what: 'a unique-local address' },
+  deprecatedSiteLocal: { refusal: 'private', what: 'a site-local address' },
+  // Tunnels and translations reach an IPv4 address of somebody's choosing through a relay: never a service.
+  '6to4': { refusal: 'reserved', what: 'a 6to4 address' },
+  teredo: { refusal: 'reserved', what: 'a Teredo address' },
+  rfc6052: { refusal: 'reserved', what: 'a local-use NAT64 address' },
+  rfc6145: { refusal: 'reserved', what: 'an IPv4-translated address' },
+  discard: { refusal: 'reserved', what: 'a discard-only address' },
+  reserved: { refusal: 'reserved', what: 'a reserved address' },
 };
 
-/** Most specific first: the first range that holds an address names it. */
-const ranges: readonly Range[] = [
-  v4('metadata', '169.254.169.254/32', 'the cloud metadata address'),
-  v4('unspecified', '0.0.0.0/8', 'the "this network" range 0.0.0.0/8'),
-  v4('loopback', '127.0.0.0/8', 'a loopback address (127.0.0.0/8)'),
-  v4('private', '10.0.0.0/8', 'a private address (10.0.0.0/8)'),
-  v4('private', '172.16.0.0/12', 'a private address (172.16.0.0/12)'),
-  v4('private', '192.168.0.0/16', 'a private address (192.168.0.0/16)'),
-  v4('shared', '100.64.0.0/10', 'a carrier-grade NAT address (100.64.0.0/10)'),
-  v4('link-local', '169.254.0.0/16', 'a link-local address (169.254.0.0/16)'),
-  v4('reserved', '192.0.0.0/24', 'an IETF protocol address (192.0.0.0/24)'),
-  v4('reserved', '192.0.2.0/24', 'a documentation address (192.0.2.0/24)'),
-  v4('reserved', '198.18.0.0/15', 'a benchmarking address (198.18.0.0/15)'),
-  v4('reserved', '198.51.100.0/24', 'a documentation address (198.51.100.0/24)'),
-  v4('reserved', '203.0.113.0/24', 'a documentation address (203.0.113.0/24)'),
-  v4('multicast', '224.0.0.0/4', 'a multicast address (224.0.0.0/4)'),
-  v4('reserved', '240.0.0.0/4', 'a reserved address (240.0.0.0/4, broadcast included)'),
-  v6('metadata', 'fd00:ec2::254/128', 'the cloud metadata address'),
-  v6('unspecified', '::/128', 'the unspecified address ::'),
-  v6('loopback', '::1/128', 'the loopback address ::1'),
-  // IPv4-compatible addresses (deprecated) would embed any IPv4 address: none is a service.
-  v6('reserved', '::/96', 'an IPv4-compatible IPv6 address (::/96)'),
-  v6('link-local', 'fe80::/10', 'a link-local address (fe80::/10)'),
-  v6('private', 'fec0::/10', 'a site-local address (fec0::/10)'),
-  v6('unique-local', 'fc00::/7', 'a unique-local address (fc00::/7)'),
-  v6('multicast', 'ff00::/8', 'a multicast address (ff00::/8)'),
-  v6('reserved', '2001:db8::/32', 'a documentation address (2001:db8::/32)'),
-  v6('reserved', '100::/64', 'a discard-only address (100::/64)'),
-];
+/** The range of ipaddr.js's table named `name` that holds `address`, as CIDR text. */
+function rangeOf(address: ipaddr.IPv4 | ipaddr.IPv6, name: string): string | undefined {
+  type Subnet = [ipaddr.IPv4 | ipaddr.IPv6, number];
+  // The table ipaddr.js's range() reads (not in its type declarations).
+  const table = (address as unknown as { SpecialRanges?: Record<string, Subnet | Subnet[]> }).SpecialRanges;
+  const entry = table?.[name];
+  if (!entry) return undefined;
+  const subnets = (Array.isArray(entry[0]) ? entry : [entry]) as Subnet[];
+  const subnet = subnets.find(([network, bits]) => address.kind() === network.kind() && address.match(network, bits));
+  return subnet && `${subnet[0].toString()}/${subnet[1]}`;
+}
 
-const blockLists = ranges.map((range) => {
-  const list = new BlockList();
-  list.addSubnet(range.network, range.prefix, range.family);
-  return list;
-});
+function describe(
+  address: ipaddr.IPv4 | ipaddr.IPv6,
+  name: string,
+  table: Readonly<Record<string, Omit<AddressClass, 'label'> & { what: string }>>,
+): AddressClass {
+  const known = table[name] ?? { refusal: 'reserved', what: `a special-purpose address (${name})` };
+  const cidr = rangeOf(address, name);
+  return { refusal: known.refusal, label: cidr ? `${known.what} (${cidr})` : known.what };
+}
 
-/** An IPv6 address as 16 bytes; undefined when it is not one. */
-function ipv6Bytes(address: string): Uint8Array | undefined {
-  if (!isIPv6(address)) return undefined;
-  let text = address;
-  const bytes = new Uint8Array(16);
-  // A trailing dotted quad (`::ffff:1.2.3.4`) becomes two groups.
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (dotted?.[1]) {
-    const [a = 0, b = 0, c = 0, d = 0] = dotted[1].split('.').map(Number);
-    text = `${text.slice(0, -dotted[1].length)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+/** NAT64's well-known prefix (RFC 6052): an IPv6-only network's view of a public IPv4 address, judged by it. */
+const nat64WellKnown = ipaddr.parseCIDR('64:ff9b::/96');
+/** IANA gives out public IPv6 addresses from 2000::/3 only: anything else is not a service on the internet. */
+const globalUnicast = ipaddr.parseCIDR('2000::/3');
+
+function classifyIpv4(address: ipaddr.IPv4): AddressClass | undefined {
+  if (metadataAddresses.has(address.toString())) return { refusal: 'metadata', label: 'the cloud metadata address' };
+  const name = address.range();
+  return name === 'unicast' ? undefined : describe(address, name, ipv4Classes);
+}
+
+function classifyIpv6(address: ipaddr.IPv6): AddressClass | undefined {
+  if (metadataAddresses.has(address.toString())) return { refusal: 'metadata', label: 'the cloud metadata address' };
+  const embedded = address.isIPv4MappedAddress()
+    ? address.toIPv4Address()
+    : address.match(nat64WellKnown)
+      ? (ipaddr.fromByteArray(address.toByteArray().slice(12)) as ipaddr.IPv4)
+      : undefined;
+  if (embedded) {
+    const inner = classifyIpv4(embedded);
+    return inner && { ...inner, label: `${inner.label}, written as IPv6` };
   }
-  const [head = '', tail] = text.split('::');
-  const headGroups = head === '' ? [] : head.split(':');
-  const tailGroups = tail === undefined || tail === '' ? [] : tail.split(':');
-  const groups = [
-    ...headGroups,
-    ...new Array<string>(8 - headGroups.length - tailGroups.length).fill('0'),
-    ...tailGroups,
-  ];
-  groups.forEach((group, index) => {
-    const value = parseInt(group, 16);
-    bytes[index * 2] = value >> 8;
-    bytes[index * 2 + 1] = value & 0xff;
-  });
-  return bytes;
+  const name = address.range();
+  if (name !== 'unicast') return describe(address, name, ipv6Classes);
+  if (!address.match(globalUnicast)) return { refusal: 'reserved', label: 'an address outside 2000::/3' };
+  return undefined;
 }
 
-/** The IPv4 address inside an IPv4-mapped (`::ffff:0:0/96`) or NAT64 (`64:ff9b::/96`) IPv6 address. */
-function embeddedIpv4(address: string): string | undefined {
-  const bytes = ipv6Bytes(address);
-  if (!bytes) return undefined;
-  const prefix = Array.from(bytes.subarray(0, 12));
-  const mapped = prefix.every((byte, index) => (index < 10 ? byte === 0 : byte === 0xff));
-  const nat64 = [0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0].every((byte, index) => prefix[index] === byte);
-  if (!mapped && !nat64) return undefined;
-  return Array.from(bytes.subarray(12)).join('.');
-}
-
-/** The range an IP address belongs to when it is not a public unicast address; undefined for a public one. */
-export function classifyAddress(address: string): Range | undefined {
+/**
+ * What an IP address is when it is not a public unicast address; undefined for a public one (and for text that is
+ * not an IP address). Brackets and a zone (`%eth0`) are ignored.
+ */
+export function classifyAddress(address: string): AddressClass | undefined {
   const bare = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
-  const inner = isIPv6(bare) ? embeddedIpv4(bare) : undefined;
-  if (inner !== undefined) {
-    const range = classifyAddress(inner);
-    return range && { ...range, label: `${range.label}, written as IPv6` };
-  }
-  const family = isIPv4(bare) ? 'ipv4' : isIPv6(bare) ? 'ipv6' : undefined;
-  if (family === undefined) return undefined;
-  const index = ranges.findIndex((range, i) => range.family === family && blockLists[i]?.check(bare, family));
-  return ranges[index];
+  if (isIPv4(bare)) return classifyIpv4(ipaddr.IPv4.parse(bare));
+  if (!isIPv6(bare)) return undefined;
+  // The URL parser writes IPv6 in plain hex: ipaddr.js reads any trailing dotted quad as IPv4-mapped.
+  const normalised = new URL(`http://[${bare}]/`).hostname.slice(1, -1);
+  return classifyIpv6(ipaddr.IPv6.parse(normalised));
 }
 
 function isIpLiteral(hostname: string): boolean {

@@ -88,6 +88,17 @@ describe('checkServiceUrl', () => {
     ['https://224.0.0.1/', 'multicast'],
     ['https://255.255.255.255/', 'reserved'],
     ['https://[ff02::1]/', 'multicast'],
+    // Tunnels and relays that reach an IPv4 address of somebody's choosing.
+    ['https://[2002:a00:1::1]/', 'reserved'],
+    ['https://[2002:3398:d70e::1]/', 'reserved'],
+    ['https://[2001::1]/', 'reserved'],
+    ['https://[2001:0:4136:e378::1]/', 'reserved'],
+    ['https://[64:ff9b:1::a00:1]/', 'reserved'],
+    ['https://[64:ff9b:1::5ab8:d70e]/', 'reserved'],
+    ['https://192.88.99.1/', 'reserved'],
+    ['https://192.88.99.255/', 'reserved'],
+    // Outside 2000::/3, where no public IPv6 address is given out.
+    ['https://[4000::1]/', 'reserved'],
     // Names: every address they resolve to is checked.
     ['https://internal.acme.example/', 'private'],
     ['https://metadata.example/', 'metadata'],
@@ -154,6 +165,44 @@ describe('checkTenantUrls', () => {
 });
 
 describe('classifyAddress', () => {
+  it.each([
+    ['169.254.0.0'],
+    ['169.254.0.1'],
+    ['169.254.127.255'],
+    ['169.254.128.0'],
+    ['169.254.200.7'],
+    ['169.254.255.254'],
+    ['169.254.255.255'],
+  ])('refuses %s as link-local, both ends and the middle of 169.254.0.0/16', (address) => {
+    expect(classifyAddress(address)).toEqual({
+      refusal: 'link-local',
+      label: 'a link-local address (169.254.0.0/16)',
+    });
+  });
+
+  it('leaves the neighbours of 169.254.0.0/16 and 192.88.99.0/24 public', () => {
+    expect(classifyAddress('169.253.255.255')).toBeUndefined();
+    expect(classifyAddress('169.255.0.0')).toBeUndefined();
+    expect(classifyAddress('192.88.98.255')).toBeUndefined();
+    expect(classifyAddress('192.88.100.0')).toBeUndefined();
+  });
+
+  it('names the new ranges in its words', () => {
+    expect(classifyAddress('2002:a00:1::1')?.label).toBe('a 6to4 address (2002::/16)');
+    expect(classifyAddress('2001::1')?.label).toBe('a Teredo address (2001::/32)');
+    expect(classifyAddress('64:ff9b:1::a00:1')?.label).toBe('a local-use NAT64 address (64:ff9b:1::/48)');
+    expect(classifyAddress('192.88.99.1')?.label).toBe('a reserved address (192.88.99.0/24)');
+    expect(classifyAddress('::ffff:192.88.99.1')?.label).toBe('a reserved address (192.88.99.0/24), written as IPv6');
+  });
+
+  it('reads an IPv4-compatible address as such, not as IPv4-mapped', () => {
+    expect(classifyAddress('::127.0.0.1')).toEqual({
+      refusal: 'reserved',
+      label: 'an address outside 2000::/3',
+    });
+    expect(classifyAddress('::ffff:127.0.0.1')?.refusal).toBe('loopback');
+  });
+
   it('leaves public addresses alone and names the others', () => {
     expect(classifyAddress('8.8.8.8')).toBeUndefined();
     expect(classifyAddress('172.32.0.1')).toBeUndefined();
