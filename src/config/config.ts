@@ -3,12 +3,28 @@
  * the product's help article). YAML or JSON; `${NAME}` is replaced by the environment variable NAME; an unknown
  * key is an error. Every problem is reported at once, each naming its field.
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
 import { ConfigError } from '../errors.js';
+
+/**
+ * A tenant id names the tenant in URLs, logs and the store: one length limit for the configuration file, the CLI
+ * and the dashboard, which all read ids through this pattern.
+ */
+export const tenantIdMaxLength = 100;
+export const tenantIdPattern = new RegExp(`^[a-z0-9-]{1,${tenantIdMaxLength}}$`);
+
+/** The longest credential accepted (user name, password, API key), in the file, the CLI and the dashboard alike. */
+export const credentialMaxLength = 2000;
+
+/**
+ * A configuration file lists tenants and their options: a few kilobytes each, so 1 MiB is room for thousands. A
+ * bigger file is a mistake (a log, a dump), and reading it whole would only make the parser slow.
+ */
+export const configFileMaxBytes = 1024 * 1024;
 
 const loopbackHosts = new Set(['127.0.0.1', '::1', '[::1]', 'localhost']);
 
@@ -53,12 +69,18 @@ export const TenantOptions = z
   .strict();
 export type TenantOptions = z.output<typeof TenantOptions>;
 
+/** A credential: never empty, never over the limit, and said so in words (the value itself is never repeated). */
+const credential = z
+  .string()
+  .min(1, 'is empty')
+  .max(credentialMaxLength, `is longer than ${credentialMaxLength} characters`);
+
 const AimairaAccess = z
   .object({
     url: serviceUrl,
-    username: z.string().min(1).optional(),
-    password: z.string().min(1).optional(),
-    apiKey: z.string().min(1).optional(),
+    username: credential.optional(),
+    password: credential.optional(),
+    apiKey: credential.optional(),
   })
   .strict()
   .superRefine((access, ctx) => {
@@ -78,13 +100,16 @@ const AimairaAccess = z
 const EdusignAccess = z
   .object({
     url: serviceUrl.default('https://ext.edusign.fr'),
-    apiKey: z.string().min(1),
+    apiKey: credential,
   })
   .strict();
 
 export const TenantConfig = z
   .object({
-    id: z.string().regex(/^[a-z0-9-]+$/, 'must match [a-z0-9-]+'),
+    id: z
+      .string()
+      .regex(/^[a-z0-9-]+$/, 'must match [a-z0-9-]+')
+      .max(tenantIdMaxLength, `must be at most ${tenantIdMaxLength} characters`),
     aimaira: AimairaAccess,
     edusign: EdusignAccess,
     options: TenantOptions.default(TenantOptions.parse({})),
@@ -175,14 +200,37 @@ export function parseConfig(
   return parsed.data;
 }
 
+/** The file's text, read up to one byte past `limit`: a bigger file is refused without being read whole. */
+async function readAtMost(file: string, limit: number): Promise<string> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(limit + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > limit) {
+      throw new ConfigError([
+        `--config ${file}: larger than ${limit.toLocaleString('en-GB')} bytes, the limit of a configuration file`,
+      ]);
+    }
+    return buffer.subarray(0, length).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
 export async function loadConfigFile(
   file: string,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<ConnectorConfig> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readAtMost(file, configFileMaxBytes);
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const code = (error as { code?: string }).code;
     throw new ConfigError([`--config ${file}: ${code === 'ENOENT' ? 'no such file' : 'cannot be read'}`]);
   }

@@ -1,7 +1,18 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
 
 import { ConfigError } from '../errors.js';
-import { parseConfig } from './config.js';
+import {
+  configFileMaxBytes,
+  credentialMaxLength,
+  loadConfigFile,
+  parseConfig,
+  tenantIdMaxLength,
+  tenantIdPattern,
+} from './config.js';
 
 const yaml = `
 tenants:
@@ -104,5 +115,54 @@ describe('parseConfig', () => {
 
   it('reports text that is neither YAML nor JSON', () => {
     expect(problemsOf('tenants: [')[0]).toMatch(/^acme\.yaml: not valid YAML or JSON/);
+  });
+
+  it('refuses a tenant id over the one limit the dashboard shares, and says the limit', () => {
+    const longest = 'a'.repeat(tenantIdMaxLength);
+    expect(parseConfig(yaml.replace('id: acme', `id: ${longest}`), env).tenants[0]?.id).toBe(longest);
+    expect(tenantIdPattern.test(longest)).toBe(true);
+    expect(problemsOf(yaml.replace('id: acme', `id: ${longest}a`))).toEqual([
+      `acme.yaml: tenants[0].id: must be at most ${tenantIdMaxLength} characters`,
+    ]);
+    expect(tenantIdPattern.test(`${longest}a`)).toBe(false);
+  });
+
+  it('calls a credential over the limit too long, and an empty one empty, never repeating it', () => {
+    const long = 'k'.repeat(credentialMaxLength + 1);
+    const problems = problemsOf(yaml, { ...env, ACME_EDUSIGN_API_KEY: long, ACME_AIMAIRA_PASSWORD: '' });
+    expect(problems).toEqual([
+      'acme.yaml: tenants[0].aimaira.password: is empty',
+      `acme.yaml: tenants[0].edusign.apiKey: is longer than ${credentialMaxLength} characters`,
+    ]);
+    expect(problems.join('')).not.toContain(long);
+  });
+});
+
+describe('loadConfigFile', () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+  });
+  const fileWith = async (text: string) => {
+    const dir = await mkdtemp(join(tmpdir(), 'config-'));
+    dirs.push(dir);
+    const file = join(dir, 'tenants.yaml');
+    await writeFile(file, text);
+    return file;
+  };
+
+  it('reads a file up to the size limit', async () => {
+    const padded = `${yaml}\n#${' '.repeat(configFileMaxBytes - yaml.length - 2)}`;
+    expect(Buffer.byteLength(padded)).toBe(configFileMaxBytes);
+    const config = await loadConfigFile(await fileWith(padded), env);
+    expect(config.tenants[0]?.id).toBe('acme');
+  });
+
+  it('refuses a file over the limit before parsing it, naming the file and the limit', async () => {
+    const file = await fileWith(`${yaml}#${'x'.repeat(50 * 1024 * 1024)}\n`);
+    await expect(loadConfigFile(file, env)).rejects.toThrow(ConfigError);
+    await expect(loadConfigFile(file, env)).rejects.toThrow(
+      `--config ${file}: larger than 1,048,576 bytes, the limit of a configuration file`,
+    );
   });
 });

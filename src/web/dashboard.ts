@@ -12,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 
 import { TenantOptions } from '../config/config.js';
-import { formatPath } from '../config/config.js';
+import { credentialMaxLength, formatPath, tenantIdPattern } from '../config/config.js';
 import { reasonCodes } from '../domain/reasons.js';
 import type { ReasonCode } from '../domain/reasons.js';
 import { eventActions, eventLevels } from '../store/port.js';
@@ -80,8 +80,6 @@ const contentSecurityPolicy = [
   "base-uri 'none'",
 ].join('; ');
 
-const tenantIdPattern = /^[a-z0-9-]{1,100}$/;
-
 // ---- Forms, parsed with zod ---------------------------------------------------------------------------------
 
 const checkbox = z
@@ -129,7 +127,7 @@ const OptionsForm = z.object({
   provenancePresence: optionalText,
 });
 
-const secret = z.string().max(2000).optional();
+const secret = z.string().max(credentialMaxLength).optional();
 const CredentialsForm = z.object({
   aimairaUsername: secret,
   aimairaPassword: secret,
@@ -329,8 +327,12 @@ export function createDashboard(deps: DashboardDeps): DashboardHandler {
     }
     const parsed = SetupForm.safeParse(form);
     const key = state.request.socket.remoteAddress ?? 'unknown';
-    if (throttle.waitMs(key) > 0) {
-      return sendHtml(state, 429, setupPage(ctx, { error: ctx.t('signInWait', { seconds: 60 }) }));
+    const wait = Math.ceil(throttle.waitMs(key) / 1000);
+    if (wait > 0) {
+      // The wait the throttle imposes, as sign-in says it: not a fixed figure that the next attempt contradicts.
+      return sendHtml(state, 429, setupPage(ctx, { error: ctx.t('signInWait', { seconds: wait }) }), {
+        'retry-after': String(wait),
+      });
     }
     if (!parsed.success || !sameSecret(parsed.data.token, admin.setupToken)) {
       throttle.failed(key);
@@ -573,6 +575,13 @@ export function createDashboard(deps: DashboardDeps): DashboardHandler {
       if (edusignApiKey?.trim()) update.edusign = { apiKey: edusignApiKey.trim() };
     }
     const data: SettingsPageData = { tenant };
+    const tooLong = parsed.success ? undefined : parsed.error.issues[0]?.path[0];
+    if (tooLong !== undefined) {
+      // A field over the limit is not an empty form: say which one (never its value), and save nothing.
+      const field = tooLong in CredentialsForm.shape ? ctx.t(tooLong as keyof typeof CredentialsForm.shape) : '';
+      const text = ctx.t('credentialsTooLong', { field, max: credentialMaxLength });
+      return sendHtml(state, 400, await settingsWithPreflight(ctx, { tenant, notice: { kind: 'error', text } }));
+    }
     if (!update.aimaira && !update.edusign) data.notice = { kind: 'info', text: ctx.t('credentialsEmpty') };
     else {
       try {

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { createManualClock } from '../clock.js';
 import type { ManualClock } from '../clock.js';
-import { TenantOptions } from '../config/config.js';
+import { TenantOptions, credentialMaxLength } from '../config/config.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import type { StateStore } from '../store/port.js';
 import { createDashboard, eventsPageSize } from './dashboard.js';
@@ -369,6 +369,22 @@ describe('dashboard routes and locks', () => {
     expect(page).not.toContain('s3cr3t-pa55');
     expect(harness.updateCredentials).toHaveBeenCalledWith('acme', { aimaira: { password: 's3cr3t-pa55' } });
   });
+
+  it('says which credential is too long instead of calling the form empty, and saves nothing', async () => {
+    const { cookie, csrf } = await signIn(harness);
+    const long = 'k'.repeat(credentialMaxLength + 1);
+    const response = await fetch(`${harness.url}/tenants/acme/credentials`, {
+      method: 'POST',
+      headers: { ...formHeaders, cookie },
+      body: form({ csrf, edusignApiKey: long, aimairaPassword: 'fine' }),
+    });
+    const page = await response.text();
+    expect(response.status).toBe(400);
+    expect(page).toMatch(new RegExp(`(longer than|dépasse) ${credentialMaxLength}`));
+    expect(page).not.toMatch(/every field was empty|tous les champs étaient vides/);
+    expect(page).not.toContain(long);
+    expect(harness.updateCredentials).not.toHaveBeenCalled();
+  });
 });
 
 /** Reads a server-sent event stream until `needle` shows (or the stream ends); the reader reads on from there. */
@@ -526,6 +542,21 @@ describe('administrator password set-up', () => {
       body: form({ password: 'a long new password' }),
     });
     expect(signIn.status).toBe(303);
+  });
+
+  it('tells the wait the throttle imposes after repeated wrong tokens, not another figure', async () => {
+    harness = await start({ adminPassword: { setupToken: 'token-from-the-logs', save: () => Promise.resolve() } });
+    const setup = () =>
+      fetch(`${harness.url}/setup`, {
+        method: 'POST',
+        headers: formHeaders,
+        body: form({ token: 'guess', password: 'a long new password', confirm: 'a long new password' }),
+      });
+    for (let attempt = 0; attempt < 5; attempt += 1) expect((await setup()).status).toBe(403);
+    const throttled = await setup();
+    expect(throttled.status).toBe(429);
+    expect(throttled.headers.get('retry-after')).toBe('1');
+    expect(await throttled.text()).toMatch(/(in|dans) 1 s\./);
   });
 
   it('refuses a plaintext password from the environment shorter than 12 characters', () => {

@@ -181,6 +181,7 @@ const en = {
   saveCredentials: 'Save the credentials',
   credentialsSaved: 'Credentials saved. Check the connection to be sure they work.',
   credentialsEmpty: 'Nothing to save: every field was empty.',
+  credentialsTooLong: 'Nothing saved: “{field}” is longer than {max} characters.',
   checkTitle: 'Connection check',
   checkIntro: 'Signs in to Aimaira and Edusign with the stored credentials and checks the options that name records.',
   checkSubmit: 'Check the connection',
@@ -387,6 +388,7 @@ const fr: Labels = {
   saveCredentials: 'Enregistrer les identifiants',
   credentialsSaved: 'Identifiants enregistrés. Vérifiez la connexion pour vous assurer qu’ils fonctionnent.',
   credentialsEmpty: 'Rien à enregistrer : tous les champs étaient vides.',
+  credentialsTooLong: 'Rien n’a été enregistré : « {field} » dépasse {max} caractères.',
   checkTitle: 'Vérification de la connexion',
   checkIntro:
     'Se connecte à Aimaira et à Edusign avec les identifiants enregistrés et vérifie les options qui désignent des enregistrements.',
