@@ -176,8 +176,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const schedulesHere = role === 'all' || role === 'scheduler';
   const servesDashboard = role === 'all' || role === 'web';
 
-  // The real store says whether any tenant is configured; the sandbox never writes to it.
-  let store: Stores = await openStore(storeUrl);
+  // The real store says whether any tenant is configured; the sandbox never writes to it, nor creates it: a
+  // missing SQLite file reads as an empty store unless the sandbox is ruled out (then the service needs the file).
+  let store: Stores = await openStore(storeUrl, { createMissing: options.sandbox === false });
   let sandbox: ServiceSandbox | undefined;
   let tenants: ServiceTenants;
   let dashboardTenants: DashboardTenantSource;
