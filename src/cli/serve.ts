@@ -11,6 +11,7 @@ import { startService } from '../service/serve.js';
 import { adminPasswordFromEnvironment, masterKeySettings, serviceStoreUrl } from './env.js';
 import { exitCodes } from './exit-codes.js';
 import type { CommandOutcome } from './main.js';
+import { defaultRetentionMonths } from '../service/retention.js';
 import { defaultWorkerConcurrency, serviceRoles } from '../service/serve.js';
 import type { ServiceRole } from '../service/serve.js';
 import type { ScheduleWindow } from '../service/schedule.js';
@@ -38,6 +39,7 @@ export interface ServeCommandOptions {
   role: ServiceRole;
   workerConcurrency: number;
   windows?: ScheduleWindow[];
+  retentionMonths: number;
 }
 
 /** The options `serve` and `start` share. */
@@ -86,6 +88,12 @@ export function addServeOptions(command: Command): Command {
       "the daily windows, Paris time (default 11:00-14:00,18:00-21:00, the product's promise; other windows are " +
         'for trials)',
       parseWindows('--windows'),
+    )
+    .option(
+      '--retention-months <n>',
+      'runs and their events are deleted this many months after they end (daily; each tenant keeps its last run)',
+      parsePositiveInteger('--retention-months'),
+      defaultRetentionMonths,
     );
 }
 
@@ -124,6 +132,7 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
     role: options.role,
     workerConcurrency: options.workerConcurrency,
     ...(options.windows && { scheduler: { windows: options.windows } }),
+    retention: { months: options.retentionMonths },
   });
   await stopAsked;
   // untilStopped removed its handlers: a second signal now ends the process at once, as Node does by default.

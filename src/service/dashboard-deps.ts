@@ -20,6 +20,7 @@ import type {
 } from '../web/deps.js';
 import { createLiveLookups } from '../web/lookups.js';
 import { checkTenant } from './check.js';
+import type { RetentionSettings } from './retention.js';
 import type { Scheduler } from './scheduler.js';
 import type { TenantSyncOutcome, TenantSyncProgressListener } from './tenant-sync.js';
 import { TenantNotFoundError } from './tenants.js';
@@ -43,6 +44,8 @@ export interface ServiceDashboardOptions {
   syncNow: DashboardSyncNow;
   tenants: DashboardTenantSource;
   adminPassword: AdminPassword;
+  /** What the service keeps of runs and events: shown on every tenant's settings page. */
+  retention?: RetentionSettings;
   /** The service's URL policy, which the connection check reports on. */
   urlPolicy?: UrlPolicyOptions;
   /** For the check's and the look-ups' clients (metrics, Edusign's rate). */
@@ -88,6 +91,11 @@ export function createServiceDashboardDeps(options: ServiceDashboardOptions): Da
   });
 
   const details = async (id: string): Promise<TenantDetails | undefined> => {
+    const tenant = await tenantDetails(id);
+    return tenant && options.retention ? { ...tenant, retention: { months: options.retention.months } } : tenant;
+  };
+
+  const tenantDetails = async (id: string): Promise<TenantDetails | undefined> => {
     if (source.kind === 'sandbox') {
       const { tenant } = source;
       if (id !== tenant.id) return undefined;

@@ -38,6 +38,8 @@ import type { Scheduler, SchedulerEvent } from './scheduler.js';
 import { startLeaderElection } from './leader.js';
 import type { LeaderElection } from './leader.js';
 import { startSyncQueue } from './queue.js';
+import { retentionSettings, startRetention } from './retention.js';
+import type { RetentionOptions } from './retention.js';
 import type { SyncQueue } from './queue.js';
 import { queuedSyncNow } from './queued-sync.js';
 import { keyFileName } from './secrets.js';
@@ -97,6 +99,8 @@ export interface ServiceOptions {
    * without it, the hash of `<dataDir>/admin.json`, else a set-up link with a one-time token in the log.
    */
   adminPassword?: string | undefined;
+  /** Runs and events kept (13 months by default), deleted daily where the scheduler runs (src/service/retention.ts). */
+  retention?: RetentionOptions;
 }
 
 export const serviceRoles = ['all', 'scheduler', 'worker', 'web'] as const;
@@ -358,6 +362,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
           syncNow: (tenantId, syncOptions) => syncNow(tenantId, syncOptions),
           tenants: dashboardTenants,
           adminPassword: admin.password,
+          retention: retentionSettings(options.retention),
           ...(options.urlPolicy && { urlPolicy: options.urlPolicy }),
           clientOptions: {
             onExchange: (exchange) => metrics.observeExchange(exchange),
@@ -417,6 +422,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   let firstSync: Promise<TenantSyncOutcome | undefined> | undefined;
   if (sandbox) firstSync = startSandboxFirstSync(sandbox, { store, clock, logger, afterDownSteps, syncNow });
   if (schedulesHere) scheduler.start();
+  const retention = schedulesHere ? startRetention({ store, clock, logger, options: options.retention }) : undefined;
   const listed = await tenants.list();
   const windows = (options.scheduler?.windows ?? defaultWindows).map((window) => `${window.start}-${window.end}`);
   if (schedulesHere) {
@@ -438,6 +444,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       // Workers take no new job; the runs in progress end after their record in flight and give their jobs back.
       await queue?.stopWorking();
       await scheduler.stop();
+      await retention?.stop();
       await queue?.stop();
       await http.close();
       await sandbox?.close();

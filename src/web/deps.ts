@@ -27,6 +27,8 @@ export interface TenantDetails extends TenantSummary {
   };
   edusign: { url: string };
   options: TenantOptions;
+  /** What the service keeps of runs and events (the same for every tenant); absent when not said. */
+  retention?: { months: number };
 }
 
 /** New secrets for a tenant; an absent field keeps its current value. */

@@ -194,6 +194,10 @@ const en = {
   preflightRanAt: 'Last run {when}.',
   preflightOk: 'Nothing needs a decision.',
   preflightNotes: '{count} point(s) need a look.',
+  retentionTitle: 'History kept',
+  retentionKept:
+    'Runs and their events are kept {months} months after they end, then deleted (every day, by the service). Each tenant’s last run of each direction stays, whatever its age.',
+  retentionOption: 'Set for the whole service, with serve --retention-months N.',
 
   syncTitle: 'Sync of {id}',
   syncRunning: 'Sync in progress',
@@ -403,6 +407,10 @@ const fr: Labels = {
   preflightRanAt: 'Dernière exécution : {when}.',
   preflightOk: 'Rien n’est à décider.',
   preflightNotes: '{count} point(s) à regarder.',
+  retentionTitle: 'Historique conservé',
+  retentionKept:
+    'Les exécutions et leurs événements sont conservés {months} mois après leur fin, puis supprimés (chaque jour, par le service). La dernière exécution de chaque sens de chaque organisation reste, quel que soit son âge.',
+  retentionOption: 'Réglé pour tout le service, avec serve --retention-months N.',
 
   syncTitle: 'Synchronisation de {id}',
   syncRunning: 'Synchronisation en cours',

@@ -805,12 +805,22 @@ export function settingsPage(ctx: PageContext, data: SettingsPageData): SafeHtml
           : ''
       }
     </section>
-    ${preflightSection(ctx, data.preflight)}`;
+    ${preflightSection(ctx, data.preflight)} ${retentionSection(ctx, tenant.retention)}`;
   return layout(ctx, t('settingsTitle', { id: tenant.id }), body, [
     [t('navTenants'), `${ctx.base}/`],
     [tenant.id, tenantPath(ctx, tenant.id)],
     [t('settingsLink'), here],
   ]);
+}
+
+function retentionSection(ctx: PageContext, retention: TenantDetails['retention']): SafeHtml {
+  if (retention === undefined) return html``;
+  const { t } = ctx;
+  return html`<section aria-labelledby="retention-title" class="card" id="retention">
+    <h2 id="retention-title">${t('retentionTitle')}</h2>
+    <p>${t('retentionKept', { months: String(retention.months) })}</p>
+    <p class="help">${t('retentionOption')}</p>
+  </section>`;
 }
 
 function preflightSection(ctx: PageContext, report: PreflightReport | undefined): SafeHtml {
