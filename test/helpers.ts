@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { expect } from 'vitest';
+
 import { isSimProfile } from '../sim/shared/profile.js';
 import type { SimProfile } from '../sim/shared/profile.js';
 import { startSandbox } from '../sim/sandbox.js';
@@ -124,6 +126,26 @@ export async function startDownHarness(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * One more run that must find nothing to write, and the checks that it did look: it succeeds, reads Aimaira,
+ * evaluates sheets to keep and plans, and sends Edusign no write. A run that failed, or stopped before reading,
+ * writes nothing too: without these checks "nothing written" would hold when nothing happened.
+ */
+export async function expectQuietRun(
+  harness: DownHarness,
+  overrides?: Parameters<DownHarness['sync']>[0],
+): Promise<DownRunResult> {
+  harness.resetRequests();
+  const result = await harness.sync(overrides);
+  expect(result.error).toBeUndefined();
+  expect(result.status).toBe('success');
+  expect(harness.sandbox.aimaira.requests.length, 'requests to Aimaira').toBeGreaterThan(0);
+  expect(result.evaluation?.desired.sheets.length ?? 0, 'sheets evaluated').toBeGreaterThan(0);
+  expect(result.plan, 'plan').toBeDefined();
+  expect(harness.edusignWrites(), 'writes to Edusign').toBe(0);
+  return result;
 }
 
 // ---- Reading the Edusign state by API_ID: comparable between two sandboxes of one scenario ------------------

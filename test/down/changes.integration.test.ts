@@ -10,6 +10,7 @@ import {
   addSessionRow,
   courseOf,
   edusignStateByApiId,
+  expectQuietRun,
   professorOf,
   sessionRowsOfType,
   setAimairaEmail,
@@ -43,10 +44,7 @@ describe('changes in Aimaira after a first run', () => {
     const after = edusignStateByApiId(harness.school);
     expect(after.duplicateApiIds).toEqual([]);
     const events = await harness.events(result.runId);
-    harness.resetRequests();
-    const again = await harness.sync();
-    expect(again.status).toBe('success');
-    expect(harness.edusignWrites()).toBe(0);
+    await expectQuietRun(harness);
     return { result, after, events };
   };
 
@@ -283,9 +281,7 @@ describe('changes in Aimaira after a first run', () => {
     harness.sandbox.aimaira.store.patch('Planification', id, { Nom: 'Renamed while locked' });
     await harness.sync();
 
-    harness.resetRequests();
-    const again = await harness.sync();
-    expect(harness.edusignWrites()).toBe(0);
+    const again = await expectQuietRun(harness);
     expect(await harness.events(again.runId)).toContainEqual(
       expect.objectContaining({ action: 'kept', aimairaId: id, reason: 'LOCKED' }),
     );
@@ -294,9 +290,7 @@ describe('changes in Aimaira after a first run', () => {
     const unlocked = await harness.sync();
     expect(unlocked.counts['sheet.updated']).toBe(1);
     expect(harness.school.course(course.ID)?.NAME).toBe('Renamed while locked');
-    harness.resetRequests();
-    await harness.sync();
-    expect(harness.edusignWrites()).toBe(0);
+    await expectQuietRun(harness);
   });
 
   it('keeps a signed sheet whose session was cancelled, with its signature, reporting SIGNED', async () => {
