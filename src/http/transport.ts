@@ -4,11 +4,19 @@
  *
  * Writes that are not idempotent (creates) are never retried after an ambiguous failure, one where the server
  * may have applied the request without the answer reaching us: the caller must look the record up first.
+ *
+ * Every connection goes through the URL policy's guard (src/http/connect-guard.ts), and no redirect is followed:
+ * its target would be reached past the policy and its answer would end up in errors shown on the dashboard.
  */
+import { fetch as undiciFetch } from 'undici';
+import type { Dispatcher } from 'undici';
+
 import { systemClock } from '../clock.js';
 import type { Clock } from '../clock.js';
 import { HttpStatusError, NetworkError } from '../errors.js';
 import type { RequestContext, SystemName } from '../errors.js';
+import { classifyAddress } from '../service/url-policy.js';
+import { AddressRefusedError, sharedGuardedAgent } from './connect-guard.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { backoffDelay, defaultRetryPolicy, isRetryableStatus, parseRetryAfter } from './retry.js';
 import type { RetryPolicy } from './retry.js';
@@ -19,7 +27,22 @@ export interface TransportOptions {
   baseUrl: string;
   /** Authentication and other headers sent with every request. */
   headers: Readonly<Record<string, string>>;
+  /**
+   * Replaces the whole HTTP exchange, connection included (unit tests): it is handed `redirect: 'manual'`, and a
+   * dispatcher only when one is given below.
+   */
   fetch?: typeof fetch;
+  /**
+   * The connection pool every request goes through: the URL policy's guard with the system resolver by default
+   * (tests inject one with their own resolver and connect step).
+   */
+  dispatcher?: Dispatcher;
+  /**
+   * Whether the default guard lets loopback addresses through. By default only when the base URL itself is on
+   * loopback (an IP literal or `localhost`), which the URL policy admits only when the simulators are allowed
+   * (`--allow-loopback-http`): a name never comes to resolve to loopback.
+   */
+  allowLoopback?: boolean;
   clock?: Clock;
   random?: () => number;
   /** Budget for one attempt, answer body included. */
@@ -28,6 +51,49 @@ export interface TransportOptions {
   limiter?: RateLimiter;
   /** Called after every attempt (metrics, benchmarks). */
   onExchange?: (exchange: Exchange) => void;
+}
+
+/** What the transport hands `fetch`: the standard init, with undici's dispatcher when there is one. */
+type TransportFetchInit = Omit<RequestInit, 'dispatcher'> & { dispatcher?: Dispatcher };
+type TransportFetch = (url: URL, init: TransportFetchInit) => Promise<Response>;
+
+/**
+ * A 3xx answer: redirects are not followed. The message names the status and the host of the Location only
+ * (its path and query can hold anything, and the body is not read).
+ */
+export class RedirectRefusedError extends HttpStatusError {
+  override name = 'RedirectRefusedError';
+  /** The host the Location header names; null when there is none or it does not parse. */
+  readonly locationHost: string | null;
+  constructor(context: RequestContext, status: number, location: string | null) {
+    super(context, status, '');
+    this.locationHost = hostOf(location, context.url);
+    this.message =
+      `${context.system} ${context.method} ${context.url} answered HTTP ${status}, a redirect ` +
+      `${this.locationHost === null ? 'without a usable Location' : `to ${this.locationHost}`}, which is not followed`;
+  }
+}
+
+function hostOf(location: string | null, base: string): string | null {
+  if (location === null) return null;
+  try {
+    return new URL(location, base).host;
+  } catch {
+    return null;
+  }
+}
+
+/** The base URL is itself on loopback: the simulators, admitted by the URL policy only when allowed. */
+function isLoopbackBase(baseUrl: string): boolean {
+  let hostname: string;
+  try {
+    hostname = new URL(baseUrl).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  return (
+    hostname === 'localhost' || hostname.endsWith('.localhost') || classifyAddress(hostname)?.refusal === 'loopback'
+  );
 }
 
 export interface Exchange {
@@ -89,7 +155,15 @@ export function describeUrl(url: URL): string {
 }
 
 export function createHttpTransport(options: TransportOptions): HttpTransport {
-  const fetchImpl = options.fetch ?? fetch;
+  const injected = options.fetch;
+  // Undici's own fetch, the one that matches its dispatcher: Node's built-in fetch is another undici build, and
+  // the dispatcher interface differs between undici majors (Node 20 ships 6, this package is 7).
+  const fetchImpl: TransportFetch = injected
+    ? (url, init) => injected(url, init as unknown as RequestInit)
+    : (url, init) => undiciFetch(url, init as Parameters<typeof undiciFetch>[1]);
+  const dispatcher =
+    options.dispatcher ??
+    (injected ? undefined : sharedGuardedAgent(options.allowLoopback ?? isLoopbackBase(options.baseUrl)));
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
@@ -121,14 +195,28 @@ export function createHttpTransport(options: TransportOptions): HttpTransport {
     try {
       let response: Response;
       try {
-        response = await fetchImpl(url, { method: request.method, headers, body: body ?? null, signal });
+        response = await fetchImpl(url, {
+          method: request.method,
+          headers,
+          body: body ?? null,
+          signal,
+          redirect: 'manual',
+          ...(dispatcher && { dispatcher }),
+        });
       } catch (error) {
         request.signal?.throwIfAborted();
+        // Refused before any socket opened: nothing was sent, and trying again would meet the same refusal.
+        const cause = error instanceof Error ? error.cause : undefined;
+        if (cause instanceof AddressRefusedError) throw cause.inRequest(context);
         if (timeout.aborted) throw new NetworkError(context, 'timeout', true, { cause: error });
         // A refused connection never reached the server; anything else may have.
         throw new NetworkError(context, 'connection', !isConnectionRefused(error), { cause: error });
       }
       status = response.status;
+      if (status >= 300 && status < 400 && !request.acceptStatuses?.includes(status)) {
+        await response.body?.cancel().catch(() => undefined);
+        throw new RedirectRefusedError(context, status, response.headers.get('location'));
+      }
       let text: string;
       try {
         text = await response.text();
