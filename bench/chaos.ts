@@ -73,6 +73,7 @@ console.log(
 const faultsByKind: Record<string, number> = {};
 let writes = 0;
 let kills = 0;
+let killsAimed = 0;
 let cleanRuns = 0;
 const statuses: Record<string, number> = {};
 const takeRequests = (): RecordedRequest[] => [
@@ -125,7 +126,8 @@ console.log(`  first sync and checks: ${(setupMs / 1000).toFixed(1)} s, ${writes
 
 let violations: string[] = [];
 let roundsDone = 0;
-let averageWrites = 20;
+/** Writes of the rounds' faulty syncs, on average: where a kill may land. */
+let averageWrites = 10;
 for (let round = 1; round <= rounds; round++) {
   const random = createRandom(seed).fork(`round ${round}`);
   applyAimairaChanges(sandbox, invariants, random.fork('aimaira'));
@@ -136,10 +138,14 @@ for (let round = 1; round <= rounds; round++) {
   const kill = random.chance(killShare);
   let killed = false;
   let result: ChaosRunResult | undefined;
-  if (kill) killed = await killedSync(random.int(1, Math.max(2, Math.round(averageWrites))));
-  else result = await chaosSync(tenant, store, now);
+  if (kill) {
+    killsAimed++;
+    killed = await killedSync(random.int(1, Math.max(1, Math.round(averageWrites))));
+  } else result = await chaosSync(tenant, store, now);
   if (result) tally(result, 'faulty');
   if (killed) kills++;
+  const faultyWrites = countWrites(sandbox.aimaira.requests) + countWrites(sandbox.edusign.requests);
+  averageWrites = (averageWrites * (round - 1) + faultyWrites) / round;
   sandbox.aimaira.faults.clear();
   sandbox.edusign.faults.clear();
 
@@ -163,7 +169,6 @@ for (let round = 1; round <= rounds; round++) {
   const requests = takeRequests();
   const roundWrites = countWrites(requests);
   writes += roundWrites;
-  averageWrites = (averageWrites * (round - 1) + roundWrites) / round;
   for (const request of requests) {
     if (request.fault && request.fault !== 'latency') {
       faultsByKind[request.fault] = (faultsByKind[request.fault] ?? 0) + 1;
@@ -189,6 +194,7 @@ console.log(
     .join(', ')}`,
 );
 console.log(`  clean syncs after a faulty one: ${cleanRuns}`);
+console.log(`  kills: ${kills} of ${killsAimed} aimed (the others' syncs ended before their write)`);
 console.log(`  writes (requests seen by the simulators): ${writes}`);
 console.log(`  ${invariants.summary()}`);
 console.log(`  wall time: ${wallS.toFixed(0)} s`);
@@ -196,6 +202,15 @@ if (violations.length > 0) {
   console.log(`\nfirst violation in round ${roundsDone} (replay: --seed ${seed} --rounds ${roundsDone}):`);
   for (const violation of violations.slice(0, 20)) console.log(`  ${violation}`);
   if (violations.length > 20) console.log(`  ... and ${violations.length - 20} more`);
+  // What the connector said of the sessions named, newest first, to tell a connector bug from a bench bug.
+  const named = new Set([...violations.join(' ').matchAll(/session (\d+)/g)].map((match) => Number(match[1])));
+  for (const aimairaId of [...named].slice(0, 5)) {
+    console.log(`  events of session ${aimairaId}:`);
+    const events = await store.listEvents({ tenantId: tenant.id, aimairaId, limit: 8 });
+    for (const event of events) {
+      console.log(`    run ${event.runId} ${event.level} ${event.action} ${event.reason ?? ''} ${event.message}`);
+    }
+  }
 }
 console.log(`\nrounds ${roundsDone}, faults ${faults}, kills ${kills}, invariant violations ${violations.length}`);
 
