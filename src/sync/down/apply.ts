@@ -23,6 +23,7 @@ import { isAccessRefused } from '../failures.js';
 import type { DownPlan, GroupOperation, PersonOperation, SheetOperation } from './plan.js';
 import { personLinkData, readSheetLinkData, rosterDiff, sheetLinkData } from './plan.js';
 import type { DesiredSheet, PersonKind } from './rules.js';
+import type { EmailFingerprint } from './email-fingerprint.js';
 
 /** Where the run's events go (the runner batches them into the store). */
 export interface EventSink {
@@ -36,6 +37,8 @@ export interface ApplyContext {
   clock: Clock;
   sendCredentials: boolean;
   events: EventSink;
+  /** The keyed hash a person link keeps of the e-mail, in place of the e-mail (src/sync/down/email-fingerprint.ts). */
+  emailFingerprint: EmailFingerprint;
   /** Links of the tenant by kind, as read before planning; kept up to date while applying. */
   links: Record<RecordKind, Map<number, Link>>;
   /** Called after each operation. */
@@ -227,7 +230,7 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
         case 'create': {
           const { id, complete } = await writePerson(kind, operation, undefined, true);
           await saveLink(kind, person.aimairaId, id, complete ? operation.hash : null, 'created', {
-            ...personLinkData(person),
+            ...personLinkData(person, context.emailFingerprint),
           });
           count(kind, 'created');
           context.events.add({
@@ -247,7 +250,7 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
           const { complete } = await writePerson(kind, operation, operation.edusignId, false);
           const origin = operation.op === 'adopt' ? 'adopted' : 'recovered';
           await saveLink(kind, person.aimairaId, operation.edusignId, complete ? operation.hash : null, origin, {
-            ...personLinkData(person),
+            ...personLinkData(person, context.emailFingerprint),
           });
           count(kind, operation.op === 'adopt' ? 'adopted' : 'recovered');
           context.events.add({
@@ -267,7 +270,7 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
         case 'update': {
           const { complete } = await writePerson(kind, operation, operation.edusignId, false);
           await saveLink(kind, person.aimairaId, operation.edusignId, complete ? operation.hash : null, 'created', {
-            ...personLinkData(person),
+            ...personLinkData(person, context.emailFingerprint),
           });
           count(kind, 'updated');
           context.events.add({

@@ -9,8 +9,11 @@
 import { createHash } from 'node:crypto';
 
 import type { ReasonCode } from '../../domain/reasons.js';
-import type { RecordKind } from '../../domain/types.js';
+import type { Person, RecordKind } from '../../domain/types.js';
 import type { Link } from '../../store/port.js';
+import { isEmailFingerprint } from './email-fingerprint.js';
+import type { EmailFingerprint } from './email-fingerprint.js';
+import { normaliseEmail } from './rules.js';
 import type { DesiredGroup, DesiredPerson, DesiredSheet, Evaluation, PersonKind, SessionVerdict } from './rules.js';
 
 /** An Edusign record found for a desired record that has no link yet. */
@@ -195,21 +198,51 @@ export function readSheetLinkData(link: Link): SheetLinkData {
   };
 }
 
-/** What a person link remembers: the e-mail last written to Edusign (normalised). */
+/**
+ * What a person link remembers: the fingerprint of the e-mail last written to Edusign (src/sync/down/
+ * email-fingerprint.ts), never the e-mail itself.
+ */
 export interface PersonLinkData {
-  email: string;
+  emailHash: string;
 }
 
-export function personLinkData(person: DesiredPerson): PersonLinkData {
-  return { email: person.email };
+export function personLinkData(person: DesiredPerson, fingerprint: EmailFingerprint): PersonLinkData {
+  return { emailHash: fingerprint(person.email) };
 }
 
-/** The e-mails linked people hold on Edusign (as last written), normalised -> Aimaira id. */
-export function linkedEmails(links: Iterable<Link>): Map<string, number> {
-  const emails = new Map<string, number>();
+/**
+ * The fingerprint of the e-mail a person link holds. Links written by older versions hold the e-mail in clear
+ * (`email`): it is fingerprinted here to compare the same way, and replaced by its fingerprint at the link's next
+ * write (no migration: the store has no key to compute fingerprints with).
+ */
+export function linkEmailHash(link: Link, fingerprint: EmailFingerprint): string | undefined {
+  const data = link.data as Partial<PersonLinkData> & { email?: unknown };
+  if (typeof data.emailHash === 'string' && isEmailFingerprint(data.emailHash)) return data.emailHash;
+  if (typeof data.email === 'string' && data.email !== '') return fingerprint(data.email);
+  return undefined;
+}
+
+/**
+ * The e-mails linked people hold on Edusign (as last written), normalised -> Aimaira id, as the rules take them: the
+ * links keep fingerprints only, so the e-mails are those of this run's `people` whose fingerprint a link holds. An
+ * e-mail that no one in the run has cannot be shared with anyone, so none is missed.
+ */
+export function linkedEmails(
+  links: Iterable<Link>,
+  people: Iterable<Pick<Person, 'email'>>,
+  fingerprint: EmailFingerprint,
+): Map<string, number> {
+  const holders = new Map<string, number>();
   for (const link of links) {
-    const email = (link.data as Partial<PersonLinkData>).email;
-    if (typeof email === 'string' && email !== '') emails.set(email, link.aimairaId);
+    const hash = linkEmailHash(link, fingerprint);
+    if (hash !== undefined) holders.set(hash, link.aimairaId);
+  }
+  const emails = new Map<string, number>();
+  if (holders.size === 0) return emails;
+  for (const person of people) {
+    if (person.email.trim() === '') continue;
+    const holder = holders.get(fingerprint(person.email));
+    if (holder !== undefined) emails.set(normaliseEmail(person.email), holder);
   }
   return emails;
 }

@@ -15,6 +15,7 @@ import { isAccessRefused } from '../failures.js';
 import { applyDownPlan } from './apply.js';
 import type { EventSink } from './apply.js';
 import { findExistingRecords } from './lookup.js';
+import { tenantEmailFingerprint } from './email-fingerprint.js';
 import { countOperations, linkedEmails, planDown, readSheetLinkData } from './plan.js';
 import type { AbsentSessionState, DownPlan } from './plan.js';
 import { readSnapshot } from './read.js';
@@ -125,6 +126,7 @@ export async function runDown(options: DownRunOptions): Promise<DownRunResult> {
       store,
       clock,
       sendCredentials: tenant.options.sendCredentials,
+      emailFingerprint: tenantEmailFingerprint(tenant),
       events,
       links,
       onProgress,
@@ -168,6 +170,8 @@ export async function observeTenant(
     const professor = await options.edusign.professors.get(defaultProfessor);
     defaultProfessorExists = professor !== undefined && !(await options.edusign.isArchived(professor));
   }
+  // Person links keep fingerprints of e-mails: the rules get back those of people in this snapshot.
+  const fingerprint = tenantEmailFingerprint(tenant);
   const evaluation = evaluate(read.snapshot, {
     now,
     options: tenant.options,
@@ -178,9 +182,9 @@ export async function observeTenant(
       tutor: new Set(links.tutor.keys()),
     },
     linkedEmails: {
-      learner: linkedEmails(links.learner.values()),
-      facilitator: linkedEmails(links.facilitator.values()),
-      tutor: linkedEmails(links.tutor.values()),
+      learner: linkedEmails(links.learner.values(), read.snapshot.learners.values(), fingerprint),
+      facilitator: linkedEmails(links.facilitator.values(), read.snapshot.facilitators.values(), fingerprint),
+      tutor: linkedEmails(links.tutor.values(), read.snapshot.tutors.values(), fingerprint),
     },
   });
   return { evaluation, newCreations: read.newCreations, snapshot: read.snapshot };
