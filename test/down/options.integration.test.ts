@@ -165,9 +165,21 @@ describe('importStudentTutors', () => {
 
   it('brings no tutor when off', async () => {
     await start({});
-    await harness.sync();
+    const off = await harness.sync();
+    expect(off.status).toBe('success');
+    // Sheets and learners came down, among them learners with a completed convention (whose tutors would come).
+    expect(harness.school.courses().length).toBeGreaterThan(5);
+    const withConvention = new Set(harness.sandbox.scenario.manifest.conventions.learnersWithCompleted);
+    const students = harness.school.students();
+    expect(students.filter((student) => withConvention.has(Number(student.API_ID))).length).toBeGreaterThan(0);
     expect(harness.school.externals()).toEqual([]);
-    expect(harness.school.students().every((student) => student.STUDENT_FOLLOWER_ID.length === 0)).toBe(true);
+    expect(students.every((student) => student.STUDENT_FOLLOWER_ID.length === 0)).toBe(true);
+
+    // The same school with the option on: the tutors do come, so "none" above was the option's doing.
+    const on = await harness.sync({ options: { importStudentTutors: true } });
+    expect(on.status).toBe('success');
+    expect(harness.school.externals().length).toBeGreaterThan(0);
+    expect(harness.school.students().some((student) => student.STUDENT_FOLLOWER_ID.length > 0)).toBe(true);
   });
 
   it('adopts a tutor made by hand in Edusign with the same e-mail, rather than making a second external', async () => {
