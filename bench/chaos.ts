@@ -196,6 +196,19 @@ console.log(
 console.log(`  clean syncs after a faulty one: ${cleanRuns}`);
 console.log(`  kills: ${kills} of ${killsAimed} aimed (the others' syncs ended before their write)`);
 console.log(`  writes (requests seen by the simulators): ${writes}`);
+const errorReasons: Record<string, number> = {};
+for (const event of await store.listEvents({ tenantId: tenant.id, level: 'error', limit: 1_000_000 })) {
+  const key = `${event.recordKind} ${event.reason ?? event.message.slice(0, 60)}`;
+  errorReasons[key] = (errorReasons[key] ?? 0) + 1;
+}
+console.log(
+  `  error events (why runs ended partial): ${
+    Object.entries(errorReasons)
+      .sort((a, b) => b[1] - a[1])
+      .map(([key, count]) => `${key} ${count}`)
+      .join(', ') || 'none'
+  }`,
+);
 console.log(`  ${invariants.summary()}`);
 console.log(`  wall time: ${wallS.toFixed(0)} s`);
 if (violations.length > 0) {
