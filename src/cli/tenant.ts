@@ -1,7 +1,7 @@
 /**
- * `tenant add|list|show|update|remove|import|rotate-key|check`: the tenants the service runs, kept in the store
- * (`--store`, else $AIMAIRA_EDUSIGN_STORE, else `<data-dir>/state.sqlite`) with their secrets encrypted under the
- * master key (its file in `--data-dir` unless told otherwise).
+ * `tenant add|list|show|update|remove|import|rotate-key|check|forget-person`: the tenants the service runs, kept in
+ * the store (`--store`, else $AIMAIRA_EDUSIGN_STORE, else `<data-dir>/state.sqlite`) with their secrets encrypted
+ * under the master key (its file in `--data-dir` unless told otherwise); `forget-person` removes one person's traces.
  *
  * Secrets are never given on the command line: `--aimaira-password-env NAME` (and the other `-env` options) name
  * the environment variable that holds one, so the value stays out of the shell history and the process list;
@@ -16,6 +16,13 @@ import type { Command } from 'commander';
 
 import type { TenantOptions } from '../config/config.js';
 import { ConfigError } from '../errors.js';
+import { findPeopleByEmail, forgetPeople, maskEmail } from '../service/forget-person.js';
+import type { EmailFingerprint, PersonForgottenReport, PersonRef } from '../service/forget-person.js';
+import { tenantEmailFingerprint } from '../sync/down/email-fingerprint.js';
+import { acquireTenantLock, lockHolder } from '../service/tenant-lock.js';
+import { systemClock } from '../clock.js';
+import { personKinds } from '../store/port.js';
+import type { PersonKind } from '../store/port.js';
 import { resumeTenant } from '../service/scheduler.js';
 import { checkTenant } from '../service/check.js';
 import { formatPreflight, runPreflight } from '../service/preflight.js';
@@ -31,7 +38,7 @@ import { loadTenants, masterKeySettings, openStores, secretFromEnvironment } fro
 import type { StoreOptions } from './env.js';
 import { exitCodes } from './exit-codes.js';
 import type { CommandOutcome } from './main.js';
-import { storeOptionHelp } from './options.js';
+import { parseChoice, parsePositiveInteger, storeOptionHelp } from './options.js';
 import type { CommandStreams } from './sync.js';
 
 interface CommonOptions extends StoreOptions {
@@ -197,6 +204,30 @@ export function registerTenantCommand(program: Command, outcome: CommandOutcome)
   ).action(async (id: string, options: CommonOptions & { deep?: true }) => {
     outcome.exitCode = await runTenantCheck(id, options);
   });
+
+  common(
+    tenant
+      .command('forget-person')
+      .description(
+        'Remove every trace of one person from the store: their link, the events about them, a learner’s ' +
+          'attendance records, their place in remembered rosters. Nothing changes in Aimaira or Edusign; a person ' +
+          'still in Aimaira is found and linked again by the next sync. By --aimaira-id (with --kind when that id ' +
+          'is linked as more than one kind), or by --email (every kind linked with that address).',
+      )
+      .requiredOption('--tenant <id>', 'the tenant id')
+      .option('--aimaira-id <id>', 'the Aimaira id of the person', parsePositiveInteger('--aimaira-id'))
+      .option('--kind <kind>', personKinds.join(', '), parseChoice('--kind', personKinds))
+      .option('--email <address>', 'the e-mail the person was synced with (any case)'),
+  ).action(async (options: ForgetPersonOptions) => {
+    outcome.exitCode = await runTenantForgetPerson(options);
+  });
+}
+
+export interface ForgetPersonOptions extends CommonOptions {
+  tenant: string;
+  aimairaId?: number;
+  kind?: PersonKind;
+  email?: string;
 }
 
 // ---- The commands --------------------------------------------------------------------------------------------
@@ -430,6 +461,103 @@ export async function runTenantCheck(
     );
     return report.ok ? exitCodes.ok : exitCodes.failed;
   });
+}
+
+export async function runTenantForgetPerson(
+  options: ForgetPersonOptions,
+  streams: CommandStreams = processStreams,
+): Promise<number> {
+  const { tenant: tenantId, aimairaId, email } = options;
+  if ((aimairaId === undefined) === (email === undefined)) {
+    throw new ConfigError(['tenant forget-person: give --aimaira-id ID or --email ADDRESS (one of them)']);
+  }
+  if (email !== undefined && options.kind !== undefined) {
+    throw new ConfigError(['tenant forget-person: --kind goes with --aimaira-id; --email finds every kind']);
+  }
+  return withRepository(options, 'read', streams, async ({ repository, store }) => {
+    const configured = (await store.tenants.get(tenantId)) !== undefined;
+    // Links keep a keyed hash of the e-mail, keyed from the tenant's Edusign API key: only a configured tenant has one.
+    const fingerprint =
+      email !== undefined && configured
+        ? tenantEmailFingerprint(await repository.toTenantConfig(tenantId, { checkUrls: false }))
+        : undefined;
+    const people = await peopleToForget(store, options, fingerprint);
+    // No run of the tenant may be live: it holds the links in memory and would write the person back.
+    const attempt = await acquireTenantLock(store.schedule, tenantId, {
+      holder: lockHolder('forget-person'),
+      clock: systemClock,
+    });
+    if (!attempt.acquired) {
+      streams.stderr.write(`aimaira-edusign: ${attempt.message}; try again once it is over\n`);
+      return exitCodes.failed;
+    }
+    let reports: PersonForgottenReport[];
+    try {
+      reports = await forgetPeople(store, tenantId, people);
+    } finally {
+      await attempt.lock.release();
+    }
+    const masked = email === undefined ? undefined : maskEmail(email);
+    print(streams, options, { tenant: tenantId, ...(masked && { email: masked }), configured, people: reports }, () =>
+      formatForgotten(tenantId, reports, masked, configured),
+    );
+    return exitCodes.ok;
+  });
+}
+
+/** The people `options` name: by e-mail, every kind linked with it; by id, the kind given or the only one linked. */
+async function peopleToForget(
+  store: Stores,
+  options: ForgetPersonOptions,
+  fingerprint: EmailFingerprint | undefined,
+): Promise<PersonRef[]> {
+  if (options.email !== undefined) return findPeopleByEmail(store, options.tenant, options.email, fingerprint);
+  const aimairaId = options.aimairaId ?? 0;
+  if (options.kind !== undefined) return [{ kind: options.kind, aimairaId }];
+  const linked: PersonKind[] = [];
+  for (const kind of personKinds) {
+    if ((await store.getLink(options.tenant, kind, aimairaId)) !== undefined) linked.push(kind);
+  }
+  const [only] = linked;
+  if (only !== undefined && linked.length === 1) return [{ kind: only, aimairaId }];
+  // Aimaira ids are per kind: learner 42 and facilitator 42 are two people, and only the user knows which.
+  throw new ConfigError([
+    linked.length === 0
+      ? `tenant forget-person: no person has a link with Aimaira id ${aimairaId} in tenant ${options.tenant}; ` +
+        `say which kind with --kind (${personKinds.join(', ')}) to remove what else is left of them`
+      : `tenant forget-person: Aimaira id ${aimairaId} is linked as ${linked.join(' and ')} (two people): ` +
+        'say which with --kind',
+  ]);
+}
+
+function formatForgotten(
+  tenantId: string,
+  reports: readonly PersonForgottenReport[],
+  maskedEmail: string | undefined,
+  configured: boolean,
+): string {
+  const lines: string[] = [];
+  if (!configured) {
+    lines.push(
+      `Tenant ${tenantId} is not configured in the store: its stored history was searched all the same, but by ` +
+        'e-mail only links of older versions (e-mail in clear) can be matched; --aimaira-id finds the others.',
+    );
+  }
+  if (reports.length === 0) {
+    lines.push(`No person of tenant ${tenantId} is linked with the e-mail ${maskedEmail ?? ''}: nothing removed.`);
+    return `${lines.join('\n')}\n`;
+  }
+  for (const { kind, aimairaId, removed } of reports) {
+    lines.push(
+      `Forgot ${kind} ${aimairaId} of tenant ${tenantId}${maskedEmail ? ` (e-mail ${maskedEmail})` : ''}: ` +
+        `${removed.links} link, ${removed.events} event(s), ${removed.attendance} attendance record(s), ` +
+        `${removed.rosters} sheet or group roster(s).`,
+    );
+  }
+  lines.push(
+    'Nothing was changed in Aimaira or Edusign. If the person is still in Aimaira, the next sync links them again.',
+  );
+  return `${lines.join('\n')}\n`;
 }
 
 // ---- Output --------------------------------------------------------------------------------------------------
