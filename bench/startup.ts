@@ -125,7 +125,8 @@ try {
     }),
   );
   const env = { AIMAIRA_PASSWORD: simulators.password, EDUSIGN_API_KEY: simulators.edusignKey };
-  const sync = ['sync', '--config', config, '--data-dir', dataDir, '--now', now];
+  // The simulators are on loopback http, which the URL policy admits only when told to.
+  const sync = ['sync', '--config', config, '--data-dir', dataDir, '--now', now, '--allow-loopback-http'];
 
   process.stderr.write('first sync (brings the small scenario down)...\n');
   const first = await run('dist', sync, env);

@@ -7,6 +7,7 @@
  */
 import type { Command } from 'commander';
 
+import { checkConfiguredTenants } from '../service/url-policy.js';
 import { createTenantClients } from '../sync/clients.js';
 import { explainSession } from '../sync/down/explain.js';
 import { loadTenants, openStores, runClock } from './env.js';
@@ -23,6 +24,8 @@ export interface ExplainCommandOptions extends StoreOptions {
   session: number;
   now?: Date;
   json: boolean;
+  /** Accept http and loopback URLs (the simulators); the URL policy refuses them by default. */
+  allowLoopbackHttp?: boolean;
 }
 
 export function registerExplainCommand(program: Command, outcome: CommandOutcome): void {
@@ -50,6 +53,10 @@ export function registerExplainCommand(program: Command, outcome: CommandOutcome
       './data',
     )
     .option('--json', 'print the answer as one JSON document on stdout')
+    .option(
+      '--allow-loopback-http',
+      'accept http:// and loopback URLs in the configuration file (the simulators of the sandbox and tests); never for real tenants',
+    )
     .action(async (options: Omit<ExplainCommandOptions, 'json'> & { json?: true }) => {
       outcome.exitCode = await runExplainCommand({ ...options, json: options.json === true });
     });
@@ -61,6 +68,8 @@ export async function runExplainCommand(
 ): Promise<number> {
   const [tenant] = await loadTenants(options.config, options.tenant);
   if (!tenant) return exitCodes.usage;
+  // The policy of `tenant add`, before the store opens; every connection is checked again as it is made.
+  await checkConfiguredTenants([tenant], { allowLoopbackHttp: options.allowLoopbackHttp === true });
   const { clock, now } = runClock(options.now);
   const { store } = await openStores(options, 'read');
   try {

@@ -31,11 +31,12 @@ describe('sync under the tenant lock', () => {
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'sync-lock-'));
     config = join(dir, 'config.json');
-    // Never reached: the lock is checked before any request.
+    // Never reached: the lock is checked before any request. On loopback, so that the URL policy's check of the
+    // configuration file needs no DNS look-up.
     const tenant = (id: string) => ({
       id,
-      aimaira: { url: 'https://erp.invalid', apiKey: 'not-used' },
-      edusign: { url: 'https://edusign.invalid', apiKey: 'not-used' },
+      aimaira: { url: 'http://127.0.0.1:9/GraphV1', apiKey: 'not-used' },
+      edusign: { url: 'http://127.0.0.1:9/', apiKey: 'not-used' },
     });
     await writeFile(config, JSON.stringify({ tenants: [tenant('acme')] }));
     // The service, in another process, runs acme since 12:31 Paris time.
@@ -63,7 +64,15 @@ describe('sync under the tenant lock', () => {
       stderr: { write: (text) => ((stderr += text), true) },
     };
     const code = await runSyncCommand(
-      { config, tenant: 'acme', direction: 'both', dryRun: false, dataDir: join(dir, 'data'), json },
+      {
+        config,
+        tenant: 'acme',
+        direction: 'both',
+        dryRun: false,
+        dataDir: join(dir, 'data'),
+        json,
+        allowLoopbackHttp: true,
+      },
       streams,
     );
     return { code, stdout, stderr };
@@ -127,7 +136,17 @@ describe('sync after a sync killed with SIGKILL', { timeout: 60_000 }, () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const args = () => ['bin/aimaira-edusign', 'sync', '--config', config, '--now', now, '--data-dir', join(dir, 'data')];
+  const args = () => [
+    'bin/aimaira-edusign',
+    'sync',
+    '--config',
+    config,
+    '--now',
+    now,
+    '--data-dir',
+    join(dir, 'data'),
+    '--allow-loopback-http',
+  ];
 
   it('runs at once: exit 0, the lock of the dead one taken over and released at the end', async () => {
     // The killed run: it takes the lock, then its first request to Aimaira gets no answer.

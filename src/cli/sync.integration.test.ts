@@ -33,7 +33,12 @@ describe('the sync and explain commands', { timeout: 60_000 }, () => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
 
+  // The sandbox's simulators are on loopback http, which the URL policy admits only when told to.
+  const simulators = (args: readonly string[]) =>
+    args[0] === 'sync' || args[0] === 'explain' ? [...args, '--allow-loopback-http'] : args;
   const cli = (args: readonly string[], environment: NodeJS.ProcessEnv = env): Promise<CliResult> =>
+    rawCli(simulators(args), environment);
+  const rawCli = (args: readonly string[], environment: NodeJS.ProcessEnv = env): Promise<CliResult> =>
     new Promise((resolve) => {
       execFile(
         process.execPath,
@@ -288,6 +293,36 @@ describe('the sync and explain commands', { timeout: 60_000 }, () => {
     const unset = await cli(['sync', '--config', config], withoutKey);
     expect(unset.code).toBe(64);
     expect(unset.stderr).toContain('tenants[0].edusign.apiKey: environment variable EDUSIGN_API_KEY is not set');
+  });
+
+  it('refuses the simulators without --allow-loopback-http, and private addresses even with it, exit 64', async () => {
+    const before = sandbox.aimaira.requests.length + sandbox.edusign.requests.length;
+    const loopback = await rawCli(['sync', '--config', config, '--now', now, '--data-dir', dataDir(), '--json']);
+    expect(loopback.code).toBe(64);
+    expect(loopback.stdout).toBe('');
+    expect(loopback.stderr).toContain(
+      'tenant demo: aimaira.url: refused: 127.0.0.1 is a loopback address (127.0.0.0/8)',
+    );
+    expect(loopback.stderr).toContain('--allow-loopback-http accepts loopback URLs');
+    const explained = await rawCli(['explain', '--config', config, '--tenant', 'demo', '--session', '1']);
+    expect(explained.code).toBe(64);
+    expect(explained.stderr).toContain('tenant demo: edusign.url: refused');
+
+    const privateFile = writeConfig('private.json', [
+      {
+        ...tenant('demo'),
+        aimaira: { url: 'https://10.0.0.1/GraphV1', username: 'u', password: 'p' },
+        edusign: { url: 'https://169.254.169.254/', apiKey: 'k' },
+      },
+    ]);
+    const refused = await cli(['sync', '--config', privateFile, '--data-dir', dataDir(), '--json']);
+    expect(refused.code).toBe(64);
+    expect(refused.stderr).toContain('tenant demo: aimaira.url: refused: 10.0.0.1 is a private address (10.0.0.0/8)');
+    expect(refused.stderr).toContain(
+      'tenant demo: edusign.url: refused: 169.254.169.254 is the cloud metadata address',
+    );
+    expect(refused.stderr).not.toContain('--allow-loopback-http');
+    expect(sandbox.aimaira.requests.length + sandbox.edusign.requests.length).toBe(before);
   });
 
   it('explain answers with plain data, exit 0, also for a session Aimaira does not know', async () => {

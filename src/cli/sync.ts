@@ -20,6 +20,7 @@ import type { ReasonCode } from '../domain/reasons.js';
 import type { RecordKind } from '../domain/types.js';
 import type { Link, RunCounts, RunDirection, Stores } from '../store/port.js';
 import { formatPreflight } from '../service/preflight.js';
+import { checkConfiguredTenants } from '../service/url-policy.js';
 import { acquireTenantLock, lockHolder } from '../service/tenant-lock.js';
 import { directionsOf, syncTenant, tenantSyncDirections } from '../service/tenant-sync.js';
 import type { DirectionOutcome, TenantSyncOutcome } from '../service/tenant-sync.js';
@@ -47,6 +48,8 @@ export interface SyncCommandOptions extends StoreOptions {
   dryRun: boolean;
   now?: Date;
   json: boolean;
+  /** Accept http and loopback URLs (the simulators); the URL policy refuses them by default. */
+  allowLoopbackHttp?: boolean;
 }
 
 export type TenantRunStatus = DownRunResult['status'];
@@ -166,6 +169,10 @@ export function registerSyncCommand(program: Command, outcome: CommandOutcome): 
     .option('--store <url>', storeOptionHelp)
     .option('--data-dir <dir>', dataDirOptionHelp, './data')
     .option('--json', 'print one JSON summary of the whole command on stdout, and nothing else')
+    .option(
+      '--allow-loopback-http',
+      'accept http:// and loopback URLs in the configuration file (the simulators of the sandbox and tests); never for real tenants',
+    )
     .action(async (options: Omit<SyncCommandOptions, 'dryRun' | 'json'> & { dryRun?: true; json?: true }) => {
       outcome.exitCode = await runSyncCommand({
         ...options,
@@ -180,6 +187,9 @@ export async function runSyncCommand(
   streams: CommandStreams = processStreams,
 ): Promise<number> {
   const tenants = await loadTenants(options.config, options.tenant);
+  // The policy of `tenant add`: a configuration file names hosts the connector calls with credentials too. It
+  // runs before the store opens, and every connection is checked again as it is made (src/http/connect-guard.ts).
+  await checkConfiguredTenants(tenants, { allowLoopbackHttp: options.allowLoopbackHttp === true });
   const { clock, now } = runClock(options.now);
   const { store, description } = await openStores(options, options.dryRun ? 'read' : 'write');
 

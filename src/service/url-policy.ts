@@ -246,8 +246,9 @@ export async function checkServiceUrl(field: string, value: string, options: Url
 export class UrlPolicyErrors extends ConfigError {
   override name = 'UrlPolicyErrors';
   readonly errors: readonly UrlPolicyError[];
-  constructor(errors: readonly UrlPolicyError[]) {
-    super(errors.flatMap((error) => error.issues));
+  /** `notes` follow the refusals, e.g. how the simulators get through. */
+  constructor(errors: readonly UrlPolicyError[], notes: readonly string[] = []) {
+    super([...errors.flatMap((error) => error.issues), ...notes]);
     this.errors = errors;
   }
 }
@@ -278,4 +279,35 @@ export async function checkTenantUrls(
   const [first] = errors;
   if (first && errors.length === 1) throw first;
   if (errors.length > 0) throw new UrlPolicyErrors(errors);
+}
+
+/** The hint a refused simulator URL gets on the command line. */
+export const loopbackHint = '(--allow-loopback-http accepts loopback URLs, for the simulators only)';
+
+/**
+ * The URLs of the tenants a command read from a configuration file (`sync --config`, `explain --config`), held to
+ * the policy a saved tenant is held to: every refusal at once, with the loopback hint when the simulators would
+ * pass with `--allow-loopback-http`.
+ */
+export async function checkConfiguredTenants(
+  tenants: readonly { id: string; aimaira: { url: string }; edusign: { url: string } }[],
+  options: UrlPolicyOptions = {},
+): Promise<void> {
+  const errors: UrlPolicyError[] = [];
+  for (const tenant of tenants) {
+    try {
+      await checkTenantUrls(
+        { aimaira: tenant.aimaira.url, edusign: tenant.edusign.url },
+        options,
+        `tenant ${tenant.id}: `,
+      );
+    } catch (error) {
+      const refusals = urlRefusals(error);
+      if (refusals.length === 0) throw error;
+      errors.push(...refusals);
+    }
+  }
+  if (errors.length === 0) return;
+  const simulators = !options.allowLoopbackHttp && errors.some((e) => e.refusal === 'loopback' || e.refusal === 'http');
+  throw new UrlPolicyErrors(errors, simulators ? [loopbackHint] : []);
 }
