@@ -312,7 +312,17 @@ describe('the tenant command', { timeout: 120_000 }, () => {
     registerTenantCommand(program, { exitCode: 0 });
     const tenant = program.commands.find((command) => command.name() === 'tenant');
     const names = tenant?.commands.map((command) => command.name());
-    expect(names).toEqual(['add', 'list', 'show', 'update', 'remove', 'import', 'rotate-key', 'check']);
+    expect(names).toEqual([
+      'add',
+      'list',
+      'show',
+      'update',
+      'remove',
+      'import',
+      'rotate-key',
+      'check',
+      'forget-person',
+    ]);
     for (const command of tenant?.commands ?? []) {
       const text = command.helpInformation();
       expect(text, command.name()).toContain(`Usage: aimaira-edusign tenant ${command.name()}`);
@@ -320,14 +330,69 @@ describe('the tenant command', { timeout: 120_000 }, () => {
     }
   });
 
-  it('never printed a secret, and the data folder holds none in plaintext', () => {
-    const printed = outputs.join('\n');
-    const files = readdirSync(dataDir).map((name) => statSync(join(dataDir, name)).isFile() && join(dataDir, name));
+  it('never printed a secret, and the data folder holds none in plaintext', async () => {
+    // Its own data folder and commands, so that it holds whichever tests ran before it, or none.
+    const ownDir = join(dir, 'secrets-check');
+    const data = ['--data-dir', ownDir];
+    const own = [...data, '--allow-loopback-http'];
+    const file = join(dir, 'secrets-check.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        tenants: [
+          {
+            id: 'keyed',
+            aimaira: { url: sandbox.aimaira.rootUrl, apiKey: '${AIMAIRA_API_KEY}' },
+            edusign: { url: sandbox.edusign.url, apiKey: '${EDUSIGN_API_KEY}' },
+          },
+        ],
+      }),
+    );
+    const { aimaira } = sandbox.scenario.credentials;
+    const commands: string[][] = [
+      [
+        'add',
+        'sealed',
+        '--aimaira-url',
+        sandbox.aimaira.rootUrl,
+        '--aimaira-username',
+        aimaira.username,
+        '--aimaira-password-env',
+        'AIMAIRA_PASSWORD',
+        '--edusign-url',
+        sandbox.edusign.url,
+        '--edusign-api-key-env',
+        'EDUSIGN_API_KEY',
+        ...own,
+      ],
+      ['import', '--config', file, ...own],
+      ['list', ...data],
+      ['show', 'sealed', ...data],
+      ['show', 'keyed', ...data, '--json'],
+      ['check', 'sealed', ...own],
+      ['check', 'keyed', ...own],
+      ['rotate-key', ...data],
+    ];
+    const printed: string[] = [];
+    for (const args of commands) {
+      const result = await cli(args);
+      expect(result.code, args.slice(0, 2).join(' ')).toBe(0);
+      printed.push(result.stdout, result.stderr);
+    }
+    // The commands did store and use the three secrets: the checks signed in with them.
+    expect(printed.join('\n')).toContain('password set');
+    expect(printed.join('\n')).toContain('with the API key');
+    expect(printed.join('\n').match(/Every check passed\./g)).toHaveLength(2);
+    const files = readdirSync(ownDir)
+      .map((name) => join(ownDir, name))
+      .filter((path) => statSync(path).isFile());
+    expect(files.map((path) => path.slice(ownDir.length + 1))).toContain('master.key');
+    expect(files.length).toBeGreaterThan(1);
     for (const secret of secrets) {
-      expect(printed).not.toContain(secret);
-      for (const file of files) {
-        if (file) expect(readFileSync(file).includes(Buffer.from(secret)), file).toBe(false);
-      }
+      // This test's output, and every other test's of this file that ran before it.
+      expect(printed.join('\n')).not.toContain(secret);
+      expect(outputs.join('\n')).not.toContain(secret);
+      for (const path of files) expect(readFileSync(path).includes(Buffer.from(secret)), path).toBe(false);
     }
   });
 });
