@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../clock.js';
 import { HttpStatusError } from '../errors.js';
 import type { HostResolver } from '../service/url-policy.js';
-import { AddressRefusedError, checkedAddress, createGuardedAgent } from './connect-guard.js';
+import { AddressRefusedError, checkedAddresses, createGuardedAgent } from './connect-guard.js';
 import { RedirectRefusedError, createHttpTransport } from './transport.js';
 
 /** A connect step that records what it was asked and opens nothing: it answers with an error. */
@@ -95,27 +95,30 @@ describe('a host that resolves to a refused address at connect time (DNS rebindi
 
   it('connects to the very address it checked, with TLS still verifying the name', async () => {
     const { calls, connect } = recordingConnect();
-    const { resolve } = fixedResolver(['51.15.20.30', '2a05:d012::1']);
+    const { resolve } = fixedResolver(['2a05:d012::1', '51.15.20.30']);
     const agent = createGuardedAgent({ allowLoopback: false, resolve, connect });
     // The recording connect step fails the connection: the transport reports a network error, as for a refusal.
     await expect(
       transportTo('https://graphacme.aimaira.net/GraphV1', agent).request({ method: 'GET', path: 'Planification' }),
     ).rejects.toThrow(/graphacme\.aimaira\.net/);
+    // Each attempt tries the checked addresses in turn, IPv4 first, and nothing else.
     expect(calls.length).toBeGreaterThan(0);
+    expect(calls.map((call) => call.hostname).slice(0, 2)).toEqual(['51.15.20.30', '2a05:d012::1']);
     for (const call of calls) {
-      expect(call).toMatchObject({ hostname: '51.15.20.30', servername: 'graphacme.aimaira.net', protocol: 'https:' });
+      expect(['51.15.20.30', '2a05:d012::1']).toContain(call.hostname);
+      expect(call).toMatchObject({ servername: 'graphacme.aimaira.net', protocol: 'https:' });
     }
     await agent.close();
   });
 
   it('lets loopback through only when allowed, and nothing else with it', async () => {
-    await expect(checkedAddress('127.0.0.1', { allowLoopback: true })).resolves.toBe('127.0.0.1');
-    await expect(checkedAddress('[::1]', { allowLoopback: true })).resolves.toBe('::1');
-    await expect(checkedAddress('localhost', { allowLoopback: true })).resolves.toBe('127.0.0.1');
-    await expect(checkedAddress('127.0.0.1', { allowLoopback: false })).rejects.toBeInstanceOf(AddressRefusedError);
-    await expect(checkedAddress('localhost', { allowLoopback: false })).rejects.toBeInstanceOf(AddressRefusedError);
+    await expect(checkedAddresses('127.0.0.1', { allowLoopback: true })).resolves.toEqual(['127.0.0.1']);
+    await expect(checkedAddresses('[::1]', { allowLoopback: true })).resolves.toEqual(['::1']);
+    await expect(checkedAddresses('localhost', { allowLoopback: true })).resolves.toEqual(['127.0.0.1']);
+    await expect(checkedAddresses('127.0.0.1', { allowLoopback: false })).rejects.toBeInstanceOf(AddressRefusedError);
+    await expect(checkedAddresses('localhost', { allowLoopback: false })).rejects.toBeInstanceOf(AddressRefusedError);
     const { resolve } = fixedResolver(['127.0.0.1', '10.0.0.1']);
-    await expect(checkedAddress('sim.example', { allowLoopback: true, resolve })).rejects.toMatchObject({
+    await expect(checkedAddresses('sim.example', { allowLoopback: true, resolve })).rejects.toMatchObject({
       refusal: 'private',
       address: '10.0.0.1',
     });

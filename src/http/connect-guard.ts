@@ -76,10 +76,10 @@ function isLocalhostName(hostname: string): boolean {
 }
 
 /**
- * The address to connect to for `hostname`: the first one it resolves to, once every one of them has passed the
- * policy (as when a tenant is saved: a name that also resolves to a private address is refused).
+ * The addresses to connect to for `hostname`, IPv4 first, once every one it resolves to has passed the policy (as
+ * when a tenant is saved: a name that also resolves to a private address is refused).
  */
-export async function checkedAddress(hostname: string, options: ConnectGuardOptions): Promise<string> {
+export async function checkedAddresses(hostname: string, options: ConnectGuardOptions): Promise<string[]> {
   const bare = hostname.replace(/^\[|\]$/g, '');
   const addresses =
     isIP(bare) !== 0
@@ -87,32 +87,32 @@ export async function checkedAddress(hostname: string, options: ConnectGuardOpti
       : isLocalhostName(bare.toLowerCase())
         ? ['127.0.0.1']
         : await (options.resolve ?? systemResolver)(bare);
-  const [first] = addresses;
-  if (first === undefined) throw new Error(`${bare} has no address`);
+  if (addresses.length === 0) throw new Error(`${bare} has no address`);
   for (const address of addresses) {
     const found = classifyAddress(address);
     if (found === undefined || (found.refusal === 'loopback' && options.allowLoopback)) continue;
     throw new AddressRefusedError({ host: bare, address, refusal: found.refusal, label: found.label });
   }
-  return first;
+  // A name with an IPv6 address the network cannot route still connects over IPv4, as Node's own connect would.
+  return [...addresses.filter((address) => isIP(address) === 4), ...addresses.filter((address) => isIP(address) !== 4)];
 }
 
-/** undici's connect step with the policy in front of it. */
+/** undici's connect step with the policy in front of it; the checked addresses are tried in turn. */
 export function guardedConnector(options: ConnectGuardOptions): buildConnector.connector {
   const connect = options.connect ?? buildConnector({});
   return (connectOptions, callback) => {
     const name = connectOptions.hostname.replace(/^\[|\]$/g, '');
-    checkedAddress(name, options).then(
-      (address) =>
-        connect(
-          {
-            ...connectOptions,
-            hostname: address,
-            // TLS still verifies the certificate against the name of the URL, not the address.
-            ...(isIP(name) === 0 && { servername: connectOptions.servername || name }),
-          },
-          callback,
-        ),
+    // TLS still verifies the certificate against the name of the URL, not the address.
+    const servername = isIP(name) === 0 ? { servername: connectOptions.servername || name } : {};
+    const attempt = (addresses: readonly string[], index: number): void => {
+      connect({ ...connectOptions, ...servername, hostname: addresses[index] ?? name }, (error, socket) => {
+        if (error !== null && index + 1 < addresses.length) attempt(addresses, index + 1);
+        else if (error !== null) callback(error, null);
+        else callback(null, socket);
+      });
+    };
+    checkedAddresses(name, options).then(
+      (addresses) => attempt(addresses, 0),
       (error: unknown) => callback(error instanceof Error ? error : new Error(String(error)), null),
     );
   };
