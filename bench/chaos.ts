@@ -197,9 +197,13 @@ console.log(`  clean syncs after a faulty one: ${cleanRuns}`);
 console.log(`  kills: ${kills} of ${killsAimed} aimed (the others' syncs ended before their write)`);
 console.log(`  writes (requests seen by the simulators): ${writes}`);
 const errorReasons: Record<string, number> = {};
+const unexpectedErrors: string[] = [];
 for (const event of await store.listEvents({ tenantId: tenant.id, level: 'error', limit: 1_000_000 })) {
   const key = `${event.recordKind} ${event.reason ?? event.message.slice(0, 60)}`;
   errorReasons[key] = (errorReasons[key] ?? 0) + 1;
+  if (event.reason !== 'NO_ATTENDANCE_ROW') {
+    unexpectedErrors.push(`run ${event.runId} ${event.recordKind} ${event.aimairaId ?? ''} ${event.message}`);
+  }
 }
 console.log(
   `  error events (why runs ended partial): ${
@@ -209,6 +213,7 @@ console.log(
       .join(', ') || 'none'
   }`,
 );
+for (const message of unexpectedErrors.slice(0, 5)) console.log(`    ${message}`);
 console.log(`  ${invariants.summary()}`);
 console.log(`  wall time: ${wallS.toFixed(0)} s`);
 if (violations.length > 0) {
