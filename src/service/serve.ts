@@ -224,6 +224,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 
   let queue: SyncQueue | undefined;
   let election: LeaderElection | undefined;
+  /** What becoming the leader does: a tick, once the scheduler exists. */
+  let onLeading = () => {};
   if (scaledStore) {
     try {
       queue = await startSyncQueue({
@@ -243,13 +245,16 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         url: scaledStore.url,
         name: scaledStore.schema ?? 'public',
         ...(options.scaled?.leaderRetryMs !== undefined && { retryMs: options.scaled.leaderRetryMs }),
-        onChange: (leading) =>
+        onChange: (leading) => {
           logger.info(
             { leader: leading },
             leading
               ? 'this scheduler leads: it queues the due runs'
               : 'this scheduler does not lead: another one queues',
-          ),
+          );
+          // A new leader looks at once rather than at its next tick (up to 30 s away).
+          if (leading) onLeading();
+        },
         onError: (error) => logger.warn({ err: error }, 'leader election: connection lost; trying again'),
       });
     }
@@ -422,6 +427,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   let firstSync: Promise<TenantSyncOutcome | undefined> | undefined;
   if (sandbox) firstSync = startSandboxFirstSync(sandbox, { store, clock, logger, afterDownSteps, syncNow });
   if (schedulesHere) scheduler.start();
+  if (election) {
+    onLeading = () =>
+      void scheduler.tick().catch((error: unknown) => logger.error({ err: toError(error) }, 'tick failed'));
+    if (election.isLeader()) onLeading();
+  }
   const retention = schedulesHere ? startRetention({ store, clock, logger, options: options.retention }) : undefined;
   const listed = await tenants.list();
   const windows = (options.scheduler?.windows ?? defaultWindows).map((window) => `${window.start}-${window.end}`);
