@@ -14,7 +14,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { startSandbox } from '../../sim/sandbox.js';
 import type { Sandbox } from '../../sim/sandbox.js';
@@ -26,6 +26,7 @@ import { createDashboard } from './dashboard.js';
 import { createLocalDashboardDeps } from '../../test/local-dashboard.js';
 import type { LocalDashboardDeps } from '../../test/local-dashboard.js';
 
+// Where Debian's chromium package puts the browser: .ci/run checks this same path and installs the package when absent.
 const chromiumPath = '/usr/bin/chromium';
 const password = 'correct horse battery staple';
 const screenshots = join(process.cwd(), 'test-output', 'screenshots');
@@ -56,66 +57,78 @@ describe('dashboard in Chromium', () => {
 
   const shot = (name: string) => page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
 
+  // What kept the set-up from finishing (above all a missing Chromium): each test then fails with it. Thrown from
+  // beforeAll it would fail the file but leave every test counted as skipped, which CI's summary does not count.
+  let setUpError: Error | undefined;
+
   beforeAll(async () => {
-    if (!existsSync(chromiumPath)) {
-      throw new Error(
-        `Chromium is missing at ${chromiumPath}: the browser tests need Debian's chromium package (apt-get install chromium; .ci/run installs it).`,
-      );
+    try {
+      if (!existsSync(chromiumPath)) {
+        throw new Error(
+          `Chromium is missing at ${chromiumPath}: the browser tests need Debian's chromium package (apt-get install chromium; .ci/run installs it).`,
+        );
+      }
+      mkdirSync(screenshots, { recursive: true });
+      sandbox = await startSandbox({ size: 'small', edusignPerMinute: 6_000 });
+      dataDir = mkdtempSync(join(tmpdir(), 'aimaira-edusign-web-'));
+      store = await openSqliteStore({ dataDir });
+      const tenant = tenantFor(sandbox);
+      deps = createLocalDashboardDeps({
+        store,
+        tenants: [tenant],
+        clock: systemClock,
+        adminPassword: { plaintext: password },
+        clientOptions: { edusignRequestsPerMinute: 6_000 },
+        // Two upcoming slots, as the service's schedule would show them.
+        nextRuns: (_id, now) => [
+          new Date(now.getTime() + 3 * 3600_000).toISOString(),
+          new Date(now.getTime() + 10 * 3600_000).toISOString(),
+        ],
+      });
+      // Earlier days as the service would have recorded them, so that the 30-day chart has a history to show.
+      for (const daysAgo of [9, 8, 6, 5, 4, 2, 1]) {
+        const at = Date.now() - daysAgo * 24 * 3600_000;
+        const run = await store.startRun(tenant.id, 'down', new Date(at).toISOString());
+        const errors = daysAgo === 5 ? 3 : 0;
+        await store.finishRun(
+          run.id,
+          errors > 0 ? 'partial' : 'success',
+          { 'sheet.created': 2 + (daysAgo % 3), 'sheet.updated': daysAgo, 'learner.created': 1, 'sheet.error': errors },
+          new Date(at + 40_000).toISOString(),
+        );
+      }
+      const handler = createDashboard(deps);
+      server = createServer((request, response) => {
+        handler(request, response).then(
+          (handled) => {
+            if (!handled) response.writeHead(404).end('not the dashboard');
+          },
+          (error: unknown) => response.writeHead(500).end(String(error)),
+        );
+      });
+      url = await listen(server);
+      browser = await chromium.launch({
+        executablePath: chromiumPath,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+        ],
+      });
+      context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      page = await context.newPage();
+    } catch (error) {
+      setUpError = error instanceof Error ? error : new Error(String(error));
     }
-    mkdirSync(screenshots, { recursive: true });
-    sandbox = await startSandbox({ size: 'small', edusignPerMinute: 6_000 });
-    dataDir = mkdtempSync(join(tmpdir(), 'aimaira-edusign-web-'));
-    store = await openSqliteStore({ dataDir });
-    const tenant = tenantFor(sandbox);
-    deps = createLocalDashboardDeps({
-      store,
-      tenants: [tenant],
-      clock: systemClock,
-      adminPassword: { plaintext: password },
-      clientOptions: { edusignRequestsPerMinute: 6_000 },
-      // Two upcoming slots, as the service's schedule would show them.
-      nextRuns: (_id, now) => [
-        new Date(now.getTime() + 3 * 3600_000).toISOString(),
-        new Date(now.getTime() + 10 * 3600_000).toISOString(),
-      ],
-    });
-    // Earlier days as the service would have recorded them, so that the 30-day chart has a history to show.
-    for (const daysAgo of [9, 8, 6, 5, 4, 2, 1]) {
-      const at = Date.now() - daysAgo * 24 * 3600_000;
-      const run = await store.startRun(tenant.id, 'down', new Date(at).toISOString());
-      const errors = daysAgo === 5 ? 3 : 0;
-      await store.finishRun(
-        run.id,
-        errors > 0 ? 'partial' : 'success',
-        { 'sheet.created': 2 + (daysAgo % 3), 'sheet.updated': daysAgo, 'learner.created': 1, 'sheet.error': errors },
-        new Date(at + 40_000).toISOString(),
-      );
-    }
-    const handler = createDashboard(deps);
-    server = createServer((request, response) => {
-      handler(request, response).then(
-        (handled) => {
-          if (!handled) response.writeHead(404).end('not the dashboard');
-        },
-        (error: unknown) => response.writeHead(500).end(String(error)),
-      );
-    });
-    url = await listen(server);
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
   }, 60_000);
+
+  beforeEach(() => {
+    if (setUpError !== undefined) throw setUpError;
+  });
 
   afterAll(async () => {
     await browser?.close();
