@@ -235,6 +235,29 @@ describe('changes in Aimaira after a first run', () => {
     expect(result.counts['sheet.deleted']).toBe(4);
   });
 
+  it('deletes a sheet whose DELETE answer was lost: the DELETE sent again finds no sheet, and that is success', async () => {
+    const [cancelled] = sheetIds;
+    const course = courseOf(harness.school, cancelled!);
+    harness.sandbox.aimaira.store.patch('Planification', cancelled!, { Annule: true });
+    // The sheet is deleted, the answer never arrives: the transport sends the DELETE again.
+    harness.sandbox.edusign.faults.add({
+      kind: 'reset-after-write',
+      method: 'DELETE',
+      path: `/v1/course/${course!.ID}`,
+      times: 1,
+    });
+
+    const result = await harness.sync();
+    expect(result.status).toBe('success');
+    expect(result.counts['sheet.deleted']).toBe(1);
+    const deletes = harness.sandbox.edusign.requests.filter(
+      (request) => request.method === 'DELETE' && request.path === `/v1/course/${course!.ID}`,
+    );
+    expect(deletes.map((request) => request.fault ?? 'answered')).toEqual(['reset-after-write', 'answered']);
+    expect(harness.school.course(course!.ID)).toBeUndefined();
+    await expectQuietRun(harness);
+  });
+
   it('keeps the sheet of a session gone out of a shorter horizon, reporting BEYOND_HORIZON', async () => {
     const window = syncWindow(now, 3);
     const beyond = sheetIds.filter((id) => Date.parse(before.courses[String(id)]!.start) >= Date.parse(window.end));

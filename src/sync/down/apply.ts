@@ -595,7 +595,15 @@ export async function applyDownPlan(plan: DownPlan, context: ApplyContext): Prom
             });
             return;
           }
-          if (roster) await context.edusign.courses.delete(operation.edusignId);
+          if (roster) {
+            try {
+              await context.edusign.courses.delete(operation.edusignId);
+            } catch (error) {
+              // A DELETE whose answer was lost is sent again, and Edusign then knows no such sheet: deleted all the
+              // same (found by the chaos soak).
+              if (!isEdusignBusinessError(error, 'NOT_FOUND')) throw error;
+            }
+          }
           await context.store.deleteLink(context.tenantId, 'sheet', aimairaId);
           context.links.sheet.delete(aimairaId);
           count('sheet', 'deleted');
