@@ -4,12 +4,12 @@
  * with a scheduler that (like the real one) knows the run only from the lock, as not in this process.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
+
+import { serveDashboard } from '../../test/dashboard-server.js';
 
 import { createManualClock } from '../clock.js';
 import { TenantConfig } from '../config/config.js';
@@ -83,18 +83,9 @@ async function setUp() {
     tenants: { kind: 'sandbox', tenant },
     adminPassword: { hash: await hashAdminPassword(password) },
   });
-  const handler = createDashboard({ ...deps, lang: 'en' });
-  const server = createServer((request, response) => {
-    void handler(request, response).then((handled) => {
-      if (!handled) response.writeHead(404).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  cleanups.push(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const served = await serveDashboard(createDashboard({ ...deps, lang: 'en' }));
+  cleanups.push(() => served.close());
+  const { url } = served;
 
   const signIn = await fetch(`${url}/sign-in`, {
     method: 'POST',

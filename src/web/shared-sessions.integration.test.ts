@@ -4,13 +4,12 @@
  * sessions are purged.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
+
+import { serveDashboard } from '../../test/dashboard-server.js';
 
 import { createManualClock } from '../clock.js';
 import type { ManualClock } from '../clock.js';
@@ -66,18 +65,9 @@ async function dashboardOn(file: string, clock: ManualClock, hash: string) {
       findPeople: () => Promise.resolve([]),
     },
   };
-  const handler = createDashboard(deps);
-  const server: Server = createServer((request, response) => {
-    void handler(request, response).then((handled) => {
-      if (!handled) response.writeHead(404).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  cleanups.push(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const served = await serveDashboard(createDashboard(deps));
+  cleanups.push(() => served.close());
+  const { url } = served;
   return { url, store };
 }
 
