@@ -6,6 +6,9 @@ import { defineConfig } from 'vitest/config';
 // (sim/shared/profile.ts): what passes only against our plainest reading of the APIs is not done.
 export default defineConfig({
   test: {
+    // Most files wait on simulators, child processes and PostgreSQL rather than compute: three files at a time even
+    // on a 2-core machine (vitest's default there is one), which keeps CI's two runs (Node 20, Node 24) short.
+    maxWorkers: 3,
     testTimeout: 30_000,
     hookTimeout: 30_000,
     reporters: ['default', ['json', { outputFile: 'test-output/results.json' }]],

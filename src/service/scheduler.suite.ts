@@ -3,10 +3,11 @@
  * once per window across restarts, processes and both daylight-saving changes of 2027, catch-up, misses, one live
  * run per tenant, pauses, graceful stop.
  *
- * Every case runs on both stores (a SQLite file, a PostgreSQL schema of its own) and in both ways of running what is
- * due: in the scheduler's own process (the embedded mode), and handed over through the dispatch port to a worker's
- * scheduler (the scaled mode's path, with an in-memory hand-over standing for the job queue; the queue itself is
- * tested with real processes in scaled.integration.test.ts).
+ * Every case runs on both stores (a SQLite file, a PostgreSQL schema of its own: scheduler.sqlite.integration.test.ts
+ * and scheduler.postgres.integration.test.ts) and in both ways of running what is due: in the scheduler's own
+ * process (the embedded mode), and handed over through the dispatch port to a worker's scheduler (the scaled mode's
+ * path, with an in-memory hand-over standing for the job queue; the queue itself is tested with real processes in
+ * scaled.integration.test.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -134,7 +135,9 @@ function dispatchedScheduler(options: SchedulerOptions): Scheduler {
 
 const modes = { embedded: createScheduler, dispatched: dispatchedScheduler } as const;
 
-for (const [storeName, storeAt] of Object.entries(stores)) {
+/** The whole suite on one store, in both ways of running what is due (one test file per store: they run in parallel). */
+export function describeScheduler(storeName: keyof typeof stores): void {
+  const storeAt = stores[storeName];
   for (const [modeName, schedulerOf] of Object.entries(modes)) {
     describe(`the scheduler (${storeName}, ${modeName})`, () => {
       let dir: string;
