@@ -74,7 +74,8 @@ export async function loadAdminPassword(options: {
 
 /** Writes the hash, readable by its owner only, replacing the file at once (never half written). */
 export async function saveAdminPasswordHash(file: string, hash: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
+  // The data folder, when this is the first file in it (a PostgreSQL store): 0700, as the store makes it.
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const temporary = `${file}.${process.pid}.tmp`;
   await writeFile(temporary, `${JSON.stringify({ passwordHash: hash }, null, 2)}\n`, { mode: 0o600 });
   await chmod(temporary, 0o600); // whatever the umask

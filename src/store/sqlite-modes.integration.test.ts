@@ -96,6 +96,18 @@ describe.skipIf(process.platform === 'win32')('the data folder keeps learners to
     }
   });
 
+  it('makes the data folder 0700 when the administrator password is the first thing in it (a PostgreSQL store)', async () => {
+    const previous = process.umask(0o002);
+    const dataDir = join(await tempDir(), 'admin-first');
+    try {
+      await saveAdminPasswordHash(join(dataDir, adminFileName), 'scrypt$hash');
+      expect(await modeOf(dataDir)).toBe(0o700);
+      expect(await modeOf(join(dataDir, adminFileName))).toBe(0o600);
+    } finally {
+      process.umask(previous);
+    }
+  });
+
   it('every file the service writes in the data folder is 0600: store, master key, administrator password', async () => {
     const previous = process.umask(0o002);
     const dataDir = join(await tempDir(), 'data');
