@@ -27,6 +27,7 @@ import { createTenantClients } from '../src/sync/clients.js';
 import type { DesiredSheet } from '../src/sync/down/rules.js';
 import { loadLinks, observeTenant } from '../src/sync/down/run.js';
 import { createSkippingClock, edusignStateByApiId, idsOfCode } from '../test/helpers.js';
+import { appliedPuts } from '../test/up/helpers.js';
 
 export type HandMadeKind = 'student' | 'professor' | 'group' | 'course';
 
@@ -48,16 +49,6 @@ export interface Invariants {
 
 const attendanceFields = ['Presence', 'ControlePresence', 'Retard', 'Depart', 'Exclusion'];
 const seconds = (text: unknown) => (typeof text === 'string' ? Math.floor(Date.parse(text) / 1000) : null);
-
-function appliedPuts(requests: readonly RecordedRequest[], set: string): Map<number, number> {
-  const counts = new Map<number, number>();
-  const pattern = new RegExp(`^/GraphV1/${set}/(\\d+)$`);
-  for (const request of requests) {
-    const match = request.method === 'PUT' && request.status === 200 ? pattern.exec(request.path) : null;
-    if (match?.[1]) counts.set(Number(match[1]), (counts.get(Number(match[1])) ?? 0) + 1);
-  }
-  return counts;
-}
 
 export function createInvariants(context: {
   sandbox: Sandbox;

@@ -61,11 +61,11 @@ export function queuedSyncNow(options: QueuedSyncNowOptions): (tenantId: string)
 /** The runs of one sync (down, then up) as its outcome; undefined when the job ran nothing. */
 export function outcomeOfRuns(tenantId: string, runs: readonly Run[]): TenantSyncOutcome | undefined {
   const directions = [...runs]
-    .filter((run) => run.status !== 'running')
+    .filter((run): run is Run & { status: DirectionOutcome['status'] } => run.status !== 'running')
     .sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.id - b.id)
     .map((run): DirectionOutcome => ({
       direction: run.direction,
-      status: run.status === 'running' ? 'interrupted' : run.status,
+      status: run.status,
       runId: run.id,
       counts: run.counts,
       error: run.error,
