@@ -160,6 +160,8 @@ export interface LockedSheetRecord {
  */
 export interface DashboardSession {
   csrfToken: string;
+  /** The account signed in; null for a session made before accounts existed (it signs nobody in). */
+  userId: number | null;
   /** ISO instants. */
   createdAt: string;
   lastSeenAt: string;
@@ -178,7 +180,7 @@ export interface DashboardSessionLimits {
  */
 export interface DashboardSessionStore {
   /** Records a new session, created and last seen at `at`. */
-  createDashboardSession(sessionId: string, csrfToken: string, at: string): Promise<void>;
+  createDashboardSession(sessionId: string, csrfToken: string, at: string, userId: number): Promise<void>;
   /**
    * The live session of `sessionId`, seen again at `at` (its idle time starts over); undefined when there is none
    * or it has expired by `at`, in which case it is deleted.
@@ -192,6 +194,8 @@ export interface DashboardSessionStore {
   deleteDashboardSession(sessionId: string): Promise<boolean>;
   /** Deletes every session expired by `at`; returns how many. */
   deleteExpiredDashboardSessions(at: string, limits: DashboardSessionLimits): Promise<number>;
+  /** Ends every session of an account (disabled, or its password reset); returns how many. */
+  deleteUserDashboardSessions(userId: number): Promise<number>;
 }
 
 /** What `deleteHistoryBefore` deleted. */
@@ -527,4 +531,186 @@ export interface Stores extends StateStore {
   readonly tenants: TenantStore;
   /** The scheduler's occurrences, tenant locks and tenant health, over the same database (closed with it). */
   readonly schedule: ScheduleStore;
+  /** The dashboard's accounts, tokens, audit and alert memory, over the same database (closed with it). */
+  readonly accounts: AccountStore;
+}
+
+/* ---------------------------------------------------------------------------------------------------------------
+ * The people of the dashboard (migration 0012): accounts with their roles, invitations, personal API tokens, the
+ * audit trail, and what the alerts remember. Adapter: src/store/account-store.ts. Secrets (passwords, invitation
+ * links, API tokens) are stored only as hashes made by the caller: the store never sees one in clear.
+ */
+
+/** What a person may do on one tenant: a manager changes it, a viewer reads it. Operators may do all on every one. */
+export const tenantRoles = ['manager', 'viewer'] as const;
+export type TenantRole = (typeof tenantRoles)[number];
+
+export interface TenantGrant {
+  tenantId: string;
+  role: TenantRole;
+}
+
+/** What a person may be told about (src/alerts/): a tenant failing or paused, recovering, sheets left out. */
+export const alertKinds = ['failing', 'paused', 'recovered', 'attention'] as const;
+export type AlertKind = (typeof alertKinds)[number];
+
+export interface User {
+  id: number;
+  /** Lower case; the sign-in name. The first operator made from the environment may be `admin`. */
+  email: string;
+  /** Every tenant, the accounts, the service. */
+  operator: boolean;
+  /** By tenant id; empty for an operator (who needs none). */
+  grants: TenantGrant[];
+  /** A disabled account cannot sign in; its sessions and tokens stop working at once. */
+  disabled: boolean;
+  /** scrypt hash (src/web/security.ts); null while an invitation is not accepted. */
+  passwordHash: string | null;
+  /** The account's language for pages and alerts; null: the service's default. */
+  lang: 'fr' | 'en' | null;
+  /** What the person receives by e-mail. */
+  alerts: AlertKind[];
+  /** ISO instants. */
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type NewUser = Pick<User, 'email' | 'operator' | 'grants'> &
+  Partial<Pick<User, 'passwordHash' | 'lang' | 'alerts'>>;
+
+export type UserChange = Partial<Pick<User, 'operator' | 'grants' | 'disabled' | 'passwordHash' | 'lang' | 'alerts'>>;
+
+/** A one-time link to make an account: single use, until `expiresAt`. */
+export interface Invitation {
+  /** SHA-256 (hex) of the link's token; the token itself is shown once and never stored. */
+  tokenHash: string;
+  email: string;
+  operator: boolean;
+  grants: TenantGrant[];
+  createdBy: number | null;
+  createdAt: string;
+  expiresAt: string;
+  usedAt: string | null;
+}
+
+/** A personal API token: acts as its owner, with the owner's roles at each request. */
+export interface ApiToken {
+  id: number;
+  userId: number;
+  name: string;
+  /** SHA-256 (hex) of the token; the token is shown once. */
+  tokenHash: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** The changes the audit records, as data (the dashboard and the CSV name them). */
+export const auditActions = [
+  'options.update',
+  'credentials.update',
+  'tenant.check',
+  'tenant.sync',
+  'tenant.pause',
+  'tenant.resume',
+  'alerts.update',
+  'user.invite',
+  'user.create',
+  'user.update',
+  'user.disable',
+  'user.enable',
+  'user.password-reset',
+  'account.password',
+  'account.alerts',
+  'token.create',
+  'token.revoke',
+] as const;
+export type AuditAction = (typeof auditActions)[number];
+
+export interface AuditEntry {
+  id: number;
+  /** ISO instant. */
+  at: string;
+  /** Who: the account (null for the service itself, e.g. an automatic pause) and its e-mail at the time. */
+  actorId: number | null;
+  actorEmail: string | null;
+  /** Through the pages, the API (a token), or the service. */
+  via: 'dashboard' | 'api' | 'service';
+  /** From where: the client's address as the service saw it; null when not over HTTP. */
+  address: string | null;
+  tenantId: string | null;
+  action: AuditAction;
+  /** What changed, never a value of a secret: e.g. `{ fields: ['edusign.apiKey'] }`, `{ options: { horizonDays: [14, 7] } }`. */
+  detail: Record<string, unknown>;
+}
+
+export type NewAuditEntry = Omit<AuditEntry, 'id'>;
+
+export interface AuditFilter {
+  tenantId?: string;
+  actorId?: number;
+  action?: AuditAction;
+  /** ISO instants: `since` <= at < `until`. */
+  since?: string;
+  until?: string;
+  /** Entries with a smaller id (paging, newest first). */
+  beforeId?: number;
+  limit: number;
+}
+
+/** Where a tenant stood when its people were last told (src/alerts/): an alert goes out only on a change. */
+export interface AlertState {
+  tenantId: string;
+  /** `healthy`, `failing`, `paused` (src/alerts/ decides the words). */
+  state: string;
+  /** The reason codes needing a person in the last run's left-out sheets, sorted, comma-separated; '' when none. */
+  attention: string;
+  changedAt: string;
+}
+
+/** A tenant's own alert settings: a webhook (Slack, Teams or any JSON receiver) and the language of its messages. */
+export interface TenantAlertSettings {
+  tenantId: string;
+  webhookUrl: string | null;
+  lang: 'fr' | 'en';
+}
+
+export interface AccountStore {
+  countUsers(): Promise<number>;
+  /** Throws `DuplicateAccountError` (src/store/schema.ts) when the e-mail has an account. */
+  createUser(user: NewUser, at: string): Promise<User>;
+  getUser(id: number): Promise<User | undefined>;
+  /** Any case. */
+  getUserByEmail(email: string): Promise<User | undefined>;
+  /** By e-mail. */
+  listUsers(): Promise<User[]>;
+  /** The accounts that may see a tenant: its managers and viewers, and the operators. */
+  listTenantUsers(tenantId: string): Promise<User[]>;
+  /** Undefined when there is no such user. `grants` replaces them all. */
+  updateUser(id: number, change: UserChange, at: string): Promise<User | undefined>;
+
+  createInvitation(invitation: Omit<Invitation, 'usedAt'>): Promise<void>;
+  /** Marks the invitation used and returns it, when it exists, is unused and `at` < `expiresAt`; in one statement. */
+  takeInvitation(tokenHash: string, at: string): Promise<Invitation | undefined>;
+  /** Not used and not expired at `at`, newest first. */
+  listOpenInvitations(at: string): Promise<Invitation[]>;
+
+  createApiToken(token: Omit<ApiToken, 'id' | 'lastUsedAt' | 'revokedAt'>): Promise<ApiToken>;
+  /** The live (not revoked) token of this hash with its owner. */
+  findApiToken(tokenHash: string): Promise<{ token: ApiToken; user: User } | undefined>;
+  /** Records a use; at most one write a minute per token is enough. */
+  touchApiToken(id: number, at: string): Promise<void>;
+  /** False when not the user's, or already revoked. */
+  revokeApiToken(id: number, userId: number, at: string): Promise<boolean>;
+  /** The user's tokens, revoked ones included, newest first. */
+  listApiTokens(userId: number): Promise<ApiToken[]>;
+
+  addAudit(entry: NewAuditEntry): Promise<AuditEntry>;
+  /** Newest first. */
+  listAudit(filter: AuditFilter): Promise<AuditEntry[]>;
+
+  getAlertState(tenantId: string): Promise<AlertState | undefined>;
+  saveAlertState(state: AlertState): Promise<void>;
+  getTenantAlertSettings(tenantId: string): Promise<TenantAlertSettings | undefined>;
+  saveTenantAlertSettings(settings: TenantAlertSettings): Promise<void>;
 }
