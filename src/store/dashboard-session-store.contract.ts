@@ -39,9 +39,10 @@ export function describeDashboardSessionStoreContract(
     });
 
     it('knows a session it created, with its token and instants, and no other', async () => {
-      await store.createDashboardSession('session-1', 'csrf-1', at(0));
+      await store.createDashboardSession('session-1', 'csrf-1', at(0), 7);
       expect(await store.touchDashboardSession('session-1', at(minute), limits)).toEqual({
         csrfToken: 'csrf-1',
+        userId: 7,
         createdAt: at(0),
         lastSeenAt: at(minute),
       });
@@ -51,7 +52,7 @@ export function describeDashboardSessionStoreContract(
 
     it('stores the SHA-256 of the id, never the id itself', async () => {
       const id = 'the-secret-of-the-cookie';
-      await store.createDashboardSession(id, 'csrf-1', at(0));
+      await store.createDashboardSession(id, 'csrf-1', at(0), 7);
       if (store.db === undefined) return;
       const rows = await store.db.selectFrom('dashboard_sessions').selectAll().execute();
       expect(rows.map((row) => row.id_hash)).toEqual([createHash('sha256').update(id).digest('hex')]);
@@ -59,7 +60,7 @@ export function describeDashboardSessionStoreContract(
     });
 
     it('lives while seen within the idle timeout, each touch starting it over, and ends past it', async () => {
-      await store.createDashboardSession('s', 'c', at(0));
+      await store.createDashboardSession('s', 'c', at(0), 7);
       expect(await store.touchDashboardSession('s', at(30 * minute), limits)).toMatchObject({
         lastSeenAt: at(30 * minute),
       });
@@ -70,7 +71,7 @@ export function describeDashboardSessionStoreContract(
     });
 
     it('ends at its maximum age however active', async () => {
-      await store.createDashboardSession('s', 'c', at(0));
+      await store.createDashboardSession('s', 'c', at(0), 7);
       for (let step = 1; step <= 24; step++) {
         expect(await store.touchDashboardSession('s', at(step * 29 * minute), limits)).toBeDefined();
       }
@@ -78,7 +79,7 @@ export function describeDashboardSessionStoreContract(
     });
 
     it('never moves the last-seen instant backwards (processes whose clocks differ a little)', async () => {
-      await store.createDashboardSession('s', 'c', at(0));
+      await store.createDashboardSession('s', 'c', at(0), 7);
       await store.touchDashboardSession('s', at(10 * minute), limits);
       expect(await store.touchDashboardSession('s', at(9 * minute), limits)).toMatchObject({
         lastSeenAt: at(10 * minute),
@@ -86,8 +87,8 @@ export function describeDashboardSessionStoreContract(
     });
 
     it('ends a session on deletion, and says whether there was one', async () => {
-      await store.createDashboardSession('s', 'c', at(0));
-      await store.createDashboardSession('other', 'c2', at(0));
+      await store.createDashboardSession('s', 'c', at(0), 7);
+      await store.createDashboardSession('other', 'c2', at(0), 7);
       expect(await store.deleteDashboardSession('s')).toBe(true);
       expect(await store.deleteDashboardSession('s')).toBe(false);
       expect(await store.touchDashboardSession('s', at(minute), limits)).toBeUndefined();
@@ -95,9 +96,9 @@ export function describeDashboardSessionStoreContract(
     });
 
     it('purges the sessions expired by idleness or by age, and only those', async () => {
-      await store.createDashboardSession('idle', 'c', at(0));
-      await store.createDashboardSession('active', 'c', at(0));
-      await store.createDashboardSession('young', 'c', at(50 * minute));
+      await store.createDashboardSession('idle', 'c', at(0), 7);
+      await store.createDashboardSession('active', 'c', at(0), 7);
+      await store.createDashboardSession('young', 'c', at(50 * minute), 7);
       await store.touchDashboardSession('active', at(25 * minute), limits);
       await store.touchDashboardSession('active', at(50 * minute), limits);
 
@@ -111,6 +112,17 @@ export function describeDashboardSessionStoreContract(
       // Deleted, not only refused: an instant at which they would be live does not bring them back.
       expect(await store.touchDashboardSession('active', at(51 * minute), limits)).toBeUndefined();
       expect(await store.touchDashboardSession('idle', at(minute), limits)).toBeUndefined();
+    });
+
+    it('ends every session of one account, and only those, saying how many', async () => {
+      await store.createDashboardSession('laptop', 'c1', at(0), 1);
+      await store.createDashboardSession('phone', 'c2', at(0), 1);
+      await store.createDashboardSession('colleague', 'c3', at(0), 2);
+      expect(await store.deleteUserDashboardSessions(1)).toBe(2);
+      expect(await store.deleteUserDashboardSessions(1)).toBe(0);
+      expect(await store.touchDashboardSession('laptop', at(minute), limits)).toBeUndefined();
+      expect(await store.touchDashboardSession('phone', at(minute), limits)).toBeUndefined();
+      expect(await store.touchDashboardSession('colleague', at(minute), limits)).toMatchObject({ userId: 2 });
     });
 
     it('refuses an instant that is not one, or a negative limit', async () => {

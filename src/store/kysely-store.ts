@@ -423,10 +423,10 @@ export function createKyselyStore(db: Kysely<Database>): StateStore {
       return rows.map((row) => DbLiveRun.from(row));
     },
 
-    async createDashboardSession(sessionId: string, csrfToken: string, at: string): Promise<void> {
+    async createDashboardSession(sessionId: string, csrfToken: string, at: string, userId: number): Promise<void> {
       await db
         .insertInto('dashboard_sessions')
-        .values(DbDashboardSession.to(sessionId, { csrfToken, createdAt: at, lastSeenAt: at }))
+        .values(DbDashboardSession.to(sessionId, { csrfToken, userId, createdAt: at, lastSeenAt: at }))
         .execute();
     },
 
@@ -469,6 +469,11 @@ export function createKyselyStore(db: Kysely<Database>): StateStore {
         .deleteFrom('dashboard_sessions')
         .where((eb) => eb.or([eb('last_seen_at', '<', seenSince), eb('created_at', '<', createdSince)]))
         .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
+    async deleteUserDashboardSessions(userId: number): Promise<number> {
+      const result = await db.deleteFrom('dashboard_sessions').where('user_id', '=', userId).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
 

@@ -71,7 +71,7 @@ describe('migration 0010', () => {
       expect(await store.saveRunProgress(live?.runId ?? 0, { done: 2, total: 2 }, '2026-01-01T00:02:00.000Z')).toBe(
         true,
       );
-      await store.createDashboardSession('id', 'csrf', '2026-01-01T00:00:00.000Z');
+      await store.createDashboardSession('id', 'csrf', '2026-01-01T00:00:00.000Z', 1);
       expect(
         await store.touchDashboardSession('id', '2026-01-01T00:01:00.000Z', { idleMs: 60_000, maxAgeMs: 60_000 }),
       ).toMatchObject({ csrfToken: 'csrf' });

@@ -355,6 +355,142 @@ export function storeMigrations(dialect: SqlDialect): Record<string, Migration> 
         await db.schema.dropIndex('runs_ended_at_idx').ifExists().execute();
       },
     },
+    '0012_accounts': {
+      async up(db: Kysely<unknown>) {
+        // The people of the dashboard. E-mails are stored lower case, so a plain unique constraint is a
+        // case-insensitive one on both databases (named, so that a violation of it can be told from any other).
+        await db.schema
+          .createTable('users')
+          .ifNotExists()
+          .addColumn('id', idType(dialect), generatedId(dialect))
+          .addColumn('email', 'text', notNull)
+          .addColumn('operator', 'integer', notNull)
+          .addColumn('disabled', 'integer', notNull)
+          // A scrypt hash made by the caller, never a password; null until an invitation is accepted.
+          .addColumn('password_hash', 'text')
+          .addColumn('lang', 'text')
+          // JSON array of alert kinds.
+          .addColumn('alerts', 'text', notNull)
+          .addColumn('created_at', 'text', notNull)
+          .addColumn('updated_at', 'text', notNull)
+          .addUniqueConstraint('users_email_key', ['email'])
+          .execute();
+        await db.schema
+          .createTable('user_grants')
+          .ifNotExists()
+          .addColumn('user_id', 'bigint', (column) => column.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('tenant_id', 'text', notNull)
+          .addColumn('role', 'text', notNull)
+          .addPrimaryKeyConstraint('user_grants_pkey', ['user_id', 'tenant_id'])
+          .execute();
+        // Who may see a tenant (its alerts, its page of people).
+        await db.schema
+          .createIndex('user_grants_tenant_id_idx')
+          .ifNotExists()
+          .on('user_grants')
+          .column('tenant_id')
+          .execute();
+        // Keyed by the SHA-256 of the link's token, never the token: a copy of the database accepts no invitation.
+        await db.schema
+          .createTable('invitations')
+          .ifNotExists()
+          .addColumn('token_hash', 'text', (column) => column.primaryKey())
+          .addColumn('email', 'text', notNull)
+          .addColumn('operator', 'integer', notNull)
+          // JSON array of { tenantId, role }: the grants the account gets when the invitation is taken.
+          .addColumn('grants', 'text', notNull)
+          // No foreign key: an invitation outlives nothing, but its author's row is not its business.
+          .addColumn('created_by', 'bigint')
+          .addColumn('created_at', 'text', notNull)
+          .addColumn('expires_at', 'text', notNull)
+          .addColumn('used_at', 'text')
+          .execute();
+        // Personal API tokens, by the SHA-256 of the token (shown once, never stored): unique, the lookup key.
+        await db.schema
+          .createTable('api_tokens')
+          .ifNotExists()
+          .addColumn('id', idType(dialect), generatedId(dialect))
+          .addColumn('user_id', 'bigint', (column) => column.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('name', 'text', notNull)
+          .addColumn('token_hash', 'text', notNull)
+          .addColumn('created_at', 'text', notNull)
+          .addColumn('last_used_at', 'text')
+          .addColumn('revoked_at', 'text')
+          .addUniqueConstraint('api_tokens_token_hash_key', ['token_hash'])
+          .execute();
+        await db.schema
+          .createIndex('api_tokens_user_id_idx')
+          .ifNotExists()
+          .on('api_tokens')
+          .column('user_id')
+          .execute();
+        // The audit trail. The actor's e-mail is copied at the time (and no foreign key to users): an entry must
+        // still say who did it once the account has changed.
+        await db.schema
+          .createTable('audit')
+          .ifNotExists()
+          .addColumn('id', idType(dialect), generatedId(dialect))
+          .addColumn('at', 'text', notNull)
+          .addColumn('actor_id', 'bigint')
+          .addColumn('actor_email', 'text')
+          .addColumn('via', 'text', notNull)
+          .addColumn('address', 'text')
+          .addColumn('tenant_id', 'text')
+          .addColumn('action', 'text', notNull)
+          // JSON object of what changed, never a secret's value.
+          .addColumn('detail', 'text', notNull)
+          .execute();
+        // A tenant's entries newest first; every entry in a period (the CSV export).
+        await db.schema
+          .createIndex('audit_tenant_id_idx')
+          .ifNotExists()
+          .on('audit')
+          .columns(['tenant_id', 'id'])
+          .execute();
+        await db.schema.createIndex('audit_at_idx').ifNotExists().on('audit').column('at').execute();
+        // What the alerts last told about each tenant: an alert goes out only on a change.
+        await db.schema
+          .createTable('alert_states')
+          .ifNotExists()
+          .addColumn('tenant_id', 'text', (column) => column.primaryKey())
+          .addColumn('state', 'text', notNull)
+          .addColumn('attention', 'text', notNull)
+          .addColumn('changed_at', 'text', notNull)
+          .execute();
+        await db.schema
+          .createTable('tenant_alert_settings')
+          .ifNotExists()
+          .addColumn('tenant_id', 'text', (column) => column.primaryKey())
+          .addColumn('webhook_url', 'text')
+          .addColumn('lang', 'text', notNull)
+          .execute();
+        // The account a session signs in; null for the sessions made before accounts (they sign nobody in). No
+        // foreign key: SQLite cannot add one to an existing table, and sessions of an account are ended by the
+        // store (deleteUserDashboardSessions) rather than by a cascade.
+        await addColumnOnce(db, dialect, 'dashboard_sessions', 'user_id', 'bigint');
+        await db.schema
+          .createIndex('dashboard_sessions_user_id_idx')
+          .ifNotExists()
+          .on('dashboard_sessions')
+          .column('user_id')
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropIndex('dashboard_sessions_user_id_idx').ifExists().execute();
+        await db.schema.alterTable('dashboard_sessions').dropColumn('user_id').execute();
+        for (const table of [
+          'tenant_alert_settings',
+          'alert_states',
+          'audit',
+          'api_tokens',
+          'invitations',
+          'user_grants',
+          'users',
+        ]) {
+          await db.schema.dropTable(table).ifExists().execute();
+        }
+      },
+    },
   };
 }
 
@@ -367,7 +503,7 @@ async function addColumnOnce(
   dialect: SqlDialect,
   table: string,
   column: string,
-  type: 'integer' | 'text',
+  type: 'integer' | 'bigint' | 'text',
 ): Promise<void> {
   if (dialect === 'postgres') {
     await sql`alter table ${sql.table(table)} add column if not exists ${sql.ref(column)} ${sql.raw(type)}`.execute(db);

@@ -15,6 +15,7 @@ import { migrationLockKey, openPostgresStore } from './postgres.js';
 import type { PostgresStores } from './postgres.js';
 import { storeMigrations } from './migrations.js';
 import type { Database } from './schema.js';
+import { describeAccountStoreContract } from './account-store.contract.js';
 import { describeDashboardSessionStoreContract } from './dashboard-session-store.contract.js';
 import { describeScheduleStoreContract } from './schedule-store.contract.js';
 import { describeStoreContract } from './store.contract.js';
@@ -35,6 +36,13 @@ const tables: (keyof Database)[] = [
   'tenant_health',
   'preflights',
   'dashboard_sessions',
+  'users',
+  'user_grants',
+  'invitations',
+  'api_tokens',
+  'audit',
+  'alert_states',
+  'tenant_alert_settings',
 ];
 
 const schemas: string[] = [];
@@ -77,6 +85,7 @@ describeStoreContract('PostgreSQL', emptyStore);
 describeScheduleStoreContract('PostgreSQL', emptyStore);
 describeTenantStoreContract('PostgreSQL', emptyStore);
 describeDashboardSessionStoreContract('PostgreSQL', emptyStore);
+describeAccountStoreContract('PostgreSQL', emptyStore);
 
 async function appliedMigrations(schema: string): Promise<string[]> {
   const { rows } = await admin.query<{ name: string }>(`select name from "${schema}".kysely_migration order by name`);

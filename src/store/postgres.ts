@@ -13,6 +13,7 @@ import { migrateToLatest } from './migrations.js';
 import type { Stores } from './port.js';
 import type { Database } from './schema.js';
 import { StateStoreError } from './schema.js';
+import { createAccountStore } from './account-store.js';
 import { createKyselyStore } from './kysely-store.js';
 import { createScheduleStore } from './schedule-store.js';
 import { createTenantStore } from './tenant-store.js';
@@ -152,5 +153,6 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     db,
     tenants: createTenantStore(db),
     schedule: createScheduleStore(db),
+    accounts: createAccountStore(db),
   };
 }

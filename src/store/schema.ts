@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 
 import type { ColumnType, Insertable, Selectable } from 'kysely';
+import { z } from 'zod';
 
 import { PreflightReportSchema } from '../domain/preflight.js';
 import type { PreflightReport } from '../domain/preflight.js';
@@ -16,21 +17,50 @@ import { reasonCodes } from '../domain/reasons.js';
 import type { ReasonCode } from '../domain/reasons.js';
 import { recordKinds } from '../domain/types.js';
 import { ConnectorError } from '../errors.js';
-import { attendanceStates, eventActions, eventLevels, linkOrigins, runDirections, runStatuses } from './port.js';
+import {
+  alertKinds,
+  attendanceStates,
+  auditActions,
+  eventActions,
+  eventLevels,
+  linkOrigins,
+  runDirections,
+  runStatuses,
+  tenantRoles,
+} from './port.js';
 import type {
+  AlertState,
+  ApiToken,
   AttendanceRecord,
+  AuditEntry,
   DashboardSession,
+  Invitation,
   Link,
   LiveRun,
   LockedSheetRecord,
   Run,
   RunCounts,
   SyncEvent,
+  TenantAlertSettings,
+  TenantGrant,
+  User,
 } from './port.js';
 
 /** The state store could not do what was asked: a failed migration, an unknown run, a row it cannot read. */
 export class StateStoreError extends ConnectorError {
   override name = 'StateStoreError';
+}
+
+/**
+ * `createUser` of an e-mail that has an account already. It carries no e-mail (errors get logged, and an e-mail is
+ * personal data): the caller knows which one it asked for.
+ */
+export class DuplicateAccountError extends StateStoreError {
+  override name = 'DuplicateAccountError';
+
+  constructor(options?: ErrorOptions) {
+    super('An account with this e-mail exists', options);
+  }
 }
 
 /**
@@ -126,6 +156,85 @@ export interface DashboardSessionsTable {
   csrf_token: string;
   created_at: string;
   last_seen_at: string;
+  /** The account signed in (migration 0012); null for a session made before accounts. */
+  user_id: NullableInt8;
+}
+
+/** The accounts of the dashboard (migration 0012). */
+export interface UsersTable {
+  id: GeneratedId;
+  /** Lower case: the unique constraint on it is then a case-insensitive one. */
+  email: string;
+  /** 0 or 1 (SQLite has no boolean). */
+  operator: number;
+  disabled: number;
+  /** A scrypt hash made by the caller, never a password. */
+  password_hash: string | null;
+  lang: string | null;
+  /** JSON array of alert kinds. */
+  alerts: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An account's role on one tenant. */
+export interface UserGrantsTable {
+  user_id: Int8;
+  tenant_id: string;
+  role: string;
+}
+
+/** One-time links to make an account, by the SHA-256 of their token (never the token). */
+export interface InvitationsTable {
+  token_hash: string;
+  email: string;
+  operator: number;
+  /** JSON array of `{ tenantId, role }`. */
+  grants: string;
+  created_by: NullableInt8;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+/** Personal API tokens, by the SHA-256 of the token (never the token). */
+export interface ApiTokensTable {
+  id: GeneratedId;
+  user_id: Int8;
+  name: string;
+  token_hash: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+/** The audit trail: who changed what, when, from where. */
+export interface AuditTable {
+  id: GeneratedId;
+  at: string;
+  actor_id: NullableInt8;
+  /** The actor's e-mail at the time. */
+  actor_email: string | null;
+  via: string;
+  address: string | null;
+  tenant_id: string | null;
+  action: string;
+  /** JSON object. */
+  detail: string;
+}
+
+/** Where each tenant stood when its people were last told. */
+export interface AlertStatesTable {
+  tenant_id: string;
+  state: string;
+  attention: string;
+  changed_at: string;
+}
+
+export interface TenantAlertSettingsTable {
+  tenant_id: string;
+  webhook_url: string | null;
+  lang: string;
 }
 
 export interface Database {
@@ -141,6 +250,13 @@ export interface Database {
   tenant_health: TenantHealthTable;
   preflights: PreflightsTable;
   dashboard_sessions: DashboardSessionsTable;
+  users: UsersTable;
+  user_grants: UserGrantsTable;
+  invitations: InvitationsTable;
+  api_tokens: ApiTokensTable;
+  audit: AuditTable;
+  alert_states: AlertStatesTable;
+  tenant_alert_settings: TenantAlertSettingsTable;
 }
 
 function corrupt(table: string, column: string, problem: string): StateStoreError {
@@ -459,10 +575,16 @@ export const DbDashboardSession = {
       csrf_token: session.csrfToken,
       created_at: session.createdAt,
       last_seen_at: session.lastSeenAt,
+      user_id: session.userId,
     };
   },
   from(row: DbDashboardSession): DashboardSession {
-    return { csrfToken: row.csrf_token, createdAt: row.created_at, lastSeenAt: row.last_seen_at };
+    return {
+      csrfToken: row.csrf_token,
+      userId: row.user_id === null ? null : readInteger(row.user_id, 'dashboard_sessions', 'user_id'),
+      createdAt: row.created_at,
+      lastSeenAt: row.last_seen_at,
+    };
   },
 };
 
@@ -488,6 +610,185 @@ export const DbLiveRun = {
               total: readInteger(total, 'runs', 'progress_total'),
               at,
             },
+    };
+  },
+};
+
+/* The accounts (migration 0012). */
+
+const langs = ['fr', 'en'] as const satisfies readonly NonNullable<User['lang']>[];
+const auditVias = ['dashboard', 'api', 'service'] as const satisfies readonly AuditEntry['via'][];
+
+function readBoolean(value: number | string, table: string, column: string): boolean {
+  const number = Number(value);
+  if (number !== 0 && number !== 1) throw corrupt(table, column, 'a value that is neither 0 nor 1');
+  return number === 1;
+}
+
+function readJson<T>(text: string, schema: z.ZodType<T>, table: string, column: string, what: string): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw corrupt(table, column, 'text that is not JSON');
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw corrupt(table, column, `JSON that is not ${what}`);
+  return parsed.data;
+}
+
+const GrantsSchema = z.array(z.object({ tenantId: z.string(), role: z.enum(tenantRoles) }));
+const AlertKindsSchema = z.array(z.enum(alertKinds));
+
+/** A user row without its grants (another table): `from` takes them, read with `DbUserGrant.from`. */
+export type DbUser = Selectable<UsersTable>;
+export const DbUser = {
+  to(user: Omit<User, 'id' | 'grants'>): Insertable<UsersTable> {
+    return {
+      email: user.email.toLowerCase(),
+      operator: user.operator ? 1 : 0,
+      disabled: user.disabled ? 1 : 0,
+      password_hash: user.passwordHash,
+      lang: user.lang,
+      alerts: JSON.stringify(user.alerts),
+      created_at: user.createdAt,
+      updated_at: user.updatedAt,
+    };
+  },
+  from(row: DbUser, grants: TenantGrant[]): User {
+    return {
+      id: readInteger(row.id, 'users', 'id'),
+      email: row.email,
+      operator: readBoolean(row.operator, 'users', 'operator'),
+      grants,
+      disabled: readBoolean(row.disabled, 'users', 'disabled'),
+      passwordHash: row.password_hash,
+      lang: row.lang === null ? null : readOneOf(langs, row.lang, 'users', 'lang'),
+      alerts: readJson(row.alerts, AlertKindsSchema, 'users', 'alerts', 'a list of alert kinds'),
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  },
+};
+
+export type DbUserGrant = Selectable<UserGrantsTable>;
+export const DbUserGrant = {
+  to(userId: number, grant: TenantGrant): Insertable<UserGrantsTable> {
+    return { user_id: userId, tenant_id: grant.tenantId, role: grant.role };
+  },
+  from(row: DbUserGrant): TenantGrant {
+    return { tenantId: row.tenant_id, role: readOneOf(tenantRoles, row.role, 'user_grants', 'role') };
+  },
+};
+
+export type DbInvitation = Selectable<InvitationsTable>;
+export const DbInvitation = {
+  to(invitation: Invitation): Insertable<InvitationsTable> {
+    return {
+      token_hash: invitation.tokenHash,
+      email: invitation.email.toLowerCase(),
+      operator: invitation.operator ? 1 : 0,
+      grants: JSON.stringify(invitation.grants),
+      created_by: invitation.createdBy,
+      created_at: invitation.createdAt,
+      expires_at: invitation.expiresAt,
+      used_at: invitation.usedAt,
+    };
+  },
+  from(row: DbInvitation): Invitation {
+    return {
+      tokenHash: row.token_hash,
+      email: row.email,
+      operator: readBoolean(row.operator, 'invitations', 'operator'),
+      grants: readJson(row.grants, GrantsSchema, 'invitations', 'grants', 'a list of grants'),
+      createdBy: row.created_by === null ? null : readInteger(row.created_by, 'invitations', 'created_by'),
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+      usedAt: row.used_at,
+    };
+  },
+};
+
+export type DbApiToken = Selectable<ApiTokensTable>;
+export const DbApiToken = {
+  to(token: Omit<ApiToken, 'id'>): Insertable<ApiTokensTable> {
+    return {
+      user_id: token.userId,
+      name: token.name,
+      token_hash: token.tokenHash,
+      created_at: token.createdAt,
+      last_used_at: token.lastUsedAt,
+      revoked_at: token.revokedAt,
+    };
+  },
+  from(row: DbApiToken): ApiToken {
+    return {
+      id: readInteger(row.id, 'api_tokens', 'id'),
+      userId: readInteger(row.user_id, 'api_tokens', 'user_id'),
+      name: row.name,
+      tokenHash: row.token_hash,
+      createdAt: row.created_at,
+      lastUsedAt: row.last_used_at,
+      revokedAt: row.revoked_at,
+    };
+  },
+};
+
+export type DbAuditEntry = Selectable<AuditTable>;
+export const DbAuditEntry = {
+  /** The id is left out: the database numbers entries in the order they are added. */
+  to(entry: Omit<AuditEntry, 'id'>): Insertable<AuditTable> {
+    return {
+      at: entry.at,
+      actor_id: entry.actorId,
+      actor_email: entry.actorEmail,
+      via: entry.via,
+      address: entry.address,
+      tenant_id: entry.tenantId,
+      action: entry.action,
+      detail: JSON.stringify(entry.detail),
+    };
+  },
+  from(row: DbAuditEntry): AuditEntry {
+    return {
+      id: readInteger(row.id, 'audit', 'id'),
+      at: row.at,
+      actorId: row.actor_id === null ? null : readInteger(row.actor_id, 'audit', 'actor_id'),
+      actorEmail: row.actor_email,
+      via: readOneOf(auditVias, row.via, 'audit', 'via'),
+      address: row.address,
+      tenantId: row.tenant_id,
+      action: readOneOf(auditActions, row.action, 'audit', 'action'),
+      detail: readJsonObject(row.detail, 'audit', 'detail'),
+    };
+  },
+};
+
+export type DbAlertState = Selectable<AlertStatesTable>;
+export const DbAlertState = {
+  to(state: AlertState): Insertable<AlertStatesTable> {
+    return {
+      tenant_id: state.tenantId,
+      state: state.state,
+      attention: state.attention,
+      changed_at: state.changedAt,
+    };
+  },
+  from(row: DbAlertState): AlertState {
+    return { tenantId: row.tenant_id, state: row.state, attention: row.attention, changedAt: row.changed_at };
+  },
+};
+
+export type DbTenantAlertSettings = Selectable<TenantAlertSettingsTable>;
+export const DbTenantAlertSettings = {
+  to(settings: TenantAlertSettings): Insertable<TenantAlertSettingsTable> {
+    return { tenant_id: settings.tenantId, webhook_url: settings.webhookUrl, lang: settings.lang };
+  },
+  from(row: DbTenantAlertSettings): TenantAlertSettings {
+    return {
+      tenantId: row.tenant_id,
+      webhookUrl: row.webhook_url,
+      lang: readOneOf(langs, row.lang, 'tenant_alert_settings', 'lang'),
     };
   },
 };

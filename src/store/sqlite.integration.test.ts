@@ -7,6 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { describeAccountStoreContract } from './account-store.contract.js';
 import { describeDashboardSessionStoreContract } from './dashboard-session-store.contract.js';
 import { InMemoryMigrationProvider, migrateToLatest, storeMigrations } from './migrations.js';
 import { openSqliteStore, sqliteFileName } from './sqlite.js';
@@ -32,6 +33,8 @@ describeScheduleStoreContract('SQLite file', async () => openSqliteStore({ dataD
 describeTenantStoreContract('SQLite file', async () => openSqliteStore({ dataDir: await tempDir() }));
 describeTenantStoreContract('SQLite :memory:', () => openSqliteStore({ file: ':memory:' }));
 describeDashboardSessionStoreContract('SQLite file', async () => openSqliteStore({ dataDir: await tempDir() }));
+describeAccountStoreContract('SQLite file', async () => openSqliteStore({ dataDir: await tempDir() }));
+describeAccountStoreContract('SQLite :memory:', () => openSqliteStore({ file: ':memory:' }));
 
 describe('openSqliteStore', () => {
   const migrationNames = Object.keys(storeMigrations('sqlite'));

@@ -12,6 +12,7 @@ import { createKyselyStore } from './kysely-store.js';
 import { migrateToLatest } from './migrations.js';
 import type { Stores } from './port.js';
 import type { Database } from './schema.js';
+import { createAccountStore } from './account-store.js';
 import { createScheduleStore } from './schedule-store.js';
 import { createTenantStore } from './tenant-store.js';
 
@@ -137,5 +138,6 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     tightened,
     tenants: createTenantStore(db),
     schedule: createScheduleStore(db),
+    accounts: createAccountStore(db),
   };
 }
