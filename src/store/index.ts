@@ -2,8 +2,33 @@
  * The stores: their port (`Stores`), `openStore(url)`, the Kysely implementation, the SQLite and PostgreSQL adapters
  * and the migrations.
  */
-export { attendanceStates, eventActions, eventLevels, linkOrigins, runDirections, runStatuses } from './port.js';
+export {
+  alertKinds,
+  attendanceStates,
+  auditActions,
+  eventActions,
+  eventLevels,
+  linkOrigins,
+  runDirections,
+  runStatuses,
+  tenantRoles,
+} from './port.js';
 export type {
+  AccountStore,
+  AlertKind,
+  AlertState,
+  ApiToken,
+  AuditAction,
+  AuditEntry,
+  AuditFilter,
+  Invitation,
+  NewAuditEntry,
+  NewUser,
+  TenantAlertSettings,
+  TenantGrant,
+  TenantRole,
+  User,
+  UserChange,
   AttendanceRecord,
   AttendanceState,
   DashboardSession,
@@ -29,7 +54,8 @@ export type {
 export { createKyselyStore, defaultEventLimit, defaultRunLimit, maxBoundValues } from './kysely-store.js';
 export { InMemoryMigrationProvider, migrateToLatest, sqlDialects, storeMigrations } from './migrations.js';
 export type { SqlDialect } from './migrations.js';
-export { StateStoreError } from './schema.js';
+export { DuplicateAccountError, StateStoreError } from './schema.js';
+export { apiTokenTouchIntervalMs, createAccountStore } from './account-store.js';
 export type { Database } from './schema.js';
 export { openStore, parseStoreUrl, storeUrlForms } from './open.js';
 export type { OpenStoreOptions, StoreLocation } from './open.js';
