@@ -109,6 +109,11 @@ beforeAll(async () => {
   );
   // No language of her own: the service's default (French).
   await accounts.createUser({ email: 'olga@example.org', operator: true, grants: [], alerts: ['attention'] }, at);
+  // The first operator, named `admin` (no address): skipped, not an error.
+  await accounts.createUser(
+    { email: 'admin', operator: true, grants: [], alerts: ['paused', 'failing', 'recovered', 'attention'] },
+    at,
+  );
   await accounts.saveTenantAlertSettings({ tenantId, webhookUrl: hookUrl, lang: 'en' });
 
   alerter = createAlerter({

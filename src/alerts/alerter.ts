@@ -11,6 +11,8 @@
  * Observations of one tenant are handled one after the other (the scheduler emits `paused` then `run-finished` for
  * the same run, synchronously): each reads the state the previous one saved.
  */
+import { z } from 'zod';
+
 import type { Clock } from '../clock.js';
 import type { Logger } from '../service/logging.js';
 import { createLogScrubber } from '../service/logging.js';
@@ -76,6 +78,8 @@ export interface Alerter {
   idle(): Promise<void>;
 }
 
+const emailSchema = z.email();
+
 /** An error text in a message: scrubbed and short. */
 const maxDetailLength = 400;
 
@@ -114,8 +118,9 @@ export function createAlerter(options: AlerterOptions): Alerter {
     return next;
   };
 
+  // The first operator may be named `admin`, which is no address: skipped rather than an error at every alert.
   const recipients = (users: readonly User[], kind: Alert['kind']) =>
-    users.filter((user) => !user.disabled && user.alerts.includes(kind));
+    users.filter((user) => !user.disabled && user.alerts.includes(kind) && emailSchema.safeParse(user.email).success);
 
   const send = async (alerts: readonly Alert[], tenantId: string) => {
     if (alerts.length === 0) return;
