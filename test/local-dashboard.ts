@@ -8,7 +8,7 @@ import type { Clock } from '../src/clock.js';
 import { TenantConfig, TenantOptions } from '../src/config/config.js';
 import { toError } from '../src/errors.js';
 import { syncTenant } from '../src/service/tenant-sync.js';
-import type { StateStore } from '../src/store/port.js';
+import type { AccountStore, StateStore } from '../src/store/port.js';
 import { createTenantClients } from '../src/sync/clients.js';
 import type { TenantClientOptions } from '../src/sync/clients.js';
 import type {
@@ -23,7 +23,8 @@ import type { Lang } from '../src/web/i18n.js';
 import { createLiveLookups } from '../src/web/lookups.js';
 
 export interface LocalDashboardOptions {
-  store: StateStore;
+  /** The state store and its accounts (`Stores`, e.g. `openSqliteStore`). */
+  store: StateStore & { accounts: AccountStore };
   tenants: readonly TenantConfig[];
   clock: Clock;
   adminPassword: AdminPassword;
@@ -35,6 +36,8 @@ export interface LocalDashboardOptions {
   clientOptions?: Omit<TenantClientOptions, 'clock'>;
   lang?: Lang;
   onError?: (error: unknown, context: { path: string }) => void;
+  /** The rest of `DashboardDeps` as given (public URL, mailer, alerts...). */
+  extra?: Partial<Pick<DashboardDeps, 'publicUrl' | 'trustProxy' | 'mailer' | 'alerts' | 'webhookPolicy' | 'basePath'>>;
 }
 
 export interface LocalDashboardDeps extends DashboardDeps {
@@ -88,8 +91,10 @@ export function createLocalDashboardDeps(options: LocalDashboardOptions): LocalD
 
   return {
     store,
+    accounts: store.accounts,
     clock,
     adminPassword: options.adminPassword,
+    ...options.extra,
     ...(options.lang && { lang: options.lang }),
     ...(options.onError && { onError: options.onError }),
     tenantConfig: (id) => tenants.get(id)?.config,
@@ -109,6 +114,14 @@ export function createLocalDashboardDeps(options: LocalDashboardOptions): LocalD
             })),
         ),
       get: (id) => Promise.resolve(tenants.has(id) ? details(tenantOf(id)) : undefined),
+      pause(id, reason) {
+        tenantOf(id).pausedReason = reason;
+        return Promise.resolve();
+      },
+      resume(id) {
+        tenantOf(id).pausedReason = null;
+        return Promise.resolve();
+      },
       updateOptions(id, next) {
         const tenant = tenantOf(id);
         tenant.config = { ...tenant.config, options: TenantOptions.parse(next) };

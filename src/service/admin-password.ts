@@ -12,14 +12,14 @@ import { z } from 'zod';
 
 import { ConfigError } from '../errors.js';
 import type { AdminPassword } from '../web/deps.js';
-import { isAdminPasswordHash, randomToken } from '../web/security.js';
+import { isPasswordHash, randomToken } from '../web/security.js';
 
 export const adminPasswordEnvVar = 'AIMAIRA_EDUSIGN_ADMIN_PASSWORD';
 export const adminFileName = 'admin.json';
 /** The dashboard's rule (src/web/dashboard.ts). */
 export const minAdminPasswordLength = 12;
 
-const AdminFile = z.object({ passwordHash: z.string().refine(isAdminPasswordHash, 'not a scrypt hash') });
+const AdminFile = z.object({ passwordHash: z.string().refine(isPasswordHash, 'not a scrypt hash') });
 
 export type ServiceAdminPassword =
   | { source: 'environment'; password: AdminPassword }
@@ -68,7 +68,7 @@ export async function loadAdminPassword(options: {
     source: 'setup',
     file,
     setupToken,
-    password: { setupToken, save: (hash) => saveAdminPasswordHash(file, hash) },
+    password: { setupToken },
   };
 }
 

@@ -6,11 +6,13 @@
  */
 import type { Clock } from '../clock.js';
 import type { TenantConfig } from '../config/config.js';
-import type { StateStore } from '../store/port.js';
+import type { AccountStore, StateStore } from '../store/port.js';
 import { runPreflight } from './preflight.js';
 import { createTenantClients } from '../sync/clients.js';
 import type { TenantClientOptions } from '../sync/clients.js';
 import type {
+  DashboardAlerts,
+  DashboardMailer,
   AdminPassword,
   CheckResult,
   DashboardDeps,
@@ -39,6 +41,12 @@ export type DashboardSyncNow = (
 
 export interface ServiceDashboardOptions {
   store: StateStore;
+  accounts: AccountStore;
+  /** See `DashboardDeps`. */
+  publicUrl?: string;
+  trustProxy?: boolean;
+  mailer?: DashboardMailer;
+  alerts?: DashboardAlerts;
   clock: Clock;
   scheduler: Pick<Scheduler, 'status' | 'resume'>;
   syncNow: DashboardSyncNow;
@@ -141,6 +149,16 @@ export function createServiceDashboardDeps(options: ServiceDashboardOptions): Da
         ...(update.edusign && { edusign: { ...update.edusign } }),
       });
     },
+    async pause(id, reason) {
+      if (source.kind === 'sandbox') throw new Error(sandboxChangeRefused);
+      await source.repository.pause(id, reason);
+    },
+    async resume(id) {
+      if (source.kind === 'sandbox') throw new Error(sandboxChangeRefused);
+      await source.repository.resume(id);
+      // The scheduler's own pause (repeated failures) is lifted too: a person asked to resume.
+      await scheduler.resume(id);
+    },
     async check(id): Promise<CheckResult> {
       // As `tenant check` does (src/cli/tenant.ts): URL refusals are findings, not a reason to report nothing else;
       // a passing check resumes a paused tenant, in the tenants table and in the scheduler.
@@ -192,6 +210,7 @@ export function createServiceDashboardDeps(options: ServiceDashboardOptions): Da
 
   return {
     store,
+    accounts: options.accounts,
     clock,
     tenants,
     scheduler: dashboardScheduler,
@@ -202,6 +221,11 @@ export function createServiceDashboardDeps(options: ServiceDashboardOptions): Da
       ...(options.clientOptions && { clientOptions: options.clientOptions }),
     }),
     adminPassword: options.adminPassword,
+    ...(options.publicUrl !== undefined && { publicUrl: options.publicUrl }),
+    ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
+    ...(options.mailer && { mailer: options.mailer }),
+    ...(options.alerts && { alerts: options.alerts }),
+    ...(options.urlPolicy && { webhookPolicy: options.urlPolicy }),
     ...(options.onError && { onError: options.onError }),
   };
 }

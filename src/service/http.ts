@@ -1,14 +1,18 @@
 /**
- * The service's HTTP endpoint: `/metrics` for Prometheus and `/healthz` for whatever watches the process (both
- * read-only, no sign-in), then the web dashboard (src/web/dashboard.ts) for every path it answers, `/` included;
- * anything else is a 404.
+ * The service's HTTP endpoint, on Hono: `/metrics` for Prometheus and `/healthz` for whatever watches the process
+ * (both read-only, no sign-in), then the web dashboard (src/web/dashboard.ts) for every path it answers, `/`
+ * included. Every path is behind the Host allow-list (src/web/middleware.ts): a DNS-rebinding page reaches neither
+ * the sign-in nor `/metrics`.
  */
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { createAdaptorServer } from '@hono/node-server';
+import { Hono } from 'hono';
+
 import { toError } from '../errors.js';
-import type { DashboardHandler } from '../web/dashboard.js';
+import type { Dashboard } from '../web/dashboard.js';
+import { hostGuard } from '../web/middleware.js';
 import type { Logger } from './logging.js';
 import type { ServiceMetrics } from './metrics.js';
 
@@ -32,8 +36,10 @@ export interface ServiceHttpOptions {
   port: number;
   metrics: ServiceMetrics;
   health: () => Promise<Health>;
-  /** Answers its own paths (true) and leaves the others (false); `/metrics` and `/healthz` never reach it. */
-  dashboard?: DashboardHandler;
+  /** Mounted after `/metrics` and `/healthz`. */
+  dashboard?: Dashboard;
+  /** The public URL (`--public-url`): its host is the one name the service answers under, besides IP literals. */
+  publicUrl?: string;
   logger: Logger;
 }
 
@@ -43,40 +49,50 @@ export interface ServiceHttp {
   close(): Promise<void>;
 }
 
-function send(response: ServerResponse, status: number, contentType: string, body: string): void {
-  response.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store' });
-  response.end(body);
-}
-
-async function handle(options: ServiceHttpOptions, request: IncomingMessage, response: ServerResponse) {
-  const path = new URL(request.url ?? '/', 'http://service').pathname;
-  const routes: Record<string, () => Promise<void>> = {
-    '/metrics': async () => send(response, 200, options.metrics.contentType, await options.metrics.render()),
-    '/healthz': async () => {
-      const health = await options.health();
-      send(response, health.status === 'ok' ? 200 : 503, 'application/json', `${JSON.stringify(health)}\n`);
-    },
+/** The service's app: `/metrics`, `/healthz`, and the dashboard mounted as it is. */
+export function createServiceApp(options: Omit<ServiceHttpOptions, 'host' | 'port'>): Hono {
+  const app = new Hono();
+  app.use(hostGuard(options.publicUrl === undefined ? undefined : new URL(options.publicUrl).host));
+  const readOnly = (handler: () => Promise<Response>) => async (c: { req: { method: string } }) => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      return new Response('Only GET here.\n', {
+        status: 405,
+        headers: { allow: 'GET, HEAD', 'cache-control': 'no-store' },
+      });
+    }
+    return handler();
   };
-  const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
-  if (!route) {
-    if (options.dashboard && (await options.dashboard(request, response))) return;
-    return send(response, 404, 'text/plain; charset=utf-8', `Not found: ${path}\n`);
-  }
-  if (request.method !== 'GET' && request.method !== 'HEAD') {
-    response.setHeader('allow', 'GET, HEAD');
-    return send(response, 405, 'text/plain; charset=utf-8', 'Only GET here.\n');
-  }
-  await route();
+  app.all(
+    '/metrics',
+    readOnly(
+      async () =>
+        new Response(await options.metrics.render(), {
+          headers: { 'content-type': options.metrics.contentType, 'cache-control': 'no-store' },
+        }),
+    ),
+  );
+  app.all(
+    '/healthz',
+    readOnly(async () => {
+      const health = await options.health();
+      return new Response(`${JSON.stringify(health)}\n`, {
+        status: health.status === 'ok' ? 200 : 503,
+        headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+      });
+    }),
+  );
+  if (options.dashboard) app.route('/', options.dashboard.app);
+  app.notFound((c) => c.text(`Not found: ${c.req.path}\n`, 404, { 'cache-control': 'no-store' }));
+  app.onError((error, c) => {
+    options.logger.error({ err: toError(error), path: c.req.path }, 'HTTP request failed');
+    return c.text('Internal error\n', 500);
+  });
+  return app;
 }
 
 export async function startServiceHttp(options: ServiceHttpOptions): Promise<ServiceHttp> {
-  const server: Server = createServer((request, response) => {
-    handle(options, request, response).catch((error: unknown) => {
-      options.logger.error({ err: toError(error), path: request.url }, 'HTTP request failed');
-      if (!response.headersSent) send(response, 500, 'text/plain; charset=utf-8', 'Internal error\n');
-      else response.destroy();
-    });
-  });
+  const app = createServiceApp(options);
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {

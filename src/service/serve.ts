@@ -17,6 +17,8 @@ import { openStore, parseStoreUrl } from '../store/open.js';
 import type { Run, RunDirection, StateStore, Stores } from '../store/port.js';
 import type { RunTrigger } from '../store/schedule-store.js';
 import { sqliteFileName } from '../store/sqlite.js';
+import { attentionFromEvents, createAlerter, createMailer, createWebhookSender } from '../alerts/index.js';
+import type { SmtpSettings } from '../alerts/index.js';
 import { createDashboard } from '../web/dashboard.js';
 import { loadAdminPassword } from './admin-password.js';
 import type { ServiceAdminPassword } from './admin-password.js';
@@ -101,6 +103,15 @@ export interface ServiceOptions {
   adminPassword?: string | undefined;
   /** Runs and events kept (13 months by default), deleted daily where the scheduler runs (src/service/retention.ts). */
   retention?: RetentionOptions;
+  /**
+   * Where people reach the dashboard (`--public-url`): the one Host name answered, Secure cookies over https, the
+   * links in mails. Without it, only IP literals and localhost are answered.
+   */
+  publicUrl?: string;
+  /** Behind a reverse proxy: the client's address is the last of `X-Forwarded-For` (`--trust-proxy`). */
+  trustProxy?: boolean;
+  /** The SMTP server for invitations and alerts (src/alerts/mailer.ts); no e-mail without it. */
+  smtp?: SmtpSettings;
 }
 
 export const serviceRoles = ['all', 'scheduler', 'worker', 'web'] as const;
@@ -320,6 +331,24 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     }
   };
 
+  // Alerts where runs end (the scheduler's events) and where people pause (the dashboard): the store's memory makes
+  // each change of state told once, whichever process sees it.
+  const mailer = options.smtp ? createMailer(options.smtp) : undefined;
+  const alerter = sandbox
+    ? undefined
+    : createAlerter({
+        accounts: store.accounts,
+        ...(mailer && { mailer }),
+        sendWebhook: createWebhookSender({ allowLoopback: options.urlPolicy?.allowLoopbackHttp === true }),
+        ...(options.publicUrl !== undefined && { publicUrl: options.publicUrl }),
+        defaultLang: 'fr',
+        clock,
+        logger,
+        healthOf: (tenantId) => store.schedule.getHealth(tenantId),
+        attentionOf: (tenantId, outcome) => attentionFromEvents(store, tenantId, outcome.runIds ?? []),
+        scrubText: (text) => options.log.scrubber.scrubText(text),
+      });
+
   const scheduler = createScheduler({
     clock,
     store: store.schedule,
@@ -329,7 +358,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     ...(!sandbox && { tenantStatus: store.tenants }),
     ...(options.scheduler?.windows && { windows: options.scheduler.windows }),
     ...(options.scheduler?.tickMs !== undefined && { tickMs: options.scheduler.tickMs }),
-    onEvent: (event) => logSchedulerEvent(logger, event),
+    onEvent: (event) => {
+      logSchedulerEvent(logger, event);
+      alerter?.onSchedulerEvent(event);
+    },
     ...(queue && { dispatcher: queue.dispatcher }),
     ...(election && { leading: () => election.isLeader() }),
   });
@@ -367,6 +399,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
           syncNow: (tenantId, syncOptions) => syncNow(tenantId, syncOptions),
           tenants: dashboardTenants,
           adminPassword: admin.password,
+          accounts: store.accounts,
+          ...(options.publicUrl !== undefined && { publicUrl: options.publicUrl }),
+          ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
+          ...(mailer && { mailer }),
+          ...(alerter && { alerts: alerter }),
           retention: retentionSettings(options.retention),
           ...(options.urlPolicy && { urlPolicy: options.urlPolicy }),
           clientOptions: {
@@ -389,6 +426,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       port: options.port,
       metrics,
       ...(dashboard && { dashboard }),
+      ...(options.publicUrl !== undefined && { publicUrl: options.publicUrl }),
       logger,
       health: async (): Promise<Health> => ({
         status: stopped === undefined ? 'ok' : 'stopping',

@@ -16,7 +16,7 @@ import { openSqliteStore } from '../store/sqlite.js';
 import type { StateStore } from '../store/port.js';
 import { createDashboard, eventsPageSize } from './dashboard.js';
 import type { AdminPassword, DashboardDeps, SyncProgress, SyncSummary, TenantDetails } from './deps.js';
-import { hashAdminPassword, verifyAdminPassword } from './security.js';
+import { hashPassword, verifyPassword } from './security.js';
 
 const password = 'le mot de passe des tests';
 
@@ -56,7 +56,7 @@ async function start(overrides: Partial<DashboardDeps> = {}): Promise<Harness> {
   const deps: DashboardDeps = {
     store,
     clock,
-    adminPassword: { hash: await hashAdminPassword(password) },
+    adminPassword: { hash: await hashPassword(password) },
     tenants: {
       list: () => Promise.resolve([{ id: tenant.id, paused: tenant.paused, pausedReason: tenant.pausedReason }]),
       get: (id) => Promise.resolve(id === tenant.id ? tenant : undefined),
@@ -529,7 +529,7 @@ describe('administrator password set-up', () => {
     ).toBe(200);
     const hash = save.mock.calls[0]?.[0] ?? '';
     expect(hash).toMatch(/^scrypt\$/);
-    expect(await verifyAdminPassword('a long new password', hash)).toBe(true);
+    expect(await verifyPassword('a long new password', hash)).toBe(true);
     expect(
       (await setup({ token: 'token-from-the-logs', password: 'another password!', confirm: 'another password!' }))
         .status,

@@ -5,7 +5,8 @@
  */
 import type { Clock } from '../clock.js';
 import type { TenantOptions } from '../config/config.js';
-import type { RunCounts, RunDirection, RunStatus, StateStore } from '../store/port.js';
+import type { AccountStore, RunCounts, RunDirection, RunStatus, StateStore } from '../store/port.js';
+import type { UrlPolicyOptions } from '../service/url-policy.js';
 import type { SessionExplanation } from '../sync/down/explain.js';
 import type { Lang } from './i18n.js';
 
@@ -60,6 +61,10 @@ export interface DashboardTenants {
   /** Write-only. */
   updateCredentials(id: string, credentials: CredentialsUpdate): Promise<void>;
   check(id: string): Promise<CheckResult>;
+  /** Pauses the tenant (no scheduled run, no sync now) with the reason a person gave. */
+  pause(id: string, reason: string): Promise<void>;
+  /** Lifts a pause, whoever made it. */
+  resume(id: string): Promise<void>;
 }
 
 /** Where a tenant stands in the schedule. */
@@ -143,15 +148,28 @@ export interface DashboardLookups {
 }
 
 /**
- * The administrator password: a scrypt hash the service stored (`hashAdminPassword`), a plaintext from the
- * environment (hashed at start, never kept), or none yet: then the first visitor sets it on the set-up page, with
- * the one-time token the service printed in its logs, and `save` stores the hash.
+ * The first operator's password: a scrypt hash the service stored (`hashPassword`, an install older than accounts),
+ * a plaintext from the environment (hashed at start, never kept): both are the password of the operator account
+ * `admin`, made at start when missing. Or none yet: then, while no account exists, the first visitor makes the first
+ * operator on the set-up page with the one-time token the service printed in its logs.
  */
-export type AdminPassword =
-  { hash: string } | { plaintext: string } | { setupToken: string; save(hash: string): Promise<void> };
+export type AdminPassword = { hash: string } | { plaintext: string } | { setupToken: string };
+
+/** Sends an e-mail (src/alerts/mailer.ts): invitations go out this way when the service has SMTP settings. */
+export interface DashboardMailer {
+  send(message: { to: string; subject: string; text: string }): Promise<void>;
+}
+
+/** Told when a person pauses or resumes a tenant, so that its people are alerted (src/alerts/). */
+export interface DashboardAlerts {
+  tenantPaused(tenantId: string, reason: string): Promise<unknown>;
+  tenantResumed(tenantId: string): Promise<unknown>;
+}
 
 export interface DashboardDeps {
   store: StateStore;
+  /** Accounts, invitations, tokens, the audit, alert settings. */
+  accounts: AccountStore;
   tenants: DashboardTenants;
   scheduler: DashboardScheduler;
   lookups: DashboardLookups;
@@ -161,8 +179,18 @@ export interface DashboardDeps {
   lang?: Lang;
   /** Where the dashboard is mounted, e.g. `/dashboard`; `` (the root) by default. */
   basePath?: string;
-  /** Cookies marked Secure: true whenever the dashboard is served over https (behind a proxy too). */
-  secureCookies?: boolean;
+  /**
+   * The address people reach the service at, e.g. `https://connector.example.fr`: its host is the one `Host` name
+   * answered (IP literals and localhost always are), https marks cookies Secure, and links in mails start with it.
+   */
+  publicUrl?: string;
+  /** The client's address is the last of `X-Forwarded-For` (a reverse proxy in front); false by default. */
+  trustProxy?: boolean;
+  /** Invitations by e-mail; without it, the operator hands the link over. */
+  mailer?: DashboardMailer;
+  /** The URL policy of the tenants' alert webhooks (loopback allowed for the simulators and the tests only). */
+  webhookPolicy?: UrlPolicyOptions;
+  alerts?: DashboardAlerts;
   /** Signed out after this long without a request; 30 minutes by default. */
   sessionIdleMinutes?: number;
   /** A page that failed (the visitor sees a plain error page; the details go here, for the service's logs). */

@@ -6,7 +6,7 @@ import { TenantOptions } from '../config/config.js';
 import type { ReasonCode } from '../domain/reasons.js';
 import { reasonCodes } from '../domain/reasons.js';
 import { eventActions, eventLevels } from '../store/port.js';
-import type { LiveRun, Run, SyncEvent } from '../store/port.js';
+import type { AuditEntry, LiveRun, Run, SyncEvent, TenantAlertSettings } from '../store/port.js';
 import type { SessionExplanation } from '../sync/down/explain.js';
 import { renderRunsChart } from './chart.js';
 import type { CheckResult, PersonMatch, SessionMatch, SyncSummary, TenantDetails, TenantSchedule } from './deps.js';
@@ -28,13 +28,17 @@ export interface PageContext {
   csrfToken: string | undefined;
   /** Epoch ms. */
   now: number;
+  /** The signed-in account, for the navigation; undefined when signed out. */
+  account?: { email: string; operator: boolean };
+  /** On a tenant's pages: whether the account may change the tenant (a manager or an operator). */
+  canManage?: boolean;
 }
 
 export type TenantHealth = 'healthy' | 'partial' | 'failing' | 'paused' | 'new';
 
 // ---- Layout -----------------------------------------------------------------------------------------------------
 
-function csrfField(ctx: PageContext): SafeHtml {
+export function csrfField(ctx: PageContext): SafeHtml {
   return html`<input type="hidden" name="csrf" value="${ctx.csrfToken ?? ''}" />`;
 }
 
@@ -57,6 +61,8 @@ export function layout(ctx: PageContext, title: string, body: SafeHtml, crumbs: 
           <nav aria-label="${t('navMain')}">
             <a class="brand" href="${base}/">${t('appName')}</a>
             ${ctx.csrfToken ? html`<a href="${base}/">${t('navTenants')}</a>` : ''}
+            ${ctx.account?.operator ? html`<a href="${base}/users">${t('usersTitle')}</a><a href="${base}/audit">${t('auditTitle')}</a>` : ''}
+            ${ctx.account ? html`<a href="${base}/account" id="nav-account">${t('accountTitle')}</a>` : ''}
             <span class="spacer"></span>
             ${other.map((lang) => html`<a href="${ctx.path}?lang=${lang}" lang="${lang}" hreflang="${lang}">${t(lang === 'fr' ? 'langFr' : 'langEn')}</a>`)}
             ${
@@ -90,7 +96,7 @@ export function layout(ctx: PageContext, title: string, body: SafeHtml, crumbs: 
     </html> `;
 }
 
-function notice(kind: 'info' | 'ok' | 'error', text: HtmlValue): SafeHtml {
+export function notice(kind: 'info' | 'ok' | 'error', text: HtmlValue): SafeHtml {
   return html`<p class="notice ${kind}" role="${kind === 'error' ? 'alert' : 'status'}">${text}</p>`;
 }
 
@@ -105,7 +111,7 @@ export function messagePage(ctx: PageContext, title: string, message: string): S
 
 // ---- Sign-in and set-up -----------------------------------------------------------------------------------------
 
-export function signInPage(ctx: PageContext, state: { error?: string; next?: string }): SafeHtml {
+export function signInPage(ctx: PageContext, state: { error?: string; next?: string; email?: string }): SafeHtml {
   const { t, base } = ctx;
   return layout(
     ctx,
@@ -113,8 +119,20 @@ export function signInPage(ctx: PageContext, state: { error?: string; next?: str
     html`${state.error ? notice('error', state.error) : ''}
       <form method="post" action="${base}/sign-in" class="card narrow">
         <input type="hidden" name="next" value="${state.next ?? ''}" />
+        <label for="email">${t('email')}</label>
+        <input
+          id="email"
+          name="email"
+          type="text"
+          autocomplete="username"
+          value="${state.email ?? ''}"
+          required
+          autofocus
+          aria-describedby="email-help"
+        />
+        <p id="email-help" class="help">${t('emailHelp')}</p>
         <label for="password">${t('password')}</label>
-        <input id="password" name="password" type="password" autocomplete="current-password" required autofocus />
+        <input id="password" name="password" type="password" autocomplete="current-password" required />
         <button type="submit">${t('signIn')}</button>
       </form>`,
   );
@@ -130,6 +148,8 @@ export function setupPage(ctx: PageContext, state: { error?: string; token?: str
       <form method="post" action="${base}/setup" class="card narrow">
         <label for="token">${t('setupToken')}</label>
         <input id="token" name="token" type="password" autocomplete="off" value="${state.token ?? ''}" required />
+        <label for="email">${t('email')}</label>
+        <input id="email" name="email" type="email" autocomplete="username" required />
         <label for="password">${t('newPassword')}</label>
         <input
           id="password"
@@ -285,6 +305,8 @@ export interface TenantPageData {
   matches?: { sessions: SessionMatch[]; people: PersonMatch[] };
   /** With a sync in progress: its run as the store has it (none yet before the first direction starts). */
   live?: { run: LiveRun | undefined };
+  /** The tenant's latest audit entries, newest first. */
+  audit?: AuditEntry[];
 }
 
 export function tenantPage(ctx: PageContext, data: TenantPageData): SafeHtml {
@@ -302,13 +324,32 @@ export function tenantPage(ctx: PageContext, data: TenantPageData): SafeHtml {
       </p>
       ${data.live ? liveRun(ctx, here, data.schedule, data.live.run) : ''}
       <p><strong>${t('nextRuns')}</strong><br />${nextRuns(ctx, data.schedule)}</p>
-      <div class="actions">
-        <form method="post" action="${here}/sync">
-          ${csrfField(ctx)}<button type="submit" id="sync-now">${t('syncNow')}</button>
-        </form>
-        <a class="button secondary" href="${here}/explain">${t('explainLink')}</a>
-        <a class="button secondary" href="${here}/settings">${t('settingsLink')}</a>
-      </div>
+      ${
+        ctx.canManage
+          ? html`<div class="actions">
+              <form method="post" action="${here}/sync">
+                ${csrfField(ctx)}<button type="submit" id="sync-now">${t('syncNow')}</button>
+              </form>
+              <a class="button secondary" href="${here}/explain">${t('explainLink')}</a>
+              <a class="button secondary" href="${here}/settings">${t('settingsLink')}</a>
+              ${
+                data.health === 'paused'
+                  ? html`<form method="post" action="${here}/resume">
+                      ${csrfField(ctx)}<button type="submit" class="secondary" id="resume">${t('resumeTenant')}</button>
+                    </form>`
+                  : html`<form method="post" action="${here}/pause" class="pause">
+                      ${csrfField(ctx)}<label for="pause-reason" class="visually-hidden">${t('pauseReason')}</label
+                      ><input
+                        id="pause-reason"
+                        name="reason"
+                        maxlength="300"
+                        placeholder="${t('pauseReason')}"
+                      /><button type="submit" class="secondary" id="pause">${t('pauseTenant')}</button>
+                    </form>`
+              }
+            </div>`
+          : html`<p class="muted">${t('readOnly')}</p>`
+      }
     </section>
 
     <section aria-labelledby="chart-title" class="card">
@@ -400,21 +441,25 @@ export function tenantPage(ctx: PageContext, data: TenantPageData): SafeHtml {
           >${eventsFiltered ? html` <a href="${here}#events-title">${t('clearFilters')}</a>` : ''}
         </div>
       </form>
-      <form
-        method="post"
-        action="${here}/search"
-        class="filters search"
-        role="search"
-        aria-label="${t('searchEvents')}"
-      >
-        ${csrfField(ctx)}
-        <div class="field grow">
-          <label for="q">${t('searchLabel')}</label
-          ><input id="q" name="q" type="search" autocomplete="off" required aria-describedby="q-help" />
-          <p id="q-help" class="help">${t('searchHelp')}</p>
-        </div>
-        <div class="field buttons"><button type="submit">${t('search')}</button></div>
-      </form>
+      ${
+        ctx.canManage
+          ? html`<form
+              method="post"
+              action="${here}/search"
+              class="filters search"
+              role="search"
+              aria-label="${t('searchEvents')}"
+            >
+              ${csrfField(ctx)}
+              <div class="field grow">
+                <label for="q">${t('searchLabel')}</label
+                ><input id="q" name="q" type="search" autocomplete="off" required aria-describedby="q-help" />
+                <p id="q-help" class="help">${t('searchHelp')}</p>
+              </div>
+              <div class="field buttons"><button type="submit">${t('search')}</button></div>
+            </form>`
+          : ''
+      }
       ${data.matches ? matchesList(ctx, tenant.id, data.matches) : ''}
       ${filter.run !== undefined ? html`<p>${t('eventsOfRun', { id: filter.run })}</p>` : ''}
       ${
@@ -447,6 +492,10 @@ export function tenantPage(ctx: PageContext, data: TenantPageData): SafeHtml {
             </nav>`
           : ''
       }
+    </section>
+    <section aria-labelledby="tenant-audit-title" class="card" id="tenant-audit">
+      <h2 id="tenant-audit-title">${t('auditTitle')}</h2>
+      ${auditTable(ctx, data.audit ?? [], false)}
     </section>`;
   return layout(ctx, t('tenantTitle', { id: tenant.id }), body, [
     [t('navTenants'), `${ctx.base}/`],
@@ -697,6 +746,8 @@ export interface SettingsPageData {
   check?: CheckResult;
   /** The tenant's last preflight; absent when it never ran. */
   preflight?: PreflightReport | undefined;
+  /** Where the tenant's alerts go; undefined when never set. */
+  alertSettings?: TenantAlertSettings | undefined;
 }
 
 const optionNames = Object.keys(TenantOptions.shape) as (keyof TenantOptions)[];
@@ -805,12 +856,40 @@ export function settingsPage(ctx: PageContext, data: SettingsPageData): SafeHtml
           : ''
       }
     </section>
-    ${preflightSection(ctx, data.preflight)} ${retentionSection(ctx, tenant.retention)}`;
+    ${alertSettingsSection(ctx, tenant.id, data.alertSettings)} ${preflightSection(ctx, data.preflight)}
+    ${retentionSection(ctx, tenant.retention)}`;
   return layout(ctx, t('settingsTitle', { id: tenant.id }), body, [
     [t('navTenants'), `${ctx.base}/`],
     [tenant.id, tenantPath(ctx, tenant.id)],
     [t('settingsLink'), here],
   ]);
+}
+
+function alertSettingsSection(ctx: PageContext, tenantId: string, settings: TenantAlertSettings | undefined): SafeHtml {
+  const { t } = ctx;
+  const lang = settings?.lang ?? ctx.lang;
+  return html`<section aria-labelledby="alert-settings-title" class="card" id="alert-settings">
+    <h2 id="alert-settings-title">${t('alertSettingsTitle')}</h2>
+    <p class="help">${t('alertSettingsHelp')}</p>
+    <form method="post" action="${tenantPath(ctx, tenantId, '/alerts')}" class="stack">
+      ${csrfField(ctx)}
+      <label for="webhook-url">${t('webhookUrl')}</label>
+      <input
+        id="webhook-url"
+        name="webhookUrl"
+        type="url"
+        maxlength="2000"
+        value="${settings?.webhookUrl ?? ''}"
+        autocomplete="off"
+      />
+      <label for="alert-lang">${t('language')}</label>
+      <select id="alert-lang" name="lang">
+        <option value="fr" ${lang === 'fr' ? 'selected' : ''}>${t('langFr')}</option>
+        <option value="en" ${lang === 'en' ? 'selected' : ''}>${t('langEn')}</option>
+      </select>
+      <button type="submit" id="save-alert-settings">${t('save')}</button>
+    </form>
+  </section>`;
 }
 
 function retentionSection(ctx: PageContext, retention: TenantDetails['retention']): SafeHtml {
@@ -998,4 +1077,53 @@ function credentialInput(
       aria-describedby="keep-help"
     />
   </div>`;
+}
+
+// ---- The audit ------------------------------------------------------------------------------------------------
+
+/** The audit entries as rows: the tenant page shows its own with the same table. */
+export function auditTable(ctx: PageContext, entries: readonly AuditEntry[], withTenant: boolean): SafeHtml {
+  const { t } = ctx;
+  if (entries.length === 0) return html`<p class="muted">${t('auditNone')}</p>`;
+  return html`<div class="table-wrap" role="region" aria-label="${t('auditTitle')}" tabindex="0">
+    <table class="audit">
+      <thead>
+        <tr>
+          <th scope="col">${t('when')}</th>
+          <th scope="col">${t('who')}</th>
+          ${withTenant ? html`<th scope="col">${t('tenant')}</th>` : ''}
+          <th scope="col">${t('what')}</th>
+          <th scope="col">${t('from')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${entries.map(
+          (entry) =>
+            html`<tr>
+              <td>${formatInstant(entry.at, ctx.lang)}</td>
+              <td>${entry.actorEmail ?? t('theService')}${entry.via === 'api' ? html` <small>(API)</small>` : ''}</td>
+              ${withTenant ? html`<td>${entry.tenantId ?? '—'}</td>` : ''}
+              <td><code>${entry.action}</code> <small>${describeDetail(entry.detail)}</small></td>
+              <td>${entry.address ?? '—'}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </div>`;
+}
+
+/** `horizonDays: 14 → 7; fields: edusign.apiKey` */
+export function describeDetail(detail: Record<string, unknown>): string {
+  return Object.entries(detail)
+    .map(([key, value]) => {
+      if (key === 'changed' && value && typeof value === 'object') {
+        return Object.entries(value as Record<string, unknown>)
+          .map(([name, pair]) =>
+            Array.isArray(pair) ? `${name}: ${JSON.stringify(pair[0])} → ${JSON.stringify(pair[1])}` : name,
+          )
+          .join('; ');
+      }
+      return `${key}: ${Array.isArray(value) ? value.join(', ') : JSON.stringify(value)}`;
+    })
+    .join('; ');
 }

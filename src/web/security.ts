@@ -4,7 +4,6 @@
  * passes.
  */
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 
 import type { DashboardSession, DashboardSessionStore } from '../store/port.js';
 
@@ -28,15 +27,15 @@ function derive(password: string, salt: Buffer, params: { N: number; r: number; 
 }
 
 /** `scrypt$N$r$p$salt$hash` (base64url): what the caller stores; the plaintext is never kept. */
-export async function hashAdminPassword(password: string): Promise<string> {
+export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
   const key = await derive(password, salt, scryptParams);
   const { N, r, p } = scryptParams;
   return [hashPrefix, N, r, p, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
-/** Whether a stored hash has the shape `hashAdminPassword` writes. */
-export function isAdminPasswordHash(value: string): boolean {
+/** Whether a stored hash has the shape `hashPassword` writes. */
+export function isPasswordHash(value: string): boolean {
   return parseHash(value) !== undefined;
 }
 
@@ -53,7 +52,7 @@ function parseHash(stored: string) {
 }
 
 /** Compares in constant time; false for a malformed hash. */
-export async function verifyAdminPassword(password: string, stored: string): Promise<boolean> {
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const parsed = parseHash(stored);
   if (!parsed) return false;
   const key = await derive(password, parsed.salt, parsed.params);
@@ -77,6 +76,8 @@ export function sameSecret(a: string, b: string): boolean {
 export interface SignInSession {
   /** The secret of the session cookie; the store keeps only its SHA-256. */
   id: string;
+  /** The account signed in; null for a session older than accounts, which signs nobody in. */
+  userId: number | null;
   csrfToken: string;
   /** Epoch ms. */
   createdAt: number;
@@ -94,8 +95,8 @@ export interface SessionOptions {
 }
 
 export interface SessionRegistry {
-  /** A new session; the expired ones are purged on the way. */
-  create(): Promise<SignInSession>;
+  /** A new session of the account; the expired ones are purged on the way. */
+  create(userId: number): Promise<SignInSession>;
   /** The live session of this id, its idle timer reset; undefined when unknown or expired. */
   touch(id: string | undefined): Promise<SignInSession | undefined>;
   end(id: string): Promise<void>;
@@ -115,16 +116,17 @@ export function createSessionRegistry(options: SessionOptions): SessionRegistry 
   const fromStored = (id: string, session: DashboardSession): SignInSession => ({
     id,
     csrfToken: session.csrfToken,
+    userId: session.userId,
     createdAt: Date.parse(session.createdAt),
     lastSeenAt: Date.parse(session.lastSeenAt),
   });
   return {
-    async create() {
+    async create(userId) {
       const now = options.now();
       // Sign-ins are rare, and every expired session is dead weight: purged here, as the registry in memory did.
       await store.deleteExpiredDashboardSessions(iso(now), limits);
-      const session = { id: randomToken(), csrfToken: randomToken(), createdAt: now, lastSeenAt: now };
-      await store.createDashboardSession(session.id, session.csrfToken, iso(now));
+      const session = { id: randomToken(), userId, csrfToken: randomToken(), createdAt: now, lastSeenAt: now };
+      await store.createDashboardSession(session.id, session.csrfToken, iso(now), userId);
       return session;
     },
     async touch(id) {
@@ -141,86 +143,77 @@ export function createSessionRegistry(options: SessionOptions): SessionRegistry 
 // ---- Sign-in throttling ---------------------------------------------------------------------------------------
 
 export interface SignInThrottle {
-  /** Milliseconds to wait before the next attempt is even checked; 0 when allowed. */
-  waitMs(key: string): number;
-  failed(key: string): void;
-  succeeded(key: string): void;
+  /**
+   * Counts an attempt on `account` from `address` before its password is checked, and says how long to wait
+   * instead (ms, the attempt then not checked and not counted); 0: go on. Counting first means guesses sent in
+   * parallel are all counted, not only those that finished before the next began.
+   */
+  begin(account: string, address: string): number;
+  /** The password was right: the attempt was not a failure, and the account's count from that address starts over. */
+  succeeded(account: string, address: string): void;
 }
 
-/** After 5 failures from one address, each further attempt waits twice as long (1 s, 2 s, ... up to 15 min). */
+/** Failures allowed before waits start: per account and address, and per address whatever the account. */
+const freeFailures = { account: 5, address: 30 } as const;
+const maxWaitMs = 15 * 60_000;
+
+/**
+ * Two counters, each failure beyond its allowance doubling the wait (1 s, 2 s, ... up to 15 min): one per account
+ * and address, so that a guesser elsewhere never locks the account's owner out, and one per address, high enough
+ * that colleagues behind one office address do not lock each other out, low enough to slow a guesser who tries
+ * many accounts. In memory: each process serving the dashboard counts its own.
+ */
 export function createSignInThrottle(now: () => number): SignInThrottle {
-  const failures = new Map<string, { count: number; until: number }>();
+  const counts = new Map<string, { count: number; until: number }>();
+  const keys = (account: string, address: string) =>
+    [
+      [`account:${account.toLowerCase()}|${address}`, freeFailures.account],
+      [`address:${address}`, freeFailures.address],
+    ] as const;
   return {
-    waitMs(key) {
-      const entry = failures.get(key);
-      return entry ? Math.max(0, entry.until - now()) : 0;
+    begin(account, address) {
+      const wait = Math.max(0, ...keys(account, address).map(([key]) => (counts.get(key)?.until ?? 0) - now()));
+      if (wait > 0) return wait;
+      for (const [key, free] of keys(account, address)) {
+        const count = (counts.get(key)?.count ?? 0) + 1;
+        const delay = count <= free ? 0 : Math.min(maxWaitMs, 1000 * 2 ** (count - free - 1));
+        counts.set(key, { count, until: now() + delay });
+      }
+      if (counts.size > 20_000) counts.clear();
+      return 0;
     },
-    failed(key) {
-      const count = (failures.get(key)?.count ?? 0) + 1;
-      const delay = count < 5 ? 0 : Math.min(15 * 60_000, 1000 * 2 ** (count - 5));
-      failures.set(key, { count, until: now() + delay });
-      if (failures.size > 10_000) failures.clear();
-    },
-    succeeded(key) {
-      failures.delete(key);
+    succeeded(account, address) {
+      const [[pair], [addressKey]] = keys(account, address);
+      counts.delete(pair);
+      const entry = counts.get(addressKey);
+      if (entry) counts.set(addressKey, { count: Math.max(0, entry.count - 1), until: 0 });
     },
   };
 }
 
-// ---- Cookies and cross-site checks ---------------------------------------------------------------------------
-
-export function parseCookies(header: string | undefined): Map<string, string> {
-  const cookies = new Map<string, string>();
-  for (const part of (header ?? '').split(';')) {
-    const index = part.indexOf('=');
-    const name = index > 0 ? part.slice(0, index).trim() : '';
-    if (name === '') continue;
-    const value = part.slice(index + 1).trim();
-    if (!cookies.has(name)) {
-      try {
-        cookies.set(name, decodeURIComponent(value));
-      } catch {
-        cookies.set(name, value);
-      }
-    }
-  }
-  return cookies;
-}
-
-export interface CookieOptions {
-  maxAgeSeconds?: number;
-  httpOnly: boolean;
-  secure: boolean;
-  path: string;
-}
-
-export function serializeCookie(name: string, value: string, options: CookieOptions): string {
-  const parts = [`${name}=${encodeURIComponent(value)}`, `Path=${options.path}`, 'SameSite=Strict'];
-  if (options.maxAgeSeconds !== undefined) parts.push(`Max-Age=${options.maxAgeSeconds}`);
-  if (options.httpOnly) parts.push('HttpOnly');
-  if (options.secure) parts.push('Secure');
-  return parts.join('; ');
-}
+// ---- Cross-site checks -------------------------------------------------------------------------------------
 
 /**
  * Why a state-changing request is refused before its body is read, or undefined when it may go on: a browser
- * saying it comes from another site, or an Origin that is not this dashboard's own.
+ * saying it comes from another site, or an Origin that is neither this request's Host nor the public URL's.
  */
-export function crossSiteRefusal(request: Pick<IncomingMessage, 'headers'>): string | undefined {
-  const fetchSite = request.headers['sec-fetch-site'];
-  if (fetchSite === 'cross-site') return 'cross-site request';
-  const origin = request.headers.origin;
-  if (origin !== undefined && origin !== 'null') {
-    const host = request.headers.host;
-    let originHost: string;
-    try {
-      originHost = new URL(origin).host;
-    } catch {
-      return 'malformed Origin';
-    }
-    if (host === undefined || originHost !== host) return 'foreign Origin';
-  } else if (origin === 'null') return 'opaque Origin';
-  return undefined;
+export function crossSiteRefusal(
+  header: (name: string) => string | undefined,
+  publicHost?: string,
+): string | undefined {
+  if (header('sec-fetch-site') === 'cross-site') return 'cross-site request';
+  const origin = header('origin');
+  if (origin === undefined) return undefined;
+  if (origin === 'null') return 'opaque Origin';
+  let originHost: string;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    return 'malformed Origin';
+  }
+  const host = header('host');
+  if (originHost === host || (publicHost !== undefined && originHost === publicHost)) return undefined;
+  return 'foreign Origin';
 }
 
 /** The CSRF token of the form matches the session's. */

@@ -7,29 +7,29 @@ import {
   createSessionRegistry,
   createSignInThrottle,
   crossSiteRefusal,
-  hashAdminPassword,
-  isAdminPasswordHash,
+  hashPassword,
+  isPasswordHash,
   parseCookies,
   serializeCookie,
   validCsrfToken,
-  verifyAdminPassword,
+  verifyPassword,
 } from './security.js';
 
 describe('administrator password', () => {
   it('is stored as a salted scrypt hash and checked against it', async () => {
-    const hash = await hashAdminPassword('une phrase de passe assez longue');
+    const hash = await hashPassword('une phrase de passe assez longue');
     expect(hash).toMatch(/^scrypt\$32768\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
     expect(hash).not.toContain('phrase');
-    expect(isAdminPasswordHash(hash)).toBe(true);
-    expect(await verifyAdminPassword('une phrase de passe assez longue', hash)).toBe(true);
-    expect(await verifyAdminPassword('une phrase de passe assez longue ', hash)).toBe(false);
-    expect(await hashAdminPassword('une phrase de passe assez longue')).not.toBe(hash);
+    expect(isPasswordHash(hash)).toBe(true);
+    expect(await verifyPassword('une phrase de passe assez longue', hash)).toBe(true);
+    expect(await verifyPassword('une phrase de passe assez longue ', hash)).toBe(false);
+    expect(await hashPassword('une phrase de passe assez longue')).not.toBe(hash);
   });
 
   it('refuses a malformed hash instead of throwing', async () => {
     for (const bad of ['', 'plaintext', 'scrypt$1$8$1$AAAA$BBBB', 'bcrypt$2$8$1$AAAAAAAAAAA$BBBB']) {
-      expect(isAdminPasswordHash(bad)).toBe(false);
-      expect(await verifyAdminPassword('x', bad)).toBe(false);
+      expect(isPasswordHash(bad)).toBe(false);
+      expect(await verifyPassword('x', bad)).toBe(false);
     }
   });
 });

@@ -17,7 +17,7 @@ import { TenantOptions } from '../config/config.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import { createDashboard } from './dashboard.js';
 import type { DashboardDeps } from './deps.js';
-import { hashAdminPassword } from './security.js';
+import { hashPassword } from './security.js';
 
 const password = 'le mot de passe des tests';
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
@@ -76,7 +76,7 @@ async function twoDashboards() {
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   const file = join(dir, 'state.sqlite');
   const clock = createManualClock(Date.parse('2026-11-30T10:30:00Z'));
-  const hash = await hashAdminPassword(password);
+  const hash = await hashPassword(password);
   const one = await dashboardOn(file, clock, hash);
   const other = await dashboardOn(file, clock, hash);
   return { one, other, clock };

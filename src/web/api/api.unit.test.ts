@@ -15,6 +15,8 @@ import type { SqliteStateStore } from '../../store/sqlite.js';
 import type { DashboardDeps, RunNowResult, SyncSummary, TenantDetails } from '../deps.js';
 import type { Web, WebEnv } from '../env.js';
 import { createSessionRegistry, createSignInThrottle } from '../security.js';
+import { createDashboard } from '../dashboard.js';
+import { hashPassword } from '../security.js';
 import { createSyncJobs } from '../sync-jobs.js';
 import { createApi, hashApiToken, newApiToken } from './index.js';
 import type { Api } from './index.js';
@@ -23,6 +25,7 @@ const base = '/dash';
 const at = '2026-11-30T10:30:00.000Z';
 
 interface Harness {
+  deps: DashboardDeps;
   stores: SqliteStateStore;
   clock: ManualClock;
   api: Api;
@@ -166,7 +169,7 @@ async function start(): Promise<Harness> {
   app.route('/api/v1', api.app);
   app.notFound((c) => c.html('<p>The page is not here.</p>', 404));
 
-  return { stores, clock, api, app, users, tokens, refuseSync, finishSync: (s) => finishSync(s), onError };
+  return { deps, stores, clock, api, app, users, tokens, refuseSync, finishSync: (s) => finishSync(s), onError };
 }
 
 beforeEach(async () => {
@@ -425,7 +428,7 @@ describe('sync now', () => {
       tenantId: 'alpha',
       via: 'api',
       actorEmail: 'manager@example.fr',
-      detail: { job: body.job },
+      detail: { accepted: true, job: body.job },
     });
   });
 
@@ -433,7 +436,8 @@ describe('sync now', () => {
     h.refuseSync.reason = 'a sync of this tenant is already running';
     const body = await expectProblem(await call('/tenants/alpha/sync', h.tokens.operator, { method: 'POST' }), 409);
     expect(body['detail']).toContain('already running');
-    expect(await h.stores.accounts.listAudit({ limit: 5 })).toEqual([]);
+    const [entry] = await h.stores.accounts.listAudit({ limit: 5 });
+    expect(entry).toMatchObject({ action: 'tenant.sync', via: 'api', detail: { accepted: false } });
   });
 });
 
@@ -477,5 +481,38 @@ describe('the route table and the OpenAPI document', () => {
     expect(Object.keys(sync?.responses ?? {}).sort()).toEqual(['202', '401', '403', '404', '409', '500']);
     expect(sync?.security).toEqual([{ bearerToken: [] }]);
     expect(document.paths['/openapi.json']?.['get']?.security).toEqual([]);
+  });
+});
+
+describe('mounted by the dashboard', () => {
+  it('serves the API under its base, in its route table, and never on a signed-in session of the pages', async () => {
+    const password = 'le mot de passe des tests';
+    await h.stores.accounts.updateUser(h.users.operator.id, { passwordHash: await hashPassword(password) }, at);
+    const dashboard = createDashboard({ ...h.deps, basePath: base });
+    await dashboard.ready();
+    const host = { host: 'connector.example.fr' };
+    const request = (path: string, headers: Record<string, string> = {}, init: RequestInit = {}) =>
+      dashboard.app.request(`${base}${path}`, { ...init, headers: { ...host, ...headers } });
+
+    expect(dashboard.routes).toEqual(expect.arrayContaining(h.api.routes));
+    const signIn = await request(
+      '/sign-in',
+      { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://connector.example.fr' },
+      { method: 'POST', body: new URLSearchParams({ email: 'ops@example.fr', password }).toString() },
+    );
+    expect(signIn.status).toBe(303);
+    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    expect(cookie).toMatch(/^aes_session=./);
+    expect((await request('/', { cookie })).status).toBe(200);
+
+    await expectProblem(await request('/api/v1/tenants', { cookie }), 401);
+    await expectProblem(await request('/api/v1/tenants/alpha/sync', { cookie }, { method: 'POST' }), 401);
+    await expectProblem(await request('/api/v1/nope', { cookie }), 404);
+    const mine = await request('/api/v1/tenants', { cookie, authorization: `Bearer ${h.tokens.manager}` });
+    expect(mine.status).toBe(200);
+    expect(((await mine.json()) as { tenants: { id: string }[] }).tenants.map((t) => t.id)).toEqual(['alpha']);
+    const openapi = await request('/api/v1/openapi.json');
+    expect(openapi.status).toBe(200);
+    expect(openapi.headers.get('content-type')).toMatch(/^application\/json/);
   });
 });

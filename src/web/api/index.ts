@@ -192,10 +192,17 @@ export function createApi(web: Web): Api {
       const tenant = c.get('tenant');
       const job = web.jobs.create(tenant.id);
       const result = await web.deps.scheduler.runNow(tenant.id, (progress) => web.jobs.progress(job, progress));
+      // As the page's "sync now": a refused attempt is audited too.
+      await audit(
+        web,
+        c,
+        'tenant.sync',
+        { accepted: result.accepted, ...(result.accepted && { job: job.id }) },
+        tenant.id,
+      );
       if (!result.accepted) return problem(c, 409, `The sync was not started: ${result.reason}`);
       const path = new URL(c.req.url).pathname;
       web.jobs.register(job, result.done, (error) => web.deps.onError?.(error, { path }));
-      await audit(web, c, 'tenant.sync', { job: job.id }, tenant.id);
       const follow = `${web.base}${apiMount}/tenants/${encodeURIComponent(tenant.id)}/syncs/${job.id}`;
       return c.json({ job: job.id, tenantId: tenant.id, follow }, 202, { Location: follow });
     },
