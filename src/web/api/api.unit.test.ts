@@ -503,7 +503,7 @@ describe('mounted by the dashboard', () => {
     expect(signIn.status).toBe(303);
     const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
     expect(cookie).toMatch(/^aes_session=./);
-    expect((await request('/', { cookie })).status).toBe(200);
+    expect((await request('/account', { cookie })).status).toBe(200);
 
     await expectProblem(await request('/api/v1/tenants', { cookie }), 401);
     await expectProblem(await request('/api/v1/tenants/alpha/sync', { cookie }, { method: 'POST' }), 401);
