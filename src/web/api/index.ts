@@ -38,7 +38,7 @@ import {
 import type { TenantSummary as TenantSummaryOut } from './schemas.js';
 
 export { newApiToken, hashApiToken } from './tokens.js';
-export { ApiRoutes, apiMount } from './routing.js';
+export { apiMount } from './routing.js';
 
 const tenantsPageSize = 50;
 /** The runs read for a tenant's health and last runs. */
