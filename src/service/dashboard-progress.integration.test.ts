@@ -16,7 +16,7 @@ import { TenantConfig } from '../config/config.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import type { SqliteStateStore } from '../store/sqlite.js';
 import { createDashboard } from '../web/dashboard.js';
-import { hashAdminPassword } from '../web/security.js';
+import { hashPassword } from '../web/security.js';
 import { createServiceDashboardDeps } from './dashboard-deps.js';
 import type { Scheduler, SchedulerStatus } from './scheduler.js';
 
@@ -77,13 +77,16 @@ async function setUp() {
   const clock = createManualClock(Date.parse('2026-11-30T10:30:00Z'));
   const deps = createServiceDashboardDeps({
     store: web,
+    accounts: web.accounts,
     clock,
     scheduler: lockWatchingScheduler(web),
     syncNow: () => Promise.resolve({ accepted: false, message: 'a sync of tenant acme is running elsewhere' }),
     tenants: { kind: 'sandbox', tenant },
-    adminPassword: { hash: await hashAdminPassword(password) },
+    adminPassword: { hash: await hashPassword(password) },
   });
-  const served = await serveDashboard(createDashboard({ ...deps, lang: 'en' }));
+  const dashboard = createDashboard({ ...deps, lang: 'en' });
+  await dashboard.ready();
+  const served = await serveDashboard(dashboard.app);
   cleanups.push(() => served.close());
   const { url } = served;
 
@@ -91,8 +94,9 @@ async function setUp() {
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ password, next: '/' }).toString(),
+    body: new URLSearchParams({ email: 'admin', password, next: '/' }).toString(),
   });
+  expect(signIn.status).toBe(303);
   const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
   const tenantPage = async () => (await fetch(`${url}/tenants/acme`, { headers: { cookie } })).text();
   return { url, cookie, worker, tenantPage };

@@ -131,6 +131,7 @@ describe('the settings page', () => {
       });
       const deps = createServiceDashboardDeps({
         store,
+        accounts: store.accounts,
         clock: { now: () => Date.now(), sleep: () => Promise.resolve() },
         scheduler: {
           status: () => Promise.resolve({ tenants: [] }) as never,

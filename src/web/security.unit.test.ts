@@ -9,8 +9,6 @@ import {
   crossSiteRefusal,
   hashPassword,
   isPasswordHash,
-  parseCookies,
-  serializeCookie,
   validCsrfToken,
   verifyPassword,
 } from './security.js';
@@ -52,7 +50,7 @@ describe('sign-in sessions', () => {
 
   it('have ids and CSRF tokens of 256 random bits, all different', async () => {
     const { registry } = await setup();
-    const sessions = await Promise.all(Array.from({ length: 50 }, () => registry.create()));
+    const sessions = await Promise.all(Array.from({ length: 50 }, () => registry.create(1)));
     for (const session of sessions) {
       expect(Buffer.from(session.id, 'base64url')).toHaveLength(32);
       expect(Buffer.from(session.csrfToken, 'base64url')).toHaveLength(32);
@@ -63,10 +61,16 @@ describe('sign-in sessions', () => {
 
   it('end after the idle timeout, and each request resets it', async () => {
     const { store, registry, advance } = await setup();
-    const session = await registry.create();
+    const session = await registry.create(1);
     const { id, csrfToken, createdAt } = session;
     advance(29 * 60_000);
-    expect(await registry.touch(id)).toEqual({ id, csrfToken, createdAt, lastSeenAt: createdAt + 29 * 60_000 });
+    expect(await registry.touch(id)).toEqual({
+      id,
+      userId: 1,
+      csrfToken,
+      createdAt,
+      lastSeenAt: createdAt + 29 * 60_000,
+    });
     advance(29 * 60_000);
     expect(await registry.touch(id)).toMatchObject({ id, csrfToken });
     advance(31 * 60_000);
@@ -76,13 +80,13 @@ describe('sign-in sessions', () => {
 
   it('end after the maximum age however active, and on sign-out', async () => {
     const { registry, advance } = await setup();
-    const session = await registry.create();
+    const session = await registry.create(1);
     for (let i = 0; i < 26; i++) {
       advance(29 * 60_000);
       await registry.touch(session.id);
     }
     expect(await registry.touch(session.id)).toBeUndefined();
-    const other = await registry.create();
+    const other = await registry.create(1);
     await registry.end(other.id);
     expect(await registry.touch(other.id)).toBeUndefined();
     expect(await registry.touch(undefined)).toBeUndefined();
@@ -91,10 +95,10 @@ describe('sign-in sessions', () => {
 
   it('are purged once expired, at the next sign-in', async () => {
     const { store, registry, advance } = await setup();
-    await registry.create();
-    await registry.create();
+    await registry.create(1);
+    await registry.create(1);
     advance(31 * 60_000);
-    const live = await registry.create();
+    const live = await registry.create(1);
     expect(await stored(store)).toBe(1);
     expect(await registry.touch(live.id)).toBeDefined();
   });
@@ -102,7 +106,7 @@ describe('sign-in sessions', () => {
   it('are one for every registry over the same store: made by one, seen and ended by another', async () => {
     const { store, registry } = await setup();
     const other = createSessionRegistry({ store, now: () => 1_000_000, idleMs: 30 * 60_000, maxAgeMs: 12 * 3600_000 });
-    const session = await registry.create();
+    const session = await registry.create(1);
     expect(await other.touch(session.id)).toMatchObject({ csrfToken: session.csrfToken });
     await other.end(session.id);
     expect(await registry.touch(session.id)).toBeUndefined();
@@ -110,7 +114,7 @@ describe('sign-in sessions', () => {
 
   it('keep only the SHA-256 of the id in the store', async () => {
     const { store, registry } = await setup();
-    const session = await registry.create();
+    const session = await registry.create(1);
     const rows = await store.db.selectFrom('dashboard_sessions').selectAll().execute();
     expect(rows).toHaveLength(1);
     expect(JSON.stringify(rows)).not.toContain(session.id);
@@ -121,7 +125,7 @@ describe('CSRF and cross-site checks', () => {
   it('accept only the session’s own token', async () => {
     const store = await openSqliteStore({ file: ':memory:' });
     opened.push(store);
-    const session = await createSessionRegistry({ store, now: () => 0, idleMs: 1, maxAgeMs: 1 }).create();
+    const session = await createSessionRegistry({ store, now: () => 0, idleMs: 1, maxAgeMs: 1 }).create(1);
     expect(validCsrfToken(session, session.csrfToken)).toBe(true);
     expect(validCsrfToken(session, `${session.csrfToken}x`)).toBe(false);
     expect(validCsrfToken(session, '')).toBe(false);
@@ -130,7 +134,10 @@ describe('CSRF and cross-site checks', () => {
   });
 
   it('refuse a browser’s cross-site request and a foreign or opaque Origin', () => {
-    const request = (headers: Record<string, string>) => ({ headers: { host: 'dash.example:8080', ...headers } });
+    const request =
+      (headers: Record<string, string>) =>
+      (name: string): string | undefined =>
+        ({ host: 'dash.example:8080', ...headers })[name];
     expect(crossSiteRefusal(request({}))).toBeUndefined();
     expect(
       crossSiteRefusal(request({ 'sec-fetch-site': 'same-origin', origin: 'http://dash.example:8080' })),
@@ -141,44 +148,90 @@ describe('CSRF and cross-site checks', () => {
     expect(crossSiteRefusal(request({ origin: 'null' }))).toBe('opaque Origin');
     expect(crossSiteRefusal(request({ origin: 'not a url' }))).toBe('malformed Origin');
   });
-});
 
-describe('cookies', () => {
-  it('are HttpOnly and SameSite=Strict, Secure when asked', () => {
-    expect(serializeCookie('s', 'a b', { path: '/', httpOnly: true, secure: false })).toBe(
-      's=a%20b; Path=/; SameSite=Strict; HttpOnly',
+  it('accept the public URL’s Origin behind a proxy that rewrites Host, and no other', () => {
+    const request =
+      (headers: Record<string, string>) =>
+      (name: string): string | undefined =>
+        ({ host: '127.0.0.1:8080', ...headers })[name];
+    expect(crossSiteRefusal(request({ origin: 'https://connector.example.fr' }), 'connector.example.fr')).toBe(
+      undefined,
     );
-    expect(serializeCookie('s', '', { path: '/dash', httpOnly: true, secure: true, maxAgeSeconds: 0 })).toBe(
-      's=; Path=/dash; SameSite=Strict; Max-Age=0; HttpOnly; Secure',
+    expect(crossSiteRefusal(request({ origin: 'https://connector.example.fr' }))).toBe('foreign Origin');
+    expect(crossSiteRefusal(request({ origin: 'https://evil.example' }), 'connector.example.fr')).toBe(
+      'foreign Origin',
     );
-  });
-
-  it('are read by name, the first of a repeated name winning', () => {
-    const cookies = parseCookies('a=1; b=x%20y; a=2; broken; =v; c=%E0');
-    expect([...cookies]).toEqual([
-      ['a', '1'],
-      ['b', 'x y'],
-      ['c', '%E0'],
-    ]);
-    expect(parseCookies(undefined).size).toBe(0);
+    expect(
+      crossSiteRefusal(
+        request({ origin: 'https://connector.example.fr', 'sec-fetch-site': 'cross-site' }),
+        'connector.example.fr',
+      ),
+    ).toBe('cross-site request');
   });
 });
 
 describe('sign-in throttle', () => {
-  it('lets 4 mistakes pass, then makes each attempt wait longer, and forgets after a success', () => {
+  it('lets 5 failures of an account from an address pass, then makes each attempt wait longer', () => {
     let now = 0;
     const throttle = createSignInThrottle(() => now);
-    for (let i = 0; i < 4; i++) throttle.failed('1.2.3.4');
-    expect(throttle.waitMs('1.2.3.4')).toBe(0);
-    throttle.failed('1.2.3.4');
-    expect(throttle.waitMs('1.2.3.4')).toBe(1000);
-    throttle.failed('1.2.3.4');
-    expect(throttle.waitMs('1.2.3.4')).toBe(2000);
-    expect(throttle.waitMs('5.6.7.8')).toBe(0);
+    for (let i = 0; i < 5; i++) expect(throttle.begin('jeanne@example.fr', '1.2.3.4')).toBe(0);
+    expect(throttle.begin('jeanne@example.fr', '1.2.3.4')).toBe(0);
+    expect(throttle.begin('jeanne@example.fr', '1.2.3.4')).toBe(1000);
+    now += 1000;
+    expect(throttle.begin('JEANNE@example.fr', '1.2.3.4')).toBe(0);
+    expect(throttle.begin('jeanne@example.fr', '1.2.3.4')).toBe(2000);
     now += 2000;
-    expect(throttle.waitMs('1.2.3.4')).toBe(0);
-    throttle.succeeded('1.2.3.4');
-    throttle.failed('1.2.3.4');
-    expect(throttle.waitMs('1.2.3.4')).toBe(0);
+    expect(throttle.begin('jeanne@example.fr', '1.2.3.4')).toBe(0);
+    expect(throttle.begin('jeanne@example.fr', '1.2.3.4')).toBe(4000);
+  });
+
+  it('forgets an account’s failures from an address after a success there', () => {
+    let now = 0;
+    const throttle = createSignInThrottle(() => now);
+    for (let i = 0; i < 6; i++) throttle.begin('jeanne@example.fr', '1.2.3.4');
+    expect(throttle.begin('jeanne@example.fr', '1.2.3.4')).toBe(1000);
+    now += 1000;
+    expect(throttle.begin('jeanne@example.fr', '1.2.3.4')).toBe(0);
+    throttle.succeeded('jeanne@example.fr', '1.2.3.4');
+    for (let i = 0; i < 5; i++) expect(throttle.begin('jeanne@example.fr', '1.2.3.4')).toBe(0);
+  });
+
+  it('counts every attempt before its password is checked: guesses sent in parallel are all counted', async () => {
+    const throttle = createSignInThrottle(() => 0);
+    // Six guesses begin before any password check ends (as with requests in flight together).
+    const slowCheck = () => new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5));
+    const waits = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const wait = throttle.begin('admin', '1.2.3.4');
+        if (wait === 0) await slowCheck();
+        return wait;
+      }),
+    );
+    expect(waits.filter((wait) => wait === 0)).toHaveLength(6);
+    expect(waits.filter((wait) => wait > 0)).toHaveLength(2);
+    expect(throttle.begin('admin', '1.2.3.4')).toBeGreaterThan(0);
+  });
+
+  it('does not lock an account out from another address after a burst against it from one', () => {
+    const throttle = createSignInThrottle(() => 0);
+    for (let i = 0; i < 20; i++) throttle.begin('admin', '6.6.6.6');
+    expect(throttle.begin('admin', '6.6.6.6')).toBeGreaterThan(0);
+    expect(throttle.begin('admin', '10.0.0.1')).toBe(0);
+    expect(throttle.begin('admin', '2001:db8::1')).toBe(0);
+  });
+
+  it('does not lock colleagues behind one address out for one person’s failures, but slows many accounts', () => {
+    const throttle = createSignInThrottle(() => 0);
+    for (let i = 0; i < 6; i++) throttle.begin('jeanne@example.fr', '192.0.2.10');
+    expect(throttle.begin('jeanne@example.fr', '192.0.2.10')).toBeGreaterThan(0);
+    expect(throttle.begin('paul@example.fr', '192.0.2.10')).toBe(0);
+    expect(throttle.begin('marie@example.fr', '192.0.2.10')).toBe(0);
+    // A guesser trying account after account from one address: 30 failures free (and the attempt after them),
+    // then waits, whatever the account.
+    let checked = 0;
+    while (checked < 100 && throttle.begin(`guess${checked}@example.fr`, '198.51.100.7') === 0) checked++;
+    expect(checked).toBe(31);
+    expect(throttle.begin('someone-new@example.fr', '198.51.100.7')).toBeGreaterThan(0);
+    expect(throttle.begin('someone-new@example.fr', '192.0.2.10')).toBe(0);
   });
 });
