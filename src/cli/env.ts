@@ -15,6 +15,7 @@ import { dataDirStoreUrl, describeStoreLocation, openStoreAt, parseStoreUrl } fr
 import type { StoreLocation } from '../store/open.js';
 import type { Stores } from '../store/port.js';
 import { StateStoreError } from '../store/schema.js';
+import type { SmtpSettings } from '../alerts/mailer.js';
 
 /** The environment variable that names the store when `--store` does not. */
 export const storeEnvVar = 'AIMAIRA_EDUSIGN_STORE';
@@ -135,4 +136,44 @@ export function secretFromEnvironment(option: string, name: string): string {
 export function adminPasswordFromEnvironment(): string | undefined {
   const value = process.env[adminPasswordEnvVar];
   return value === undefined || value === '' ? undefined : value;
+}
+
+export const smtpUrlEnvVar = 'AIMAIRA_EDUSIGN_SMTP_URL';
+export const mailFromEnvVar = 'AIMAIRA_EDUSIGN_MAIL_FROM';
+
+/**
+ * The SMTP server of invitations and alerts, from `AIMAIRA_EDUSIGN_SMTP_URL` (`smtp://user:password@host:587`, STARTTLS
+ * when offered, or `smtps://...:465`, TLS from the first byte) and `AIMAIRA_EDUSIGN_MAIL_FROM`. Nothing when the URL
+ * is unset: then no e-mail goes out and invitation links are handed over by the operator.
+ */
+export function smtpFromEnvironment(): { smtp?: SmtpSettings } {
+  const value = process.env[smtpUrlEnvVar];
+  if (value === undefined || value === '') return {};
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    // Never the value: it holds the SMTP password.
+    throw new ConfigError([`${smtpUrlEnvVar} is not a URL such as smtp://user:password@mail.example.fr:587`]);
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
+    throw new ConfigError([`${smtpUrlEnvVar} must start with smtp:// or smtps://, not ${url.protocol}//`]);
+  }
+  const from = process.env[mailFromEnvVar];
+  if (from === undefined || !from.includes('@')) {
+    throw new ConfigError([`${mailFromEnvVar} must give the sender of the e-mails, e.g. connecteur@example.fr`]);
+  }
+  const secure = url.protocol === 'smtps:';
+  return {
+    smtp: {
+      host: url.hostname,
+      port: url.port === '' ? (secure ? 465 : 587) : Number(url.port),
+      secure,
+      ...(url.username !== '' && {
+        user: decodeURIComponent(url.username),
+        password: decodeURIComponent(url.password),
+      }),
+      from,
+    },
+  };
 }

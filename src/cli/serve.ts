@@ -3,12 +3,13 @@
  * in the store, the sandbox. A first signal stops gracefully (syncs in progress finish their current record and
  * are recorded as interrupted) and exits 0; a second one ends the process at once.
  */
+import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 
 import { systemClock } from '../clock.js';
 import { createServiceLogger } from '../service/logging.js';
 import { startService } from '../service/serve.js';
-import { adminPasswordFromEnvironment, masterKeySettings, serviceStoreUrl } from './env.js';
+import { adminPasswordFromEnvironment, masterKeySettings, serviceStoreUrl, smtpFromEnvironment } from './env.js';
 import { exitCodes } from './exit-codes.js';
 import type { CommandOutcome } from './main.js';
 import { defaultRetentionMonths } from '../service/retention.js';
@@ -40,6 +41,8 @@ export interface ServeCommandOptions {
   workerConcurrency: number;
   windows?: ScheduleWindow[];
   retentionMonths: number;
+  publicUrl?: string;
+  trustProxy?: true;
 }
 
 /** The options `serve` and `start` share. */
@@ -90,6 +93,16 @@ export function addServeOptions(command: Command): Command {
       parseWindows('--windows'),
     )
     .option(
+      '--public-url <url>',
+      'where people reach the dashboard, e.g. https://connector.example.fr: the one host name answered (IP ' +
+        'addresses and localhost always are), Secure cookies over https, the links in e-mails',
+      parsePublicUrl,
+    )
+    .option(
+      '--trust-proxy',
+      'behind a reverse proxy: the client address (sign-in throttle, audit) is the last of X-Forwarded-For',
+    )
+    .option(
       '--retention-months <n>',
       'runs and their events are deleted this many months after they end (daily; each tenant keeps its last run)',
       parsePositiveInteger('--retention-months'),
@@ -133,10 +146,30 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
     workerConcurrency: options.workerConcurrency,
     ...(options.windows && { scheduler: { windows: options.windows } }),
     retention: { months: options.retentionMonths },
+    ...(options.publicUrl !== undefined && { publicUrl: options.publicUrl }),
+    ...(options.trustProxy && { trustProxy: true }),
+    ...smtpFromEnvironment(),
   });
   await stopAsked;
   // untilStopped removed its handlers: a second signal now ends the process at once, as Node does by default.
   log.logger.info('stop asked (a second Ctrl-C or SIGTERM stops at once)');
   await service.stop();
   return exitCodes.ok;
+}
+
+/** `--public-url`: an http(s) URL without credentials, query or fragment; its path is where the dashboard is reached. */
+function parsePublicUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('--public-url must be a URL such as https://connector.example.fr');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new InvalidArgumentError(`--public-url must be an https:// URL, not ${url.protocol}`);
+  }
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    throw new InvalidArgumentError('--public-url must not hold credentials, a query or a fragment');
+  }
+  return url.href.replace(/\/+$/, '');
 }

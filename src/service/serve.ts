@@ -333,6 +333,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 
   // Alerts where runs end (the scheduler's events) and where people pause (the dashboard): the store's memory makes
   // each change of state told once, whichever process sees it.
+  options.log.registerSecret(options.smtp?.password);
   const mailer = options.smtp ? createMailer(options.smtp) : undefined;
   const alerter = sandbox
     ? undefined
@@ -492,6 +493,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       // Workers take no new job; the runs in progress end after their record in flight and give their jobs back.
       await queue?.stopWorking();
       await scheduler.stop();
+      // Alerts of the last runs go out before the store closes.
+      await alerter?.idle();
+      mailer?.close();
       await retention?.stop();
       await queue?.stop();
       await http.close();

@@ -89,7 +89,9 @@ export function signedIn(web: Web): MiddlewareHandler<WebEnv> {
   return async (c, next) => {
     c.set('session', undefined);
     c.set('principal', undefined);
-    if (!new URL(c.req.url).pathname.startsWith(`${web.base}/static/`)) {
+    const path = new URL(c.req.url).pathname;
+    // The stylesheet needs no session, and the API takes none (a bearer token only): no look-up for them.
+    if (!path.startsWith(`${web.base}/static/`) && !path.startsWith(`${web.base}/api/`)) {
       const session = await web.sessions.touch(getCookie(c, sessionCookie));
       const user = session?.userId == null ? undefined : await web.deps.accounts.getUser(session.userId);
       if (session && user && !user.disabled) {

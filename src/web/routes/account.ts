@@ -46,10 +46,12 @@ export function accountRoutes(routes: Routes, web: Web): void {
     ) {
       return show(c, 400, { notice: { kind: 'error', text: t('currentPasswordWrong') } });
     }
-    if (parsed.data.password.length < minPasswordLength)
+    if (parsed.data.password.length < minPasswordLength) {
       return show(c, 400, { notice: { kind: 'error', text: t('setupShort') } });
-    if (parsed.data.password !== parsed.data.confirm)
+    }
+    if (parsed.data.password !== parsed.data.confirm) {
       return show(c, 400, { notice: { kind: 'error', text: t('setupMismatch') } });
+    }
     await accounts.updateUser(user.id, { passwordHash: await hashPassword(parsed.data.password) }, at());
     await audit(web, c, 'account.password');
     return show(c, 200, { notice: { kind: 'ok', text: t('passwordChanged') } });
@@ -82,8 +84,9 @@ export function accountRoutes(routes: Routes, web: Web): void {
   routes.post('/account/tokens/:token{[0-9]+}/revoke', 'signed-in', async (c) => {
     const id = Number(c.req.param('token'));
     // Only the owner's own tokens: another's id is not found.
-    if (!(await accounts.revokeApiToken(id, me(c).id, at())))
+    if (!(await accounts.revokeApiToken(id, me(c).id, at()))) {
       return sendMessage(web, c, 404, 'notFoundTitle', 'notFound');
+    }
     await audit(web, c, 'token.revoke', { token: id });
     return show(c, 200, { notice: { kind: 'ok', text: pageContext(web, c).t('tokenRevokedNow') } });
   });

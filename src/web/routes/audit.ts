@@ -27,9 +27,7 @@ const AuditQuerySchema = z.object({
 
 function parseQuery(query: Record<string, string>): AuditQuery {
   const parsed = AuditQuerySchema.parse(query);
-  return Object.fromEntries(
-    Object.entries(parsed).filter(([, value]) => value !== undefined && value !== ''),
-  ) as AuditQuery;
+  return Object.fromEntries(Object.entries(parsed).filter(([, value]) => value !== undefined && value !== ''));
 }
 
 async function filterOf(web: Web, query: AuditQuery, limit: number): Promise<AuditFilter | undefined> {

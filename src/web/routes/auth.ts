@@ -68,8 +68,9 @@ export async function readyFirstOperator(web: Web): Promise<void> {
   }
   if ('plaintext' in admin) {
     const same = existing.passwordHash !== null && (await verifyPassword(admin.plaintext, existing.passwordHash));
-    if (!same)
+    if (!same) {
       await web.deps.accounts.updateUser(existing.id, { passwordHash: await hashPassword(admin.plaintext) }, at);
+    }
   }
 }
 
@@ -80,7 +81,8 @@ export async function readyFirstOperator(web: Web): Promise<void> {
  */
 export function safeNext(base: string, next: string | undefined): string {
   const home = `${base}/`;
-  if (!next || /[\u0000-\u0020\u007f\\]/.test(next) || !next.startsWith(home) || next.startsWith('//')) return home;
+  const unsafe = [...(next ?? '')].some((char) => char <= ' ' || char === '\u007f' || char === '\\');
+  if (!next || unsafe || !next.startsWith(home) || next.startsWith('//')) return home;
   const resolved = new URL(next, 'http://dashboard.invalid');
   if (resolved.origin !== 'http://dashboard.invalid' || !resolved.pathname.startsWith(home)) return home;
   return `${resolved.pathname}${resolved.search}${resolved.hash}`;
