@@ -57,10 +57,8 @@ export function syncRoutes(routes: Routes, web: Web): void {
       await new Promise<void>((resolve) => {
         const heartbeat = setInterval(() => void stream.write(': still running\n\n'), streamHeartbeatMs);
         heartbeat.unref();
-        const listener = (event: JobEvent) => {
-          void send(event);
-          if (event.type === 'done') finish();
-        };
+        // The stream ends once "done" is written, not before: `writeSSE` is async, and a closed stream drops it.
+        const listener = (event: JobEvent) => void send(event).finally(() => event.type === 'done' && finish());
         const finish = () => {
           clearInterval(heartbeat);
           job.listeners.delete(listener);
