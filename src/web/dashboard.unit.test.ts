@@ -1,38 +1,41 @@
 /**
  * The dashboard over HTTP with stand-in deps (an in-memory store, a fake scheduler and look-ups): routing, the
- * locks (sessions, CSRF, cross-site), escaping of data, the set-up page, the forms. The browser test covers the
- * same with the real syncs.
+ * locks (Host allow-list, sessions of accounts, roles, CSRF, cross-site, the sign-in throttle), escaping of data,
+ * the set-up of the first operator, the forms. The browser test covers the same with the real syncs.
  */
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+import { serveDashboard } from '../../test/dashboard-server.js';
 
 import { createManualClock } from '../clock.js';
 import type { ManualClock } from '../clock.js';
 import { TenantOptions, credentialMaxLength } from '../config/config.js';
 import { openSqliteStore } from '../store/sqlite.js';
-import type { StateStore } from '../store/port.js';
+import type { SqliteStateStore } from '../store/sqlite.js';
+import type { TenantRole } from '../store/port.js';
 import { createDashboard, eventsPageSize } from './dashboard.js';
+import type { Dashboard } from './dashboard.js';
 import type { AdminPassword, DashboardDeps, SyncProgress, SyncSummary, TenantDetails } from './deps.js';
+import { safeNext } from './routes/auth.js';
 import { hashPassword, verifyPassword } from './security.js';
 
 const password = 'le mot de passe des tests';
 
 interface Harness {
   url: string;
-  store: StateStore;
+  dashboard: Dashboard;
+  store: SqliteStateStore;
   clock: ManualClock;
   tenant: TenantDetails;
   deps: DashboardDeps;
   updateOptions: ReturnType<typeof vi.fn>;
   updateCredentials: ReturnType<typeof vi.fn>;
+  pause: ReturnType<typeof vi.fn>;
   finishSync: (summary: SyncSummary) => void;
   progress: (progress: SyncProgress) => void;
 }
 
-let server: Server | undefined;
+let server: { url: string; close(): Promise<void> } | undefined;
 let harness: Harness;
 
 async function start(overrides: Partial<DashboardDeps> = {}): Promise<Harness> {
@@ -53,8 +56,14 @@ async function start(overrides: Partial<DashboardDeps> = {}): Promise<Harness> {
     return Promise.resolve();
   });
   const updateCredentials = vi.fn(() => Promise.resolve());
+  const pause = vi.fn((_id: string, reason: string) => {
+    tenant.paused = true;
+    tenant.pausedReason = reason;
+    return Promise.resolve();
+  });
   const deps: DashboardDeps = {
     store,
+    accounts: store.accounts,
     clock,
     adminPassword: { hash: await hashPassword(password) },
     tenants: {
@@ -64,6 +73,12 @@ async function start(overrides: Partial<DashboardDeps> = {}): Promise<Harness> {
       updateCredentials,
       check: () =>
         Promise.resolve({ ok: false, items: [{ label: 'Edusign', ok: false, detail: 'refused the API key' }] }),
+      pause,
+      resume: () => {
+        tenant.paused = false;
+        tenant.pausedReason = null;
+        return Promise.resolve();
+      },
     },
     scheduler: {
       status: () => Promise.resolve([{ tenantId: 'acme', nextRuns: [], running: false, missed: [] }]),
@@ -88,54 +103,61 @@ async function start(overrides: Partial<DashboardDeps> = {}): Promise<Harness> {
     },
     ...overrides,
   };
-  const handler = createDashboard(deps);
-  server = createServer((request, response) => {
-    void handler(request, response).then((handled) => {
-      if (!handled) response.writeHead(404).end('host 404');
-    });
-  });
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', () => resolve()));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const dashboard = createDashboard(deps);
+  await dashboard.ready();
+  server = await serveDashboard(dashboard.app);
   return {
-    url,
+    url: server.url,
+    dashboard,
     store,
     clock,
     tenant,
     deps,
     updateOptions,
     updateCredentials,
+    pause,
     finishSync: (summary) => finishSync(summary),
     progress: (p) => progress(p),
   };
 }
 
 afterEach(async () => {
-  if (server) {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server?.close(() => resolve()));
-    server = undefined;
-  }
+  await server?.close();
+  server = undefined;
   await harness?.store.close();
 });
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 const formHeaders = { 'content-type': 'application/x-www-form-urlencoded' };
 
-/** Signs in; returns the cookie header and the session's CSRF token (read from a page's form). */
-async function signIn(h: Harness): Promise<{ cookie: string; csrf: string }> {
-  const response = await fetch(`${h.url}/sign-in`, {
+/**
+ * Signs in (as the operator `admin` made from the password by default); returns the cookie header and the session's
+ * CSRF token (read from a page's form).
+ */
+async function signIn(harness: Harness, email = 'admin', secret = password): Promise<{ cookie: string; csrf: string }> {
+  const response = await fetch(`${harness.url}/sign-in`, {
     method: 'POST',
     redirect: 'manual',
     headers: formHeaders,
-    body: form({ password, next: '/tenants/acme' }),
+    body: form({ email, password: secret, next: '/tenants/acme' }),
   });
   expect(response.status).toBe(303);
   expect(response.headers.get('location')).toBe('/tenants/acme');
   const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-  const page = await (await fetch(`${h.url}/`, { headers: { cookie } })).text();
+  const page = await (await fetch(`${harness.url}/`, { headers: { cookie } })).text();
   const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
   expect(csrf).not.toBe('');
   return { cookie, csrf };
+}
+
+/** An account with a password and these roles on tenants (none: an account that sees no tenant). */
+async function addAccount(harness: Harness, email: string, grants: { tenantId: string; role: TenantRole }[]) {
+  const secret = `${email} password`;
+  await harness.store.accounts.createUser(
+    { email, operator: false, grants, passwordHash: await hashPassword(secret) },
+    '2026-11-30T10:00:00.000Z',
+  );
+  return signIn(harness, email, secret);
 }
 
 describe('dashboard routes and locks', () => {
@@ -143,11 +165,61 @@ describe('dashboard routes and locks', () => {
     harness = await start();
   });
 
-  it('leaves other paths to the host and serves its stylesheet and script to anyone', async () => {
-    expect(await (await fetch(`${harness.url}/metrics`)).text()).toBe('host 404');
+  it('answers an unknown path with a 404 page and serves its stylesheet and script to anyone', async () => {
+    const unknown = await fetch(`${harness.url}/metrics`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('content-type')).toContain('text/html');
+    expect(await unknown.text()).toContain('<html lang="fr">');
     const css = await fetch(`${harness.url}/static/dashboard.css`);
     expect(css.headers.get('content-type')).toContain('text/css');
     expect(await (await fetch(`${harness.url}/static/dashboard.js`)).text()).toContain('EventSource');
+  });
+
+  it('answers only its public host, IP literals and localhost (a DNS-rebinding name gets 421)', async () => {
+    const get = (dashboard: Dashboard, host: string) => dashboard.app.request('/sign-in', { headers: { host } });
+    for (const host of ['127.0.0.1:8080', 'localhost:8080', '[::1]:8080', '10.1.2.3']) {
+      expect((await get(harness.dashboard, host)).status).toBe(200);
+    }
+    expect((await get(harness.dashboard, 'evil.example')).status).toBe(421);
+    expect((await get(harness.dashboard, 'connector.example.fr')).status).toBe(421);
+    expect((await harness.dashboard.app.request('/sign-in')).status).toBe(421);
+    const behindProxy = createDashboard({ ...harness.deps, publicUrl: 'https://connector.example.fr' });
+    await behindProxy.ready();
+    expect((await get(behindProxy, 'connector.example.fr')).status).toBe(200);
+    expect((await get(behindProxy, 'Connector.Example.FR')).status).toBe(200);
+    expect((await get(behindProxy, 'evil.example')).status).toBe(421);
+    // Over https, the session cookie is Secure, and HSTS is sent.
+    const signedIn = await behindProxy.app.request('/sign-in', {
+      method: 'POST',
+      headers: { ...formHeaders, host: 'connector.example.fr', origin: 'https://connector.example.fr' },
+      body: form({ email: 'admin', password }),
+    });
+    expect(signedIn.status).toBe(303);
+    expect(signedIn.headers.get('set-cookie')).toMatch(/; Secure/);
+    expect(signedIn.headers.get('strict-transport-security')).toContain('max-age=');
+  });
+
+  it('answers 405 to other methods than GET and POST, and 403 to a cross-site POST even without a session', async () => {
+    for (const method of ['PUT', 'DELETE', 'PATCH']) {
+      const response = await fetch(`${harness.url}/tenants/acme/settings`, { method });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe('GET, POST');
+    }
+    const crossSite = await fetch(`${harness.url}/sign-in`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { ...formHeaders, origin: 'https://evil.example' },
+      body: form({ email: 'admin', password }),
+    });
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.headers.get('set-cookie')).toBeNull();
+    const fetchMetadata = await fetch(`${harness.url}/sign-in`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { ...formHeaders, 'sec-fetch-site': 'cross-site' },
+      body: form({ email: 'admin', password }),
+    });
+    expect(fetchMetadata.status).toBe(403);
   });
 
   it('sends a visitor without a session to the sign-in page, and a script to 401', async () => {
@@ -156,7 +228,7 @@ describe('dashboard routes and locks', () => {
       headers: { accept: 'text/html' },
     });
     expect(page.status).toBe(303);
-    expect(page.headers.get('location')).toBe('/sign-in?next=%2Ftenants%2Facme');
+    expect(page.headers.get('location')).toBe('/sign-in?next=%2Ftenants%2Facme%3Flevel%3Derror');
     const script = await fetch(`${harness.url}/tenants/acme`, { headers: { accept: 'application/json' } });
     expect(script.status).toBe(401);
     const post = await fetch(`${harness.url}/tenants/acme/sync`, {
@@ -165,6 +237,13 @@ describe('dashboard routes and locks', () => {
       body: 'csrf=x',
     });
     expect(post.status).toBe(401);
+    // A made-up cookie is no session either.
+    const madeUp = await fetch(`${harness.url}/`, {
+      redirect: 'manual',
+      headers: { accept: 'text/html', cookie: 'aes_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
+    });
+    expect(madeUp.status).toBe(303);
+    expect(madeUp.headers.get('location')).toBe('/sign-in?next=%2F');
   });
 
   it('signs in with HttpOnly, SameSite=Strict cookies and never redirects off-site after it', async () => {
@@ -172,19 +251,85 @@ describe('dashboard routes and locks', () => {
       method: 'POST',
       redirect: 'manual',
       headers: formHeaders,
-      body: form({ password, next: '//evil.example/' }),
+      body: form({ email: 'admin', password, next: '//evil.example/' }),
     });
     expect(response.headers.get('location')).toBe('/');
-    expect(response.headers.get('set-cookie')).toMatch(
-      /^aes_session=[A-Za-z0-9_-]{43}; Path=\/; SameSite=Strict; HttpOnly$/,
-    );
-    const wrong = await fetch(`${harness.url}/sign-in`, {
+    const cookie = response.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^aes_session=[A-Za-z0-9_-]{43}; /);
+    expect(cookie.split('; ').sort()).toEqual(['Path=/', 'SameSite=Strict', 'HttpOnly', cookie.split('; ')[0]].sort());
+    for (const fields of [
+      { email: 'admin', password: 'x' },
+      { email: 'nobody@example.fr', password },
+      { email: '', password },
+      { password },
+    ]) {
+      const wrong = await fetch(`${harness.url}/sign-in`, {
+        method: 'POST',
+        headers: formHeaders,
+        body: form(fields),
+      });
+      expect(wrong.status).toBe(401);
+      expect(wrong.headers.get('set-cookie')).toBeNull();
+    }
+    // The sign-in name is any case; the session belongs to the account.
+    const upper = await fetch(`${harness.url}/sign-in`, {
       method: 'POST',
+      redirect: 'manual',
       headers: formHeaders,
-      body: form({ password: 'x' }),
+      body: form({ email: 'ADMIN', password, next: '/tenants/acme?level=error' }),
     });
-    expect(wrong.status).toBe(401);
-    expect(wrong.headers.get('set-cookie')).toBeNull();
+    expect(upper.status).toBe(303);
+    expect(upper.headers.get('location')).toBe('/tenants/acme?level=error');
+    const admin = await harness.store.accounts.getUserByEmail('admin');
+    expect(admin).toMatchObject({ operator: true, disabled: false });
+  });
+
+  it('throttles wrong passwords per account and address, counting each before its check', async () => {
+    const attempt = (email: string, secret: string) =>
+      fetch(`${harness.url}/sign-in`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: formHeaders,
+        body: form({ email, password: secret }),
+      });
+    // Sent together: every one is counted, not only those that ended before the next began.
+    const statuses = await Promise.all(Array.from({ length: 8 }, () => attempt('admin', 'a wrong guess')));
+    expect(statuses.filter((r) => r.status === 401)).toHaveLength(6);
+    const throttled = statuses.filter((r) => r.status === 429);
+    expect(throttled).toHaveLength(2);
+    expect(Number(throttled[0]?.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Even the right password waits now, from this address...
+    expect((await attempt('admin', password)).status).toBe(429);
+    // ...while a colleague behind the same address signs in.
+    await harness.store.accounts.createUser(
+      { email: 'paul@example.fr', operator: false, grants: [], passwordHash: await hashPassword('paul password!') },
+      '2026-11-30T10:00:00.000Z',
+    );
+    expect((await attempt('paul@example.fr', 'paul password!')).status).toBe(303);
+    // Once the wait is over, the right password signs in.
+    harness.clock.advance(15 * 60_000);
+    expect((await attempt('admin', password)).status).toBe(303);
+  });
+
+  it('goes back after sign-in only to a local path of the dashboard', () => {
+    for (const next of [
+      '/\t/evil.example',
+      '/\n/evil.example',
+      '//evil.example',
+      '/\\evil.example',
+      'https://evil.example',
+      '/\u0000/evil.example',
+      '',
+      undefined,
+    ]) {
+      expect(safeNext('', next)).toBe('/');
+    }
+    expect(safeNext('', '/tenants/acme?x=1')).toBe('/tenants/acme?x=1');
+    expect(safeNext('', '/tenants/acme?level=error#events-title')).toBe('/tenants/acme?level=error#events-title');
+    expect(safeNext('', '/tenants/../../x')).toBe('/x');
+    expect(safeNext('/dashboard', '/dashboard/tenants/acme')).toBe('/dashboard/tenants/acme');
+    expect(safeNext('/dashboard', '/tenants/acme')).toBe('/dashboard/');
+    expect(safeNext('/dashboard', '/dashboard/../evil')).toBe('/dashboard/');
   });
 
   it('signs out after the idle timeout', async () => {
@@ -387,6 +532,92 @@ describe('dashboard routes and locks', () => {
   });
 });
 
+describe('roles: viewer, manager, operator', () => {
+  beforeEach(async () => {
+    harness = await start();
+  });
+
+  it('lets a viewer read the tenant’s pages and change nothing, not even search or explain', async () => {
+    const { cookie, csrf } = await addAccount(harness, 'viewer@example.fr', [{ tenantId: 'acme', role: 'viewer' }]);
+    const get = (path: string) => fetch(`${harness.url}${path}`, { headers: { cookie }, redirect: 'manual' });
+    const post = (path: string, fields: Record<string, string> = {}) =>
+      fetch(`${harness.url}${path}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { ...formHeaders, cookie },
+        body: form({ csrf, ...fields }),
+      });
+    const home = await get('/');
+    expect(home.status).toBe(200);
+    expect(await home.text()).toContain('/tenants/acme');
+    const page = await get('/tenants/acme');
+    expect(page.status).toBe(200);
+    expect(await page.text()).not.toContain('/tenants/acme/sync"');
+    expect((await get('/tenants/acme/live/events')).status).toBe(200);
+    expect((await get('/tenants/acme/explain?session=12')).status).toBe(403);
+    expect((await get('/tenants/acme/settings')).status).toBe(403);
+    expect((await post('/tenants/acme/search', { q: 'jeanne.dupont@example.fr' })).status).toBe(403);
+    expect((await post('/tenants/acme/sync')).status).toBe(403);
+    expect((await post('/tenants/acme/pause', { reason: 'no' })).status).toBe(403);
+    expect((await post('/tenants/acme/settings', { horizonDays: '7', attendanceLookbackDays: '30' })).status).toBe(403);
+    expect((await post('/tenants/acme/credentials', { aimairaPassword: 'x' })).status).toBe(403);
+    expect((await get('/users')).status).toBe(403);
+    expect((await get('/audit')).status).toBe(403);
+    expect(harness.pause).not.toHaveBeenCalled();
+    expect(harness.updateOptions).not.toHaveBeenCalled();
+    expect(harness.updateCredentials).not.toHaveBeenCalled();
+  });
+
+  it('lets a manager search, explain and pause, recorded in the audit under their name', async () => {
+    const { cookie, csrf } = await addAccount(harness, 'manager@example.fr', [{ tenantId: 'acme', role: 'manager' }]);
+    const search = await fetch(`${harness.url}/tenants/acme/search`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { ...formHeaders, cookie },
+      body: form({ csrf, q: 'jeanne.dupont@example.fr' }),
+    });
+    expect(search.headers.get('location')).toBe('/tenants/acme?aimairaId=4242#events-title');
+    expect((await fetch(`${harness.url}/tenants/acme/explain?session=12`, { headers: { cookie } })).status).toBe(502);
+    const paused = await fetch(`${harness.url}/tenants/acme/pause`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { ...formHeaders, cookie },
+      body: form({ csrf, reason: 'holidays' }),
+    });
+    expect(paused.status).toBe(303);
+    expect(harness.pause).toHaveBeenCalledWith('acme', expect.stringContaining('manager@example.fr'));
+    const entries = await harness.store.accounts.listAudit({ tenantId: 'acme', limit: 10 });
+    expect(entries).toContainEqual(
+      expect.objectContaining({ action: 'tenant.pause', actorEmail: 'manager@example.fr', tenantId: 'acme' }),
+    );
+    expect((await fetch(`${harness.url}/users`, { headers: { cookie } })).status).toBe(403);
+  });
+
+  it('hides a tenant from an account without a role on it, and signs a disabled account out at once', async () => {
+    const { cookie } = await addAccount(harness, 'elsewhere@example.fr', [{ tenantId: 'beta', role: 'manager' }]);
+    const home = await fetch(`${harness.url}/`, { headers: { cookie } });
+    expect(await home.text()).not.toContain('/tenants/acme');
+    expect((await fetch(`${harness.url}/tenants/acme`, { headers: { cookie } })).status).toBe(404);
+    expect((await fetch(`${harness.url}/tenants/acme/settings`, { headers: { cookie } })).status).toBe(404);
+    const user = await harness.store.accounts.getUserByEmail('elsewhere@example.fr');
+    await harness.store.accounts.updateUser(user!.id, { disabled: true }, '2026-11-30T10:31:00.000Z');
+    const after = await fetch(`${harness.url}/`, { headers: { cookie, accept: 'text/html' }, redirect: 'manual' });
+    expect(after.status).toBe(303);
+    const again = await fetch(`${harness.url}/sign-in`, {
+      method: 'POST',
+      headers: formHeaders,
+      body: form({ email: 'elsewhere@example.fr', password: 'elsewhere@example.fr password' }),
+    });
+    expect(again.status).toBe(401);
+  });
+
+  it('lets the operator admin see the accounts and the audit', async () => {
+    const { cookie } = await signIn(harness);
+    expect((await fetch(`${harness.url}/users`, { headers: { cookie } })).status).toBe(200);
+    expect((await fetch(`${harness.url}/audit`, { headers: { cookie } })).status).toBe(200);
+  });
+});
+
 /** Reads a server-sent event stream until `needle` shows (or the stream ends); the reader reads on from there. */
 async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, needle: string): Promise<string> {
   const decoder = new TextDecoder();
@@ -506,61 +737,96 @@ describe('the last preflight on the settings page', () => {
   });
 });
 
-describe('administrator password set-up', () => {
-  it('asks for the one-time token, stores a scrypt hash, then signs in with the new password', async () => {
-    const save = vi.fn((_hash: string) => Promise.resolve());
-    const adminPassword: AdminPassword = { setupToken: 'token-from-the-logs', save };
+describe('set-up of the first operator', () => {
+  it('asks for the one-time token, an e-mail and a password, makes the operator, then closes for good', async () => {
+    const adminPassword: AdminPassword = { setupToken: 'token-from-the-logs' };
     harness = await start({ adminPassword });
-    const home = await fetch(`${harness.url}/`, { redirect: 'manual' });
-    expect(home.headers.get('location')).toBe('/setup');
+    expect(await harness.store.accounts.countUsers()).toBe(0);
+    const home = await fetch(`${harness.url}/`, { redirect: 'manual', headers: { accept: 'text/html' } });
+    expect(home.headers.get('location')).toBe('/sign-in?next=%2F');
+    const signInPage = await fetch(`${harness.url}/sign-in`, { redirect: 'manual' });
+    expect(signInPage.status).toBe(303);
+    expect(signInPage.headers.get('location')).toBe('/setup');
+    expect((await fetch(`${harness.url}/setup?token=token-from-the-logs`)).status).toBe(200);
     const setup = (fields: Record<string, string>) =>
-      fetch(`${harness.url}/setup`, { method: 'POST', headers: formHeaders, body: form(fields) });
-    expect(
-      (await setup({ token: 'guess', password: 'a long new password', confirm: 'a long new password' })).status,
-    ).toBe(403);
-    expect((await setup({ token: 'token-from-the-logs', password: 'short', confirm: 'short' })).status).toBe(400);
-    expect(
-      (await setup({ token: 'token-from-the-logs', password: 'a long new password', confirm: 'other' })).status,
-    ).toBe(400);
-    expect(save).not.toHaveBeenCalled();
-    expect(
-      (await setup({ token: 'token-from-the-logs', password: 'a long new password', confirm: 'a long new password' }))
-        .status,
-    ).toBe(200);
-    const hash = save.mock.calls[0]?.[0] ?? '';
-    expect(hash).toMatch(/^scrypt\$/);
-    expect(await verifyPassword('a long new password', hash)).toBe(true);
-    expect(
-      (await setup({ token: 'token-from-the-logs', password: 'another password!', confirm: 'another password!' }))
-        .status,
-    ).toBe(200);
-    expect(save).toHaveBeenCalledTimes(1);
+      fetch(`${harness.url}/setup`, { method: 'POST', redirect: 'manual', headers: formHeaders, body: form(fields) });
+    const good = { token: 'token-from-the-logs', email: 'Owner@Example.fr', password: 'a long new password' };
+    expect((await setup({ ...good, token: 'guess', confirm: good.password })).status).toBe(403);
+    expect((await setup({ ...good, password: 'short', confirm: 'short' })).status).toBe(400);
+    expect((await setup({ ...good, confirm: 'other' })).status).toBe(400);
+    expect((await setup({ ...good, email: 'not an address', confirm: good.password })).status).toBe(400);
+    expect(await harness.store.accounts.countUsers()).toBe(0);
+    expect((await setup({ ...good, confirm: good.password })).status).toBe(200);
+    const owner = await harness.store.accounts.getUserByEmail('owner@example.fr');
+    expect(owner).toMatchObject({ email: 'owner@example.fr', operator: true, disabled: false });
+    expect(owner?.passwordHash).toMatch(/^scrypt\$/);
+    expect(await verifyPassword('a long new password', owner?.passwordHash ?? '')).toBe(true);
+    const created = await harness.store.accounts.listAudit({ action: 'user.create', limit: 10 });
+    expect(created).toHaveLength(1);
+    expect(created[0]).toMatchObject({ actorEmail: 'owner@example.fr', detail: { how: 'set-up', operator: true } });
+    // Closed for good: a second set-up makes nothing.
+    const second = await setup({ ...good, email: 'intruder@example.fr', confirm: good.password });
+    expect(second.status).toBe(303);
+    expect(second.headers.get('location')).toBe('/sign-in');
+    expect(await harness.store.accounts.countUsers()).toBe(1);
+    expect((await fetch(`${harness.url}/setup`, { redirect: 'manual' })).headers.get('location')).toBe('/sign-in');
     const signIn = await fetch(`${harness.url}/sign-in`, {
       method: 'POST',
       redirect: 'manual',
       headers: formHeaders,
-      body: form({ password: 'a long new password' }),
+      body: form({ email: 'owner@example.fr', password: 'a long new password' }),
     });
     expect(signIn.status).toBe(303);
+    // No `admin` without a password from the environment.
+    expect(await harness.store.accounts.getUserByEmail('admin')).toBeUndefined();
   });
 
   it('tells the wait the throttle imposes after repeated wrong tokens, not another figure', async () => {
-    harness = await start({ adminPassword: { setupToken: 'token-from-the-logs', save: () => Promise.resolve() } });
+    harness = await start({ adminPassword: { setupToken: 'token-from-the-logs' } });
     const setup = () =>
       fetch(`${harness.url}/setup`, {
         method: 'POST',
         headers: formHeaders,
-        body: form({ token: 'guess', password: 'a long new password', confirm: 'a long new password' }),
+        body: form({
+          token: 'guess',
+          email: 'owner@example.fr',
+          password: 'a long new password',
+          confirm: 'a long new password',
+        }),
       });
-    for (let attempt = 0; attempt < 5; attempt += 1) expect((await setup()).status).toBe(403);
+    // 5 free failures, then the one after them is still checked; the next waits.
+    for (let attempt = 0; attempt < 6; attempt += 1) expect((await setup()).status).toBe(403);
     const throttled = await setup();
     expect(throttled.status).toBe(429);
     expect(throttled.headers.get('retry-after')).toBe('1');
     expect(await throttled.text()).toMatch(/(in|dans) 1 s\./);
   });
+});
 
-  it('refuses a plaintext password from the environment shorter than 12 characters', () => {
-    expect(() => createDashboard({ ...harness.deps, adminPassword: { plaintext: 'short' } })).toThrow(/12 characters/);
-    expect(() => createDashboard({ ...harness.deps, adminPassword: { hash: 'not-a-hash' } })).toThrow(/not a hash/);
+describe('the operator admin from the environment', () => {
+  it('signs in with a plaintext password of 12 characters or more, and takes a changed one at the next start', async () => {
+    harness = await start({ adminPassword: { plaintext: 'a plaintext password' } });
+    await signIn(harness, 'admin', 'a plaintext password');
+    const changed = createDashboard({ ...harness.deps, adminPassword: { plaintext: 'another plaintext one' } });
+    await changed.ready();
+    const admin = await harness.store.accounts.getUserByEmail('admin');
+    expect(await verifyPassword('another plaintext one', admin?.passwordHash ?? '')).toBe(true);
+    expect(await harness.store.accounts.countUsers()).toBe(1);
+  });
+
+  it('refuses a plaintext password shorter than 12 characters and a malformed hash, and signs nobody in', async () => {
+    harness = await start();
+    await expect(createDashboard({ ...harness.deps, adminPassword: { plaintext: 'short' } }).ready()).rejects.toThrow(
+      /12 characters/,
+    );
+    const badHash = createDashboard({ ...harness.deps, adminPassword: { hash: 'not-a-hash' } });
+    await expect(badHash.ready()).rejects.toThrow(/not a hash/);
+    const signIn = await badHash.app.request('/sign-in', {
+      method: 'POST',
+      headers: { ...formHeaders, host: '127.0.0.1:8080' },
+      body: form({ email: 'admin', password }),
+    });
+    expect(signIn.status).toBe(500);
+    expect(signIn.headers.get('set-cookie')).toBeNull();
   });
 });
