@@ -60,6 +60,9 @@ form.inline { display: inline; }
 .actions { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; }
 .actions form, .actions .button { margin: 0; }
 .actions button { margin: 0; }
+.actions form.pause { display: flex; gap: .5rem; align-items: center; }
+.actions form.pause input { width: 14rem; margin: 0; }
+code.secret { word-break: break-all; user-select: all; }
 .filters { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: flex-end; background: var(--card); border: 1px solid var(--line); border-radius: .5rem; padding: .75rem 1rem; margin-bottom: .75rem; }
 .filters .field { flex: 1 1 10rem; min-width: 0; }
 .filters .field.grow { flex: 4 1 18rem; }

@@ -21,8 +21,12 @@ import type { Sandbox } from '../../sim/sandbox.js';
 import { aimairaEmail, tenantFor } from '../../test/helpers.js';
 import { systemClock } from '../clock.js';
 import { openSqliteStore } from '../store/sqlite.js';
-import type { StateStore } from '../store/port.js';
+import type { SqliteStateStore } from '../store/sqlite.js';
+import { createAlerter, createMailer } from '../alerts/index.js';
 import { createDashboard } from './dashboard.js';
+import { serveDashboard } from '../../test/dashboard-server.js';
+import { startSmtpServer } from '../../test/smtp-server.js';
+import type { LocalSmtpServer } from '../../test/smtp-server.js';
 import { createLocalDashboardDeps } from '../../test/local-dashboard.js';
 import type { LocalDashboardDeps } from '../../test/local-dashboard.js';
 
@@ -46,10 +50,11 @@ const close = (server: Server) =>
 
 describe('dashboard in Chromium', () => {
   let sandbox: Sandbox;
-  let store: StateStore;
+  let store: SqliteStateStore;
   let dataDir: string;
   let deps: LocalDashboardDeps;
-  let server: Server;
+  let served: { url: string; close(): Promise<void> } | undefined;
+  let smtp: LocalSmtpServer | undefined;
   let url: string;
   let browser: Browser;
   let context: BrowserContext;
@@ -73,9 +78,16 @@ describe('dashboard in Chromium', () => {
       dataDir = mkdtempSync(join(tmpdir(), 'aimaira-edusign-web-'));
       store = await openSqliteStore({ dataDir });
       const tenant = tenantFor(sandbox);
+      smtp = await startSmtpServer();
+      const mailer = createMailer({ host: smtp.host, port: smtp.port, secure: false, from: 'connecteur@example.org' });
       deps = createLocalDashboardDeps({
         store,
-        tenants: [tenant],
+        // Tenant B: another organisation on the same simulators, never synced here; its people must not see demo's.
+        tenants: [tenant, { ...tenant, id: 'other' }],
+        extra: {
+          mailer,
+          alerts: createAlerter({ accounts: store.accounts, mailer, defaultLang: 'fr', clock: systemClock }),
+        },
         clock: systemClock,
         adminPassword: { plaintext: password },
         clientOptions: { edusignRequestsPerMinute: 6_000 },
@@ -97,16 +109,8 @@ describe('dashboard in Chromium', () => {
           new Date(at + 40_000).toISOString(),
         );
       }
-      const handler = createDashboard(deps);
-      server = createServer((request, response) => {
-        handler(request, response).then(
-          (handled) => {
-            if (!handled) response.writeHead(404).end('not the dashboard');
-          },
-          (error: unknown) => response.writeHead(500).end(String(error)),
-        );
-      });
-      url = await listen(server);
+      served = await serveDashboard(createDashboard(deps).app);
+      url = served.url;
       browser = await chromium.launch({
         executablePath: chromiumPath,
         args: [
@@ -132,7 +136,8 @@ describe('dashboard in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (server) await close(server);
+    await served?.close();
+    await smtp?.close();
     await store?.close();
     await sandbox?.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -159,11 +164,12 @@ describe('dashboard in Chromium', () => {
     await page.goto(`${url}/`);
     await expect.poll(() => page.url()).toContain('/sign-in');
     expect(await page.locator('html').getAttribute('lang')).toBe('fr');
-    await page.getByLabel('Mot de passe administrateur').fill('not the password');
+    await page.getByLabel('Adresse e-mail').fill('admin');
+    await page.getByLabel('Mot de passe', { exact: true }).fill('not the password');
     await page.getByRole('button', { name: 'Se connecter' }).click();
     await page.getByText('Mot de passe incorrect.').waitFor();
     await shot('sign-in');
-    await page.getByLabel('Mot de passe administrateur').fill(password);
+    await page.getByLabel('Mot de passe', { exact: true }).fill(password);
     await page.getByRole('button', { name: 'Se connecter' }).click();
     await page.getByRole('heading', { name: 'Organismes', level: 1 }).waitFor();
     const [cookie] = (await context.cookies()).filter((c) => c.name === 'aes_session');
@@ -242,12 +248,6 @@ describe('dashboard in Chromium', () => {
     }
 
     await page.goto(`${url}/tenants/demo`);
-    // The README's picture is written once (delete it to take a new one), so that a test run leaves the tree alone.
-    if (!existsSync(docsScreenshot)) {
-      await page.setViewportSize({ width: 1280, height: 1500 });
-      await page.screenshot({ path: docsScreenshot });
-      await page.setViewportSize({ width: 1280, height: 900 });
-    }
     await shot('tenant');
   });
 
@@ -348,5 +348,174 @@ describe('dashboard in Chromium', () => {
     await expect.poll(() => page.url()).toContain('/sign-in');
     await page.goto(`${url}/tenants/demo`);
     await expect.poll(() => page.url()).toContain('/sign-in');
+  });
+
+  // ---- People: an operator, a manager and a viewer of demo, a tenant B (other) they must not see ----------------
+
+  const managerEmail = 'responsable.demo@example.org';
+  const viewerEmail = 'lecteur.demo@example.org';
+  const peoplePassword = 'un mot de passe de personne';
+
+  async function signIn(email: string, secret: string) {
+    await page.goto(`${url}/sign-in`);
+    await page.getByLabel('Adresse e-mail').fill(email);
+    await page.getByLabel('Mot de passe', { exact: true }).fill(secret);
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.getByRole('heading', { name: 'Organismes', level: 1 }).waitFor();
+  }
+
+  async function signOut() {
+    await page.getByRole('button', { name: 'Se déconnecter' }).click();
+    await expect.poll(() => page.url()).toContain('/sign-in');
+  }
+
+  /** The operator invites someone to demo with a role; the link is shown once and mailed. */
+  async function invite(email: string, role: 'manager' | 'viewer'): Promise<string> {
+    await page.goto(`${url}/users`);
+    await page.getByLabel('Adresse e-mail').fill(email);
+    await page.locator('#invite-tenant').selectOption('demo');
+    await page.locator('#role').selectOption(role);
+    await page.getByRole('button', { name: 'Inviter' }).click();
+    const link = (await page.locator('#shown-once').textContent())?.trim() ?? '';
+    expect(link).toMatch(new RegExp(`^${url}/invitations/[A-Za-z0-9_-]{20,}$`));
+    const mail = await smtp!.waitFor((message) => message.envelope.to.includes(email));
+    expect(mail.text).toContain(link);
+    return link;
+  }
+
+  async function accept(link: string) {
+    await page.goto(link);
+    await page.getByLabel('Nouveau mot de passe').fill(peoplePassword);
+    await page.getByLabel('Le même mot de passe, à nouveau').fill(peoplePassword);
+    await page.getByRole('button', { name: 'Choisir mon mot de passe' }).click();
+    await page.getByRole('heading', { name: 'Organismes', level: 1 }).waitFor();
+  }
+
+  it('an operator invites a manager and a viewer of demo; the links reach their mailbox', async () => {
+    await signIn('admin', password);
+    managerLink = await invite(managerEmail, 'manager');
+    viewerLink = await invite(viewerEmail, 'viewer');
+    await shot('users');
+    await signOut();
+  });
+
+  let managerLink = '';
+  let viewerLink = '';
+
+  it('the manager signs in, sees demo only, changes an option and runs a sync', async () => {
+    await accept(managerLink);
+    expect(await page.getByRole('link', { name: 'other', exact: true }).count()).toBe(0);
+    await page.getByRole('link', { name: 'demo', exact: true }).click();
+    await page.getByRole('link', { name: 'Réglages' }).click();
+    await page.getByLabel(/Jours à venir/).fill('10');
+    await page.getByRole('button', { name: 'Enregistrer les options' }).click();
+    await page.getByText('Options enregistrées.', { exact: false }).waitFor();
+    expect(deps.tenantConfig('demo')?.options.horizonDays).toBe(10);
+
+    const before = (await store.listRuns('demo', 100)).length;
+    await page.goto(`${url}/tenants/demo`);
+    await page.getByRole('button', { name: 'Synchroniser maintenant' }).click();
+    await page.getByRole('heading', { name: 'Synchronisation terminée' }).waitFor({ timeout: 30_000 });
+    expect((await store.listRuns('demo', 100)).length).toBe(before + 2);
+  });
+
+  it('the manager gets 404 on the other tenant, in the pages and in the API', async () => {
+    const pageAnswer = await page.goto(`${url}/tenants/other`);
+    expect(pageAnswer?.status()).toBe(404);
+    expect(await page.content()).not.toContain('ext.edusign');
+    const settings = await page.goto(`${url}/tenants/other/settings`);
+    expect(settings?.status()).toBe(404);
+
+    await page.goto(`${url}/account`);
+    await page.getByLabel('Nom').fill('script');
+    await page.getByRole('button', { name: 'Créer un jeton' }).click();
+    const token = (await page.locator('#shown-once').textContent())?.trim() ?? '';
+    expect(token).toMatch(/^aes_/);
+    const api = (path: string) => fetch(`${url}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await api('/tenants/other')).status).toBe(404);
+    expect((await api('/tenants/other/events')).status).toBe(404);
+    const mine = await api('/tenants/demo');
+    expect(mine.status).toBe(200);
+    const listed = (await (await api('/tenants')).json()) as { tenants: { id: string }[] };
+    expect(listed.tenants.map((tenant) => tenant.id)).toEqual(['demo']);
+  });
+
+  it('the manager chooses pause alerts, pauses demo, and the alert e-mail reaches the SMTP server', async () => {
+    await page.goto(`${url}/account`);
+    await page.getByLabel('Un client est mis en pause').check();
+    await page.getByRole('button', { name: 'Enregistrer' }).first().click();
+    await page.getByText('Vos choix d’alertes sont enregistrés.').waitFor();
+
+    await page.goto(`${url}/tenants/demo`);
+    await page.getByPlaceholder('Pourquoi (facultatif)').fill('travaux sur Edusign');
+    await page.getByRole('button', { name: 'Mettre en pause' }).click();
+    await page.getByRole('button', { name: 'Reprendre' }).waitFor();
+    const mail = await smtp!.waitFor(
+      (message) => message.envelope.to.includes(managerEmail) && !message.text.includes('/invitations/'),
+    );
+    expect(mail.text).toContain('demo');
+    expect(mail.subject.length).toBeGreaterThan(0);
+    await shot('tenant-paused');
+    await page.getByRole('button', { name: 'Reprendre' }).click();
+    await page.getByRole('button', { name: 'Mettre en pause' }).waitFor();
+    await signOut();
+  });
+
+  it('a viewer reads demo but cannot change anything', async () => {
+    await accept(viewerLink);
+    await page.getByRole('link', { name: 'demo', exact: true }).click();
+    await page.getByText('Vous pouvez consulter ce client').waitFor();
+    expect(await page.getByRole('button', { name: 'Synchroniser maintenant' }).count()).toBe(0);
+    expect((await page.goto(`${url}/tenants/demo/settings`))?.status()).toBe(403);
+    await page.goto(`${url}/account`);
+    const csrf = (await page.locator('input[name="csrf"]').first().getAttribute('value')) ?? '';
+    const before = (await store.listRuns('demo', 100)).length;
+    for (const [path, body] of [
+      ['/tenants/demo/sync', ''],
+      ['/tenants/demo/settings', 'horizonDays=3&attendanceLookbackDays=30'],
+      ['/tenants/demo/pause', 'reason=x'],
+      ['/users/invite', 'email=x%40example.org'],
+    ] as const) {
+      const status = await page.evaluate(
+        async ([target, form]) =>
+          (
+            await fetch(target, {
+              method: 'POST',
+              headers: { 'content-type': 'application/x-www-form-urlencoded' },
+              body: form,
+            })
+          ).status,
+        [`${url}${path}`, `csrf=${csrf}&${body}`] as const,
+      );
+      expect(status, path).toBe(403);
+    }
+    expect(deps.tenantConfig('demo')?.options.horizonDays).toBe(10);
+    expect((await store.listRuns('demo', 100)).length).toBe(before);
+    await signOut();
+  });
+
+  it("the audit shows the manager's changes, on the tenant page and for the operator, with a CSV", async () => {
+    await signIn('admin', password);
+    await page.goto(`${url}/audit`);
+    const rows = await page.locator('table.audit tbody tr').allTextContents();
+    const byManager = rows.filter((row) => row.includes(managerEmail));
+    expect(byManager.some((row) => row.includes('options.update') && row.includes('horizonDays'))).toBe(true);
+    expect(byManager.some((row) => row.includes('tenant.sync'))).toBe(true);
+    expect(byManager.some((row) => row.includes('tenant.pause'))).toBe(true);
+    expect(rows.some((row) => row.includes('user.invite'))).toBe(true);
+    await shot('audit');
+    const csv = await page.evaluate(async (target) => (await fetch(target)).text(), `${url}/audit.csv?tenant=demo`);
+    expect(csv.split('\r\n')[0]).toBe('id,at,actor,via,address,tenant,action,detail');
+    expect(csv).toContain('options.update');
+    expect(csv).not.toContain('user.invite,');
+
+    await page.goto(`${url}/tenants/demo`);
+    expect(await page.locator('#tenant-audit').textContent()).toContain(managerEmail);
+    // The README's picture is written once (delete it to take a new one), so that a test run leaves the tree alone.
+    if (!existsSync(docsScreenshot)) {
+      await page.setViewportSize({ width: 1280, height: 1500 });
+      await page.screenshot({ path: docsScreenshot });
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
   });
 });

@@ -338,7 +338,7 @@ export function tenantPage(ctx: PageContext, data: TenantPageData): SafeHtml {
                       ${csrfField(ctx)}<button type="submit" class="secondary" id="resume">${t('resumeTenant')}</button>
                     </form>`
                   : html`<form method="post" action="${here}/pause" class="pause">
-                      ${csrfField(ctx)}<label for="pause-reason" class="visually-hidden">${t('pauseReason')}</label
+                      ${csrfField(ctx)}<label for="pause-reason" class="sr-only">${t('pauseReason')}</label
                       ><input
                         id="pause-reason"
                         name="reason"
