@@ -308,8 +308,9 @@ export function createAimairaClient(options: AimairaClientOptions): AimairaClien
    */
   const checkNextLink = (link: string, from: string): string => {
     const next = rebaseNextLink(link, from, baseUrl);
-    if ('problem' in next)
-      {throw new ResponseShapeError('aimaira', describe(from), [`@odata.nextLink: ${next.problem}`]);}
+    if ('problem' in next) {
+      throw new ResponseShapeError('aimaira', describe(from), [`@odata.nextLink: ${next.problem}`]);
+    }
     return next.url;
   };
 
