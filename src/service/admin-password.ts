@@ -24,7 +24,9 @@ const AdminFile = z.object({ passwordHash: z.string().refine(isPasswordHash, 'no
 export type ServiceAdminPassword =
   | { source: 'environment'; password: AdminPassword }
   | { source: 'file'; file: string; password: AdminPassword }
-  | { source: 'setup'; file: string; setupToken: string; password: AdminPassword };
+  | { source: 'setup'; file: string; setupToken: string; password: AdminPassword }
+  /** No password given, but the store has accounts (the first operator was made on the set-up page): sign in. */
+  | { source: 'accounts'; password: AdminPassword };
 
 /**
  * Where the password comes from for this start. A file that cannot be read as one is an error (delete it to set a

@@ -1,10 +1,10 @@
 /**
  * The dashboard mounted in the running service (in-process, a tenant of the store on the simulators): `/` asks to
- * sign in, the password of the environment signs in, "sync now" goes through the scheduler's lock with its progress
- * streamed and the tenant page lists the runs; without a password, the set-up link of the log sets it, its hash is
- * kept in `<data-dir>/admin.json` (0600) and read at the next start. `/metrics` and `/healthz` stay open.
+ * sign in, the password of the environment signs the operator `admin` in, "sync now" goes through the scheduler's
+ * lock with its progress streamed and the tenant page lists the runs; without a password, the set-up link of the log
+ * makes the first operator, who signs in at the next start without a link. `/metrics` and `/healthz` stay open.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -16,7 +16,6 @@ import { startSandbox } from '../../sim/sandbox.js';
 import type { Sandbox } from '../../sim/sandbox.js';
 import { systemClock } from '../clock.js';
 import { openSqliteStore } from '../store/sqlite.js';
-import { adminFileName } from './admin-password.js';
 import { createServiceLogger } from './logging.js';
 import type { ScheduleWindow } from './schedule.js';
 import { startService } from './serve.js';
@@ -95,12 +94,12 @@ async function setUp() {
 }
 
 /** Signs in; the session cookie and the CSRF token of the tenants page. */
-async function signIn(url: string, password: string): Promise<{ cookie: string; csrf: string }> {
+async function signIn(url: string, password: string, email = 'admin'): Promise<{ cookie: string; csrf: string }> {
   const response = await fetch(`${url}/sign-in`, {
     method: 'POST',
     redirect: 'manual',
     headers: formHeaders,
-    body: form({ password, next: '/' }),
+    body: form({ email, password, next: '/' }),
   });
   expect(response.status).toBe(303);
   const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
@@ -127,7 +126,7 @@ describe('the dashboard in the service', () => {
       method: 'POST',
       redirect: 'manual',
       headers: formHeaders,
-      body: form({ password: 'not the password at all' }),
+      body: form({ email: 'admin', password: 'not the password at all' }),
     });
     expect(wrong.status).toBe(401);
     const { cookie, csrf } = await signIn(url, adminPassword);
@@ -175,8 +174,8 @@ describe('the dashboard in the service', () => {
     for (const secret of [...secrets, adminPassword]) expect(logs()).not.toContain(secret);
   }, 60_000);
 
-  it('without a password, the set-up link of the log sets it; its hash is kept in admin.json (0600) for the next start', async () => {
-    const { dataDir, start, logs } = await setUp();
+  it('without a password, the set-up link of the log makes the first operator, who signs in at the next start', async () => {
+    const { start, logs } = await setUp();
     const first = await start();
     expect(first.adminPassword).toBe('setup');
     const link = new RegExp(`${first.url}/setup\\?token=([A-Za-z0-9_-]+)`).exec(logs());
@@ -188,22 +187,21 @@ describe('the dashboard in the service', () => {
     expect(await (await fetch(link?.[0] ?? '')).text()).toContain(`value="${token}"`);
     const setup = (fields: Record<string, string>) =>
       fetch(`${first.url}/setup`, { method: 'POST', headers: formHeaders, body: form(fields) });
-    expect((await setup({ token: 'x'.repeat(43), password: adminPassword, confirm: adminPassword })).status).toBe(403);
-    expect((await setup({ token, password: adminPassword, confirm: adminPassword })).status).toBe(200);
-    await signIn(first.url, adminPassword);
-
-    const file = join(dataDir, adminFileName);
-    expect(statSync(file).mode & 0o777).toBe(0o600);
-    const saved = readFileSync(file, 'utf8');
-    expect(saved).toMatch(/"passwordHash": "scrypt\$/);
-    expect(saved).not.toContain(adminPassword);
+    const email = 'directrice@example.org';
+    const fields = { email, password: adminPassword, confirm: adminPassword };
+    expect((await setup({ ...fields, token: 'x'.repeat(43) })).status).toBe(403);
+    expect((await setup({ ...fields, token })).status).toBe(200);
+    await signIn(first.url, adminPassword, email);
+    const [operator] = await first.store.accounts.listUsers();
+    expect(operator).toMatchObject({ email, operator: true });
+    expect(operator?.passwordHash).toMatch(/^scrypt\$/);
     await first.stop();
 
     const before = logs().length;
     const second = await start();
-    expect(second.adminPassword).toBe('file');
+    expect(second.adminPassword).toBe('accounts');
     expect(logs().slice(before)).not.toContain('/setup?token=');
-    await signIn(second.url, adminPassword);
+    await signIn(second.url, adminPassword, email);
     expect((await fetch(`${second.url}/setup`, { redirect: 'manual' })).headers.get('location')).toBe('/sign-in');
     expect(logs()).not.toContain(adminPassword);
   }, 60_000);

@@ -390,6 +390,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     return { accepted: true, tenantId, done: result.done.then(() => lastOutcomes.get(tenantId)) };
   };
 
+  // The set-up page made the first operator at an earlier start: no set-up link any more, people sign in.
+  if (admin.source === 'setup' && (await store.accounts.countUsers()) > 0) {
+    admin = { source: 'accounts', password: admin.password };
+  }
   const dashboard = !servesDashboard
     ? undefined
     : createDashboard(
@@ -535,12 +539,17 @@ function logAdminPassword(logger: Logger, admin: ServiceAdminPassword, url: stri
       'dashboard: sign in with the password of AIMAIRA_EDUSIGN_ADMIN_PASSWORD',
     );
   } else if (admin.source === 'file') {
-    logger.info({ adminPassword: admin.file }, `dashboard: sign in with the administrator password (${admin.file})`);
+    logger.info(
+      { adminPassword: admin.file },
+      `dashboard: sign in as admin with the administrator password (${admin.file})`,
+    );
+  } else if (admin.source === 'accounts') {
+    logger.info({ adminPassword: 'accounts' }, 'dashboard: sign in with your account');
   } else {
     logger.warn(
       { adminPassword: 'not set', setup: `${url}/setup` },
-      `dashboard: no administrator password yet. Choose it at ${url}/setup?token=${admin.setupToken} ` +
-        `(a one-time link; or set AIMAIRA_EDUSIGN_ADMIN_PASSWORD); its hash is kept in ${admin.file}`,
+      `dashboard: no account yet. Make the first operator at ${url}/setup?token=${admin.setupToken} ` +
+        '(a one-time link; or set AIMAIRA_EDUSIGN_ADMIN_PASSWORD, the password of the operator account admin)',
     );
   }
 }

@@ -58,6 +58,13 @@ export interface Web {
   now(): number;
 }
 
+/** While no account exists and the service printed a set-up token: the set-up page only. */
+export async function needsSetup(web: Web): Promise<boolean> {
+  if (!('setupToken' in web.deps.adminPassword) || web.accountsExist) return false;
+  web.accountsExist = (await web.deps.accounts.countUsers()) > 0;
+  return !web.accountsExist;
+}
+
 export function pageContext(web: Web, c: WebContext, extra: Partial<PageContext> = {}): PageContext {
   const lang = c.get('lang');
   const user = c.get('principal')?.user;

@@ -8,7 +8,7 @@ import type { Access } from './access.js';
 import { allows } from './access.js';
 import type { Verdict } from './access.js';
 import type { Web, WebContext, WebEnv } from './env.js';
-import { readForm, sendMessage, sendText, seeOther } from './env.js';
+import { needsSetup, readForm, sendMessage, sendText, seeOther } from './env.js';
 import { validCsrfToken } from './security.js';
 import { tenantIdPattern } from '../config/config.js';
 
@@ -73,9 +73,11 @@ export class Routes {
 
 /** The pages' answer to a refusal: sign-in for a visitor (HTML) or 401 (a script), 403 and 404 pages. */
 export function refusePage(web: Web): Refuse {
-  return (c, verdict) => {
+  return async (c, verdict) => {
     switch (verdict) {
       case 'sign-in': {
+        // Nobody can sign in yet: straight to the set-up page.
+        if (c.req.method === 'GET' && (await needsSetup(web))) return seeOther(c, `${web.base}/setup`);
         const wantsHtml = c.req.method === 'GET' && (c.req.header('accept') ?? 'text/html').includes('text/html');
         if (!wantsHtml) return sendText(c, 401, 'Sign in first.\n', { 'www-authenticate': 'Cookie' });
         const here = new URL(c.req.url);

@@ -7,7 +7,16 @@ import { z } from 'zod';
 
 import type { User } from '../../store/port.js';
 import type { Web, WebContext } from '../env.js';
-import { pageContext, readForm, seeOther, sendPage, sendText, sessionCookie, setWebCookie } from '../env.js';
+import {
+  needsSetup,
+  pageContext,
+  readForm,
+  seeOther,
+  sendPage,
+  sendText,
+  sessionCookie,
+  setWebCookie,
+} from '../env.js';
 import { invitationPage } from '../pages-people.js';
 import { setupPage, signInPage } from '../pages.js';
 import type { Routes } from '../routing.js';
@@ -88,19 +97,11 @@ export function safeNext(base: string, next: string | undefined): string {
   return `${resolved.pathname}${resolved.search}${resolved.hash}`;
 }
 
-/** While no account exists and the service printed a set-up token: the set-up page only. */
-async function settingUp(web: Web): Promise<boolean> {
-  if (!('setupToken' in web.deps.adminPassword)) return false;
-  if (web.accountsExist) return false;
-  web.accountsExist = (await web.deps.accounts.countUsers()) > 0;
-  return !web.accountsExist;
-}
-
 export function authRoutes(routes: Routes, web: Web): void {
   const { base } = web;
 
   routes.get('/sign-in', 'public', async (c) => {
-    if (await settingUp(web)) return seeOther(c, `${base}/setup`);
+    if (await needsSetup(web)) return seeOther(c, `${base}/setup`);
     const next = c.req.query('next');
     return sendPage(c, 200, signInPage(pageContext(web, c), next ? { next: safeNext(base, next) } : {}));
   });
@@ -130,7 +131,7 @@ export function authRoutes(routes: Routes, web: Web): void {
   });
 
   routes.get('/setup', 'public', async (c) => {
-    if (!(await settingUp(web))) return seeOther(c, `${base}/sign-in`);
+    if (!(await needsSetup(web))) return seeOther(c, `${base}/sign-in`);
     // The link the service logs carries the one-time token: fill it in. Anything that does not look like one is
     // ignored.
     const token = c.req.query('token') ?? '';
@@ -139,7 +140,7 @@ export function authRoutes(routes: Routes, web: Web): void {
 
   routes.post('/setup', 'public', async (c) => {
     const admin = web.deps.adminPassword;
-    if (!('setupToken' in admin) || !(await settingUp(web))) return seeOther(c, `${base}/sign-in`);
+    if (!('setupToken' in admin) || !(await needsSetup(web))) return seeOther(c, `${base}/sign-in`);
     const form = await readForm(c);
     if (!form) return sendText(c, 400, 'Expected a form.\n');
     const ctx = pageContext(web, c);
@@ -161,7 +162,7 @@ export function authRoutes(routes: Routes, web: Web): void {
     }
     const at = new Date(web.now()).toISOString();
     const passwordHash = await hashPassword(parsed.data.password);
-    if (!(await settingUp(web))) return seeOther(c, `${base}/sign-in`);
+    if (!(await needsSetup(web))) return seeOther(c, `${base}/sign-in`);
     const user = await web.deps.accounts.createUser(
       { email: email.data, operator: true, grants: [], passwordHash },
       at,
