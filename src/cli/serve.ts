@@ -158,7 +158,7 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
 }
 
 /** `--public-url`: an http(s) URL without credentials, query or fragment; its path is where the dashboard is reached. */
-function parsePublicUrl(value: string): string {
+export function parsePublicUrl(value: string): string {
   let url: URL;
   try {
     url = new URL(value);

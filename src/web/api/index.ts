@@ -15,7 +15,7 @@ import { audit } from '../env.js';
 import { redactEmails } from '../html.js';
 import type { EventQuery } from '../pages.js';
 import type { RouteSpec } from '../routing.js';
-import { eventsPage, healthOf } from '../routes/tenant.js';
+import { eventsPage, healthOf, runsRead } from '../routes/tenant.js';
 import { problem, problemResponse } from './problem.js';
 import { ApiRoutes, apiMount } from './routing.js';
 import {
@@ -43,8 +43,6 @@ export { apiMount } from './routing.js';
 const tenantsPageSize = 50;
 /** The runs read for a tenant's health and last runs. */
 const recentRuns = 10;
-/** The runs read for the `date` filter of events: several runs a day over the last months (as the tenant page). */
-const runsForDate = 1000;
 
 export interface Api {
   /** The app to mount at `/api/v1`. */
@@ -139,7 +137,7 @@ export function createApi(web: Web): Api {
     async (c) => {
       const filter = withoutUndefined(c.req.valid('query')) as EventQuery;
       const tenantId = c.get('tenant').id;
-      const runs = filter.date === undefined ? [] : await web.deps.store.listRuns(tenantId, runsForDate);
+      const runs = filter.date === undefined ? [] : await web.deps.store.listRuns(tenantId, runsRead);
       const { events, olderBefore } = await eventsPage(web, tenantId, filter, runs);
       return c.json({ events: events.map(eventOut), next: olderBefore ?? null }, 200);
     },

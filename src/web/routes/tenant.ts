@@ -25,7 +25,7 @@ export const eventsPageSize = 50;
 const tenantsPageSize = 50;
 const runsShown = 20;
 /** Enough runs for 30 days at several runs a day, and for a date filter over the last months. */
-const runsRead = 1000;
+export const runsRead = 1000;
 const auditShown = 20;
 /** How often the stream of a live run reads the store: the runs save their progress about once a second. */
 const livePollMs = 1_000;
