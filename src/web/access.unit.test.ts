@@ -7,7 +7,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createManualClock } from '../clock.js';
-import { TenantOptions } from '../config/config.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import type { SqliteStateStore } from '../store/sqlite.js';
 import type { User } from '../store/port.js';
@@ -15,9 +14,9 @@ import type { Access } from './access.js';
 import { hashApiToken, newApiToken } from './api/index.js';
 import { createDashboard } from './dashboard.js';
 import type { Dashboard } from './dashboard.js';
-import type { TenantDetails } from './deps.js';
 import type { RouteSpec } from './routing.js';
 import { hashPassword } from './security.js';
+import { standInDashboardDeps, standInTenant } from '../../test/stand-in-dashboard.js';
 
 const host = { host: '127.0.0.1:8080' };
 const password = 'le mot de passe des tests';
@@ -70,17 +69,6 @@ function expected(access: Access, persona: Persona): 'allowed' | 'sign-in' | 403
   }
 }
 
-function tenant(id: string): TenantDetails {
-  return {
-    id,
-    paused: false,
-    pausedReason: null,
-    aimaira: { url: `https://${id}.aimaira.example/GraphV1`, access: 'password' },
-    edusign: { url: 'https://ext.edusign.fr' },
-    options: TenantOptions.parse({}),
-  };
-}
-
 interface Signed {
   cookie: string;
   csrf: string;
@@ -92,35 +80,14 @@ describe('every route checks the role and the tenant', () => {
   let store: SqliteStateStore;
   let dashboard: Dashboard;
   const signed = new Map<Persona, Signed>();
-  const tenants = [tenant('a'), tenant('b')];
+  const tenants = [standInTenant('a'), standInTenant('b')];
 
   beforeAll(async () => {
     store = await openSqliteStore({ file: ':memory:' });
     const clock = createManualClock(Date.parse('2026-11-30T10:30:00Z'));
-    dashboard = createDashboard({
-      store,
-      accounts: store.accounts,
-      clock,
-      adminPassword: { plaintext: password },
-      tenants: {
-        list: () => Promise.resolve(tenants),
-        get: (id) => Promise.resolve(tenants.find((candidate) => candidate.id === id)),
-        updateOptions: () => Promise.resolve(),
-        updateCredentials: () => Promise.resolve(),
-        check: () => Promise.resolve({ ok: true, items: [] }),
-        pause: () => Promise.resolve(),
-        resume: () => Promise.resolve(),
-      },
-      scheduler: {
-        status: () => Promise.resolve([]),
-        runNow: () => Promise.resolve({ accepted: false, reason: 'the test runs nothing' }),
-      },
-      lookups: {
-        explainSession: () => Promise.reject(new Error('no Aimaira here')),
-        searchSessions: () => Promise.resolve([]),
-        findPeople: () => Promise.resolve([]),
-      },
-    });
+    dashboard = createDashboard(
+      standInDashboardDeps({ store, clock, tenants, adminPassword: { plaintext: password } }),
+    );
     await dashboard.ready();
     const at = new Date(clock.now()).toISOString();
     const passwordHash = await hashPassword(password);

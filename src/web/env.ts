@@ -137,12 +137,15 @@ export async function audit(
   action: AuditAction,
   detail: Record<string, unknown> = {},
   tenantId: string | null = null,
+  /** Who, when the request has no signed-in account yet (the set-up, a one-time link): the account just made. */
+  actor?: Pick<User, 'id' | 'email'>,
 ): Promise<void> {
   const principal = c.get('principal');
+  const who = actor ?? principal?.user;
   await web.deps.accounts.addAudit({
     at: new Date(web.now()).toISOString(),
-    actorId: principal?.user.id ?? null,
-    actorEmail: principal?.user.email ?? null,
+    actorId: who?.id ?? null,
+    actorEmail: who?.email ?? null,
     via: principal?.via ?? 'dashboard',
     address: c.get('address'),
     tenantId,

@@ -5,11 +5,10 @@
 import { describe, expect, it } from 'vitest';
 
 import { createManualClock } from '../clock.js';
-import { TenantOptions } from '../config/config.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import { createDashboard } from './dashboard.js';
-import type { DashboardDeps, TenantDetails } from './deps.js';
 import { hostAllowed } from './middleware.js';
+import { standInDashboardDeps, standInTenant } from '../../test/stand-in-dashboard.js';
 
 const password = 'le mot de passe des tests';
 
@@ -30,39 +29,13 @@ describe('the Host allow-list', () => {
 describe('the client address the audit records', () => {
   async function pauseThrough(trustProxy: boolean): Promise<string | null> {
     const store = await openSqliteStore({ file: ':memory:' });
-    const tenant: TenantDetails = {
-      id: 'acme',
-      paused: false,
-      pausedReason: null,
-      aimaira: { url: 'https://acme.aimaira.example/GraphV1', access: 'password' },
-      edusign: { url: 'https://ext.edusign.fr' },
-      options: TenantOptions.parse({}),
-    };
-    const deps: DashboardDeps = {
+    const deps = standInDashboardDeps({
       store,
-      accounts: store.accounts,
       clock: createManualClock(Date.parse('2026-11-30T10:30:00Z')),
+      tenants: [standInTenant('acme')],
       adminPassword: { plaintext: password },
-      trustProxy,
-      tenants: {
-        list: () => Promise.resolve([tenant]),
-        get: (id) => Promise.resolve(id === 'acme' ? tenant : undefined),
-        updateOptions: () => Promise.resolve(),
-        updateCredentials: () => Promise.resolve(),
-        check: () => Promise.resolve({ ok: true, items: [] }),
-        pause: () => Promise.resolve(),
-        resume: () => Promise.resolve(),
-      },
-      scheduler: {
-        status: () => Promise.resolve([]),
-        runNow: () => Promise.resolve({ accepted: false, reason: 'no' }),
-      },
-      lookups: {
-        explainSession: () => Promise.reject(new Error('none')),
-        searchSessions: () => Promise.resolve([]),
-        findPeople: () => Promise.resolve([]),
-      },
-    };
+      overrides: { trustProxy },
+    });
     const dashboard = createDashboard(deps);
     await dashboard.ready();
     // The proxy's header: what the client wrote first (forgeable), then what the proxy added.

@@ -10,13 +10,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { serveDashboard } from '../../test/dashboard-server.js';
+import { standInDashboardDeps, standInTenant } from '../../test/stand-in-dashboard.js';
 
 import { createManualClock } from '../clock.js';
 import type { ManualClock } from '../clock.js';
-import { TenantOptions } from '../config/config.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import { createDashboard } from './dashboard.js';
-import type { DashboardDeps } from './deps.js';
 import { hashPassword } from './security.js';
 
 const password = 'le mot de passe des tests';
@@ -32,42 +31,7 @@ afterEach(async () => {
 async function dashboardOn(file: string, clock: ManualClock, hash: string) {
   const store = await openSqliteStore({ file });
   cleanups.push(() => store.close());
-  const deps: DashboardDeps = {
-    store,
-    accounts: store.accounts,
-    clock,
-    adminPassword: { hash },
-    tenants: {
-      list: () => Promise.resolve([{ id: 'acme', paused: false, pausedReason: null }]),
-      get: (id) =>
-        Promise.resolve(
-          id === 'acme'
-            ? {
-                id,
-                paused: false,
-                pausedReason: null,
-                aimaira: { url: 'https://acme.aimaira.example/GraphV1', access: 'password' as const },
-                edusign: { url: 'https://ext.edusign.fr' },
-                options: TenantOptions.parse({}),
-              }
-            : undefined,
-        ),
-      updateOptions: () => Promise.resolve(),
-      updateCredentials: () => Promise.resolve(),
-      check: () => Promise.resolve({ ok: true, items: [] }),
-      pause: () => Promise.resolve(),
-      resume: () => Promise.resolve(),
-    },
-    scheduler: {
-      status: () => Promise.resolve([{ tenantId: 'acme', nextRuns: [], running: false, missed: [] }]),
-      runNow: () => Promise.resolve({ accepted: false, reason: 'not in this test' }),
-    },
-    lookups: {
-      explainSession: () => Promise.reject(new Error('not in this test')),
-      searchSessions: () => Promise.resolve([]),
-      findPeople: () => Promise.resolve([]),
-    },
-  };
+  const deps = standInDashboardDeps({ store, clock, tenants: [standInTenant('acme')], adminPassword: { hash } });
   const dashboard = createDashboard(deps);
   // The operator `admin` from the password: made by the first dashboard, found by the second.
   await dashboard.ready();

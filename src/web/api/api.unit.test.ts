@@ -8,17 +8,17 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { createManualClock } from '../../clock.js';
 import type { ManualClock } from '../../clock.js';
-import { TenantOptions } from '../../config/config.js';
 import type { User } from '../../store/port.js';
 import { openSqliteStore } from '../../store/sqlite.js';
 import type { SqliteStateStore } from '../../store/sqlite.js';
-import type { DashboardDeps, RunNowResult, SyncSummary, TenantDetails } from '../deps.js';
+import type { DashboardDeps, RunNowResult, SyncSummary } from '../deps.js';
 import type { Web, WebEnv } from '../env.js';
 import { createSessionRegistry, createSignInThrottle } from '../security.js';
 import { createDashboard } from '../dashboard.js';
 import { hashPassword } from '../security.js';
 import { createSyncJobs } from '../sync-jobs.js';
 import { createApi, hashApiToken, newApiToken } from './index.js';
+import { standInTenant } from '../../../test/stand-in-dashboard.js';
 import type { Api } from './index.js';
 
 const base = '/dash';
@@ -40,21 +40,10 @@ interface Harness {
 
 let h: Harness;
 
-function tenant(id: string): TenantDetails {
-  return {
-    id,
-    paused: false,
-    pausedReason: null,
-    aimaira: { url: `https://${id}.aimaira.example/GraphV1`, access: 'password' },
-    edusign: { url: 'https://ext.edusign.fr' },
-    options: TenantOptions.parse({}),
-  };
-}
-
 async function start(): Promise<Harness> {
   const stores = await openSqliteStore({ file: ':memory:' });
   const clock = createManualClock(Date.parse(at));
-  const tenants = [tenant('alpha'), tenant('beta')];
+  const tenants = [standInTenant('alpha'), standInTenant('beta')];
   const refuseSync: Harness['refuseSync'] = { reason: undefined };
   let finishSync: (summary: SyncSummary) => void = () => undefined;
   const onError: unknown[] = [];

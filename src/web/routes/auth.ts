@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { User } from '../../store/port.js';
 import type { Web, WebContext } from '../env.js';
 import {
+  audit,
   needsSetup,
   pageContext,
   readForm,
@@ -168,16 +169,7 @@ export function authRoutes(routes: Routes, web: Web): void {
       at,
     );
     web.accountsExist = true;
-    await web.deps.accounts.addAudit({
-      at,
-      actorId: user.id,
-      actorEmail: user.email,
-      via: 'dashboard',
-      address: c.get('address'),
-      tenantId: null,
-      action: 'user.create',
-      detail: { email: user.email, operator: true, how: 'set-up' },
-    });
+    await audit(web, c, 'user.create', { email: user.email, operator: true, how: 'set-up' }, null, user);
     return sendPage(c, 200, signInPage(ctx, { error: ctx.t('setupDone'), email: user.email }));
   });
 
@@ -229,16 +221,14 @@ export function authRoutes(routes: Routes, web: Web): void {
           at,
         );
     if (!user) return sendPage(c, 404, invitationPage(ctx, { error: ctx.t('invitationGone') }));
-    await web.deps.accounts.addAudit({
-      at,
-      actorId: user.id,
-      actorEmail: user.email,
-      via: 'dashboard',
-      address: c.get('address'),
-      tenantId: null,
-      action: existing ? 'account.password' : 'user.create',
-      detail: existing ? { how: 'reset link' } : { how: 'invitation', invitedBy: invitation.createdBy },
-    });
+    await audit(
+      web,
+      c,
+      existing ? 'account.password' : 'user.create',
+      existing ? { how: 'reset link' } : { how: 'invitation', invitedBy: invitation.createdBy },
+      null,
+      user,
+    );
     return startSession(web, c, user, `${base}/`);
   });
 }
