@@ -743,7 +743,8 @@ describe('set-up of the first operator', () => {
     harness = await start({ adminPassword });
     expect(await harness.store.accounts.countUsers()).toBe(0);
     const home = await fetch(`${harness.url}/`, { redirect: 'manual', headers: { accept: 'text/html' } });
-    expect(home.headers.get('location')).toBe('/sign-in?next=%2F');
+    // Nobody can sign in yet: straight to the set-up page.
+    expect(home.headers.get('location')).toBe('/setup');
     const signInPage = await fetch(`${harness.url}/sign-in`, { redirect: 'manual' });
     expect(signInPage.status).toBe(303);
     expect(signInPage.headers.get('location')).toBe('/setup');
