@@ -533,6 +533,8 @@ export interface Stores extends StateStore {
   readonly schedule: ScheduleStore;
   /** The dashboard's accounts, tokens, audit and alert memory, over the same database (closed with it). */
   readonly accounts: AccountStore;
+  /** The tenants' webhook receivers and the inbox of messages, over the same database (closed with it). */
+  readonly webhooks: WebhookStore;
 }
 
 /* ---------------------------------------------------------------------------------------------------------------
@@ -713,4 +715,83 @@ export interface AccountStore {
   saveAlertState(state: AlertState): Promise<void>;
   getTenantAlertSettings(tenantId: string): Promise<TenantAlertSettings | undefined>;
   saveTenantAlertSettings(settings: TenantAlertSettings): Promise<void>;
+}
+
+/* ---------------------------------------------------------------------------------------------------------------
+ * Webhooks (migration 0013): each tenant's receiving endpoints (their secrets sealed, like the tenants' own), and
+ * the inbox of messages received, written before the sender is answered so that an accepted message is never lost.
+ * Adapter: src/store/webhook-store.ts.
+ */
+
+export const webhookSources = ['aimaira', 'edusign'] as const;
+export type WebhookSource = (typeof webhookSources)[number];
+
+/** What a tenant's receivers accept. Secrets are sealed (src/service/secrets.ts); the store never opens one. */
+export interface WebhookEndpoint {
+  tenantId: string;
+  /** Messages are received and acted on; when false, both receivers answer 404 and nothing is recorded. */
+  enabled: boolean;
+  aimaira: {
+    /** The `CustomerName` Aimaira's messages must carry; null: not checked yet (set at the first check). */
+    customerName: string | null;
+    /** What Aimaira's team is given: a client id and a secret (Basic, or OAuth client credentials). */
+    clientId: string | null;
+    /** Sealed. */
+    clientSecret: string | null;
+  };
+  edusign: {
+    /** The `x-edusign-school-id` the messages must carry. */
+    schoolId: string | null;
+    /** The application's client secret the HMAC is made with. Sealed. */
+    clientSecret: string | null;
+  };
+  /** Aimaira's table names (`ObjectType`) learned at the preflight, by entity (`Planification` → `...T_...`). */
+  objectTypes: Record<string, string>;
+  updatedAt: string;
+}
+
+/** One message received: ids and names only (neither service sends data in them). */
+export interface WebhookMessage {
+  id: number;
+  tenantId: string;
+  source: WebhookSource;
+  /** ISO instant the service received it. */
+  receivedAt: string;
+  /** Aimaira's `TriggerName`, or Edusign's `x-edusign-webhook-type`. */
+  event: string;
+  /** Aimaira's `ObjectType`; null for Edusign. */
+  objectType: string | null;
+  /** Aimaira's `ObjectId`, or the Edusign course id. */
+  objectId: string | null;
+  /** Aimaira: whether its `Hash` matched the published formula (null: not checked); null for Edusign. */
+  hashOk: boolean | null;
+  /** When a run acted on it (or decided it needed none); null while pending. */
+  processedAt: string | null;
+}
+
+export type NewWebhookMessage = Omit<WebhookMessage, 'id' | 'processedAt'>;
+
+export interface WebhookStore {
+  getWebhookEndpoint(tenantId: string): Promise<WebhookEndpoint | undefined>;
+  /** Inserts or replaces. */
+  saveWebhookEndpoint(endpoint: WebhookEndpoint): Promise<void>;
+  /** Durable when it returns: the caller answers the sender after this. */
+  recordWebhookMessage(message: NewWebhookMessage): Promise<WebhookMessage>;
+  /** The tenant's pending messages, oldest first. */
+  pendingWebhookMessages(tenantId: string, limit: number): Promise<WebhookMessage[]>;
+  /** Tenants with pending messages, and the oldest pending reception of each (ISO), oldest first. */
+  tenantsWithPendingWebhookMessages(): Promise<{ tenantId: string; oldest: string }[]>;
+  /** Marks them processed at `at`; returns how many were pending. */
+  markWebhookMessagesProcessed(ids: readonly number[], at: string): Promise<number>;
+  /** The newest message of each source for the tenant (the dashboard's "last message received"). */
+  lastWebhookMessages(tenantId: string): Promise<Partial<Record<WebhookSource, WebhookMessage>>>;
+  /** Processed messages received before `before` are deleted (retention); returns how many. */
+  deleteProcessedWebhookMessages(before: string): Promise<number>;
+  /**
+   * Replaces every sealed webhook secret by `reseal(sealed, tenantId, field)`, in one transaction, as
+   * `TenantStore.reencryptAll` does for the tenants' own secrets (a master key rotation).
+   */
+  reencryptWebhookSecrets(
+    reseal: (sealed: string, tenantId: string, field: 'aimaira.clientSecret' | 'edusign.clientSecret') => string,
+  ): Promise<number>;
 }
