@@ -395,6 +395,30 @@ export const entityFields = {
 export type EntitySetName = keyof typeof entityFields;
 export const entitySetNames = Object.keys(entityFields) as EntitySetName[];
 
+/**
+ * The legacy table name of each set: what `/Object/{id}` answers as `Type` and what a webhook message carries as
+ * `ObjectType`. Aimaira does not publish these names (only the pattern `universe.T_NAME`, e.g.
+ * `recrutement.T_CANDIDAT`); these are the simulator's own, so a client must learn them from `/Object/{id}`.
+ */
+export const aimairaTableNames = {
+  TypePlanification: 'planification.T_TYPE_PLANIFICATION',
+  TypeRessource: 'planification.T_TYPE_RESSOURCE',
+  Planification: 'planification.T_PLANIFICATION',
+  PlanificationRessource: 'planification.T_PLANIFICATION_RESSOURCE',
+  Apprenant: 'apprenant.T_APPRENANT',
+  Enseignant: 'enseignant.T_ENSEIGNANT',
+  Mail: 'contact.T_MAIL',
+  Programme: 'formation.T_PROGRAMME',
+  Ecole: 'structure.T_ECOLE',
+  Campus: 'structure.T_CAMPUS',
+  Convention: 'entreprise.T_CONVENTION',
+  EtatConvention: 'entreprise.T_ETAT_CONVENTION',
+  TypeConvention: 'entreprise.T_TYPE_CONVENTION',
+  Professionnel: 'entreprise.T_PROFESSIONNEL',
+  Object: 'systeme.T_OBJET',
+  Ressource: 'planification.T_RESSOURCE',
+} as const satisfies Record<EntitySetName, string>;
+
 /** A navigation property: `one` follows a foreign key on this entity, `many` collects the entities pointing here. */
 export type Navigation =
   | { kind: 'one'; target: EntitySetName; foreignKey: string }

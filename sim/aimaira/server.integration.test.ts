@@ -234,8 +234,8 @@ describe('collections and paging', () => {
     ]);
     const objects = await get(`/Object?$filter=Id in (${firstSessionId},101)`);
     expect(valueOf(objects).map((o) => [o['Id'], o['Type'], o['Actif']])).toEqual([
-      [101, 'myapp.T_APPRENANT', true],
-      [firstSessionId, 'myapp.T_PLANIFICATION', true],
+      [101, 'apprenant.T_APPRENANT', true],
+      [firstSessionId, 'planification.T_PLANIFICATION', true],
     ]);
     expect(valueOf(objects)[1]?.['DateCreation']).toBe('2025-12-01T10:00:00+01:00');
   });
@@ -427,7 +427,7 @@ describe('writes', () => {
       DateModification: '2026-06-01T08:00:00+02:00',
       DateSuppression: null,
       Actif: true,
-      Type: 'myapp.T_MAIL',
+      Type: 'contact.T_MAIL',
     });
   });
 

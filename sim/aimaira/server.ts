@@ -42,8 +42,24 @@ import {
 import type { EntityRecord, IndexableCondition, QueryOptions, RelatedLookup } from './odata.js';
 import { EntityNotFoundError, InvalidEntityError, createAimairaStore } from './store.js';
 import type { AimairaDataset, AimairaStore } from './store.js';
+import { createAimairaAdminHandler, createAimairaWebhooks } from './webhooks.js';
+import type {
+  AimairaWebhookOptions,
+  AimairaWebhookRegistration,
+  AimairaWebhookSubscription,
+  AimairaWebhooks,
+} from './webhooks.js';
 
 export type { AimairaDataset, AimairaStore };
+export type {
+  AimairaWebhookAuth,
+  AimairaWebhookDelivery,
+  AimairaWebhookMessage,
+  AimairaWebhookOptions,
+  AimairaWebhookRegistration,
+  AimairaWebhookSubscription,
+  AimairaWebhooks,
+} from './webhooks.js';
 
 export interface AimairaCredentials {
   /** Sent exactly, e.g. `ACME\api@aimaira.fr` with a single backslash. */
@@ -73,14 +89,20 @@ export interface AimairaSimulatorOptions {
   latencyMs?: number;
   port?: number;
   host?: string;
-  /** The clock for the `Object` metadata dates. */
+  /** The clock for the `Object` metadata dates (and the webhooks' `Date`). */
   now?: () => Date;
+  /** Retry delays, timeouts and seed of the webhook deliveries (sim/aimaira/webhooks.ts). */
+  webhooks?: AimairaWebhookOptions;
 }
 
 export interface AimairaSimulator extends SimServer {
   /** `url + '/GraphV1'`, the root a tenant is configured with. */
   readonly rootUrl: string;
   readonly store: AimairaStore;
+  /** The webhook subscriptions and their delivery log. */
+  readonly webhooks: AimairaWebhooks;
+  /** Subscribes a loopback receiver to the changes (as `POST /__sim/webhooks` does). */
+  registerWebhook(registration: AimairaWebhookRegistration): AimairaWebhookSubscription;
 }
 
 export const rootPath = '/GraphV1';
@@ -468,12 +490,32 @@ export async function startAimairaSimulator(options: AimairaSimulatorOptions): P
     ...(options.defaultPageSize !== undefined && { defaultPageSize: options.defaultPageSize }),
     ...(options.maxPageSize !== undefined && { maxPageSize: options.maxPageSize }),
   });
-  const serverOptions: SimServerOptions = { handler };
+  const webhooks = createAimairaWebhooks(store, {
+    ...(options.now !== undefined && { now: options.now }),
+    ...options.webhooks,
+  });
+  const serverOptions: SimServerOptions = { handler, adminHandler: createAimairaAdminHandler(store, webhooks) };
   if (options.latencyMs !== undefined) serverOptions.latencyMs = options.latencyMs;
   if (options.port !== undefined) serverOptions.port = options.port;
   if (options.host !== undefined) serverOptions.host = options.host;
-  const server = await startSimServer(serverOptions);
-  return { ...server, rootUrl: `${server.url}${rootPath}`, store };
+  let server: SimServer;
+  try {
+    server = await startSimServer(serverOptions);
+  } catch (error) {
+    webhooks.close();
+    throw error;
+  }
+  return {
+    ...server,
+    rootUrl: `${server.url}${rootPath}`,
+    store,
+    webhooks,
+    registerWebhook: (registration) => webhooks.register(registration),
+    async close() {
+      webhooks.close();
+      await server.close();
+    },
+  };
 }
 
 function odata(status: number, body: unknown, headers: Record<string, string> = {}): SimResponse {

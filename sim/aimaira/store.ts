@@ -7,7 +7,7 @@
  * foreign keys go through indexes, built on first use and kept up to date on every write: the connector asks for
  * `PlanificationId in (...)` over tens of thousands of rows.
  */
-import { entityFields, entitySetNames, makeRecord, navigations } from './entities.js';
+import { aimairaTableNames, entityFields, entitySetNames, makeRecord, navigations } from './entities.js';
 import type { EntitySetName, FieldKind } from './entities.js';
 import { ParisDateTimes, edmTypeOf, parseDateTimeOffset } from './odata.js';
 import type { EntityRecord } from './odata.js';
@@ -55,6 +55,17 @@ interface Table {
   indexes: Map<string, Map<unknown, Set<number>>>;
 }
 
+/** What a write did to one entity (its `Object` metadata is not reported on its own). */
+export type StoreChangeKind = 'created' | 'modified' | 'deleted';
+
+export interface StoreChange {
+  set: EntitySetName;
+  id: number;
+  kind: StoreChangeKind;
+}
+
+export type StoreChangeListener = (change: StoreChange) => void;
+
 export class AimairaStore {
   private readonly tables = new Map<EntitySetName, Table>();
   /** Which set owns each id (Object records share the id of their entity and are not listed here). */
@@ -63,6 +74,7 @@ export class AimairaStore {
   private readonly parisForms = new Map<string, string>();
   private readonly now: () => Date;
   private nextId = 1;
+  private readonly listeners = new Set<StoreChangeListener>();
 
   constructor(options: AimairaStoreOptions = {}) {
     this.now = options.now ?? (() => new Date());
@@ -82,6 +94,15 @@ export class AimairaStore {
       if (set === 'Object') continue;
       for (const record of data[set] ?? []) this.insert(set, record);
     }
+  }
+
+  /**
+   * Calls `listener` after every later write to an entity (not the seeding), once per entity changed: a deletion
+   * that takes rows with it reports each row. Returns the unsubscribe function.
+   */
+  onChange(listener: StoreChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Every entity of the set, in Id order. The array is a snapshot: later writes build a new one. */
@@ -155,6 +176,7 @@ export class AimairaStore {
         const base = metadata ?? this.metadataDefaults({});
         this.write('Object', id, Object.freeze(makeRecord('Object', { ...base, Id: id, Type: legacyTypes[set] })));
       }
+      this.emit({ set, id, kind: 'created' });
     }
     return record;
   }
@@ -169,6 +191,7 @@ export class AimairaStore {
     const record = Object.freeze(makeRecord(set, { ...fields, Id: id }));
     this.write(set, id, record);
     this.touch(set, id);
+    if (set !== 'Object') this.emit({ set, id, kind: 'modified' });
     return record;
   }
 
@@ -179,6 +202,7 @@ export class AimairaStore {
     const record = Object.freeze(makeRecord(set, { ...existing, ...fields, Id: id }));
     this.write(set, id, record);
     this.touch(set, id);
+    if (set !== 'Object') this.emit({ set, id, kind: 'modified' });
     return record;
   }
 
@@ -206,6 +230,18 @@ export class AimairaStore {
       const stamp = this.stamp();
       const deleted = { ...metadata, Actif: false, DateSuppression: stamp, DateModification: stamp };
       this.write('Object', id, Object.freeze(deleted));
+    }
+    this.emit({ set, id, kind: 'deleted' });
+  }
+
+  /** A listener's failure is its own: the write has happened and the others still hear of it. */
+  private emit(change: StoreChange): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch {
+        // ignored on purpose
+      }
     }
   }
 
@@ -365,11 +401,11 @@ function describeValue(value: unknown): string {
 }
 
 /**
- * The legacy type name `Object.Type` shows (`myapp.TS_ENTITE_JURIDIQUE` in the docs). The real names of these sets
- * are not public; the simulator derives one from the set name: `PlanificationRessource` -> `myapp.T_PLANIFICATION_RESSOURCE`.
+ * The legacy type name `Object.Type` shows (`myapp.TS_ENTITE_JURIDIQUE` in the docs), the same as a webhook's
+ * `ObjectType`. The real names of these sets are not public; the simulator's own are in `aimairaTableNames`.
  */
 export function legacyTypeOf(set: EntitySetName): string {
-  return `myapp.T_${set.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`;
+  return aimairaTableNames[set];
 }
 
 /** Field kinds by name, per set: the lookup every written value goes through. */
@@ -377,7 +413,4 @@ const fieldKinds = new Map<EntitySetName, ReadonlyMap<string, FieldKind>>(
   entitySetNames.map((set) => [set, new Map<string, FieldKind>(Object.entries(entityFields[set]))]),
 );
 
-const legacyTypes = Object.fromEntries(entitySetNames.map((set) => [set, legacyTypeOf(set)])) as Record<
-  EntitySetName,
-  string
->;
+const legacyTypes: Record<EntitySetName, string> = aimairaTableNames;

@@ -43,13 +43,13 @@ describe('Aimaira store', () => {
       DateModification: '2026-03-10T10:00:00+01:00',
       DateSuppression: null,
       Actif: true,
-      Type: 'myapp.T_PLANIFICATION',
+      Type: 'planification.T_PLANIFICATION',
     });
     expect(store.get('Object', 2)).toMatchObject({
       DateCreation: '2025-12-01T10:00:00+01:00',
       DateModification: '2025-12-01T10:00:00+01:00',
       Actif: true,
-      Type: 'myapp.T_PLANIFICATION',
+      Type: 'planification.T_PLANIFICATION',
     });
   });
 
@@ -174,7 +174,7 @@ describe('Aimaira store', () => {
   });
 
   it('names the legacy types after the set', () => {
-    expect(legacyTypeOf('PlanificationRessource')).toBe('myapp.T_PLANIFICATION_RESSOURCE');
-    expect(legacyTypeOf('Object')).toBe('myapp.T_OBJECT');
+    expect(legacyTypeOf('PlanificationRessource')).toBe('planification.T_PLANIFICATION_RESSOURCE');
+    expect(legacyTypeOf('Object')).toBe('systeme.T_OBJET');
   });
 });
