@@ -23,7 +23,7 @@ export type AimairaWebhookMessage = z.output<typeof AimairaWebhookMessage>;
 export function aimairaWebhookHash(message: Omit<AimairaWebhookMessage, 'Hash'>): string {
   const text = `${message.TriggerName}${message.ObjectId}${message.ObjectType}${message.Date}${message.TriggerName}${message.CustomerName}`;
   // "ASCII": what .NET's Encoding.ASCII makes of any other character, a question mark.
-  const ascii = Buffer.from(text.replace(/[^\u0000-\u007f]/g, '?'), 'ascii');
+  const ascii = Buffer.from([...text].map((char) => (char.charCodeAt(0) < 128 ? char : '?')).join(''), 'ascii');
   return createHash('md5').update(ascii).digest('base64');
 }
 
