@@ -12,6 +12,7 @@ export {
   runDirections,
   runStatuses,
   tenantRoles,
+  webhookSources,
 } from './port.js';
 export type {
   AccountStore,
@@ -29,6 +30,11 @@ export type {
   TenantRole,
   User,
   UserChange,
+  NewWebhookMessage,
+  WebhookEndpoint,
+  WebhookMessage,
+  WebhookSource,
+  WebhookStore,
   AttendanceRecord,
   AttendanceState,
   DashboardSession,
@@ -56,6 +62,8 @@ export { InMemoryMigrationProvider, migrateToLatest, sqlDialects, storeMigration
 export type { SqlDialect } from './migrations.js';
 export { DuplicateAccountError, StateStoreError } from './schema.js';
 export { apiTokenTouchIntervalMs, createAccountStore } from './account-store.js';
+export { createWebhookStore, webhookSecretFields } from './webhook-store.js';
+export type { WebhookSecretField } from './webhook-store.js';
 export type { Database } from './schema.js';
 export { openStore, parseStoreUrl, storeUrlForms } from './open.js';
 export type { OpenStoreOptions, StoreLocation } from './open.js';

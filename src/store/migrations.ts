@@ -491,6 +491,83 @@ export function storeMigrations(dialect: SqlDialect): Record<string, Migration> 
         }
       },
     },
+    '0013_webhooks': {
+      async up(db: Kysely<unknown>) {
+        // What each tenant's two receivers accept. The secret columns hold sealed values (`v1:<keyId>:...`, see
+        // src/service/secrets.ts), as `tenants` does: a copy of the database opens no receiver without the master
+        // key, and a key rotation reseals them with the tenants' own (reencryptWebhookSecrets).
+        await db.schema
+          .createTable('webhook_endpoints')
+          .ifNotExists()
+          .addColumn('tenant_id', 'text', (column) => column.primaryKey())
+          // 0 or 1 (SQLite has no boolean).
+          .addColumn('enabled', 'integer', notNull)
+          // Null: not learned yet (the first check sets it).
+          .addColumn('aimaira_customer_name', 'text')
+          .addColumn('aimaira_client_id', 'text')
+          .addColumn('aimaira_client_secret', 'text')
+          .addColumn('edusign_school_id', 'text')
+          .addColumn('edusign_client_secret', 'text')
+          // JSON object: Aimaira's table name (`ObjectType`) of each entity, learned at the preflight.
+          .addColumn('object_types', 'text', notNull)
+          .addColumn('updated_at', 'text', notNull)
+          .execute();
+        // The inbox. A message is written here before its sender is answered: this row is the only durability an
+        // accepted message has (neither service sends it again once answered), so it stays until a run has acted
+        // on it (processed_at) and retention has passed. No foreign key to `tenants`: a tenant's messages are
+        // kept, like its runs, whatever happens to its row, and retention removes them.
+        await db.schema
+          .createTable('webhook_messages')
+          .ifNotExists()
+          .addColumn('id', idType(dialect), generatedId(dialect))
+          .addColumn('tenant_id', 'text', notNull)
+          .addColumn('source', 'text', notNull)
+          .addColumn('received_at', 'text', notNull)
+          .addColumn('event', 'text', notNull)
+          .addColumn('object_type', 'text')
+          .addColumn('object_id', 'text')
+          // 0 or 1; null: not checked (and always for Edusign, which signs the whole message instead).
+          .addColumn('hash_ok', 'integer')
+          // Null while pending.
+          .addColumn('processed_at', 'text')
+          .execute();
+        // A tenant's pending messages oldest first, and the tenants having some: partial, so that it holds only
+        // the few pending rows, not the processed ones retention keeps for days.
+        await db.schema
+          .createIndex('webhook_messages_pending_idx')
+          .ifNotExists()
+          .on('webhook_messages')
+          .columns(['tenant_id', 'received_at', 'id'])
+          .where(sql.ref('processed_at'), 'is', null)
+          .execute();
+        // Retention deletes the processed messages received before a cutoff, daily: without it, a scan of them all.
+        await db.schema
+          .createIndex('webhook_messages_received_at_idx')
+          .ifNotExists()
+          .on('webhook_messages')
+          .column('received_at')
+          .execute();
+        // The dashboard's "last message received" of a tenant, per source: one index step instead of a scan of
+        // the tenant's messages.
+        await db.schema
+          .createIndex('webhook_messages_last_idx')
+          .ifNotExists()
+          .on('webhook_messages')
+          .columns(['tenant_id', 'source', 'received_at'])
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        for (const index of [
+          'webhook_messages_last_idx',
+          'webhook_messages_received_at_idx',
+          'webhook_messages_pending_idx',
+        ]) {
+          await db.schema.dropIndex(index).ifExists().execute();
+        }
+        await db.schema.dropTable('webhook_messages').ifExists().execute();
+        await db.schema.dropTable('webhook_endpoints').ifExists().execute();
+      },
+    },
   };
 }
 

@@ -20,6 +20,7 @@ import { describeDashboardSessionStoreContract } from './dashboard-session-store
 import { describeScheduleStoreContract } from './schedule-store.contract.js';
 import { describeStoreContract } from './store.contract.js';
 import { describeTenantStoreContract } from './tenant-store.contract.js';
+import { describeWebhookStoreContract } from './webhook-store.contract.js';
 
 const url = process.env['AIMAIRA_EDUSIGN_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const migrationNames = Object.keys(storeMigrations('postgres'));
@@ -43,6 +44,8 @@ const tables: (keyof Database)[] = [
   'audit',
   'alert_states',
   'tenant_alert_settings',
+  'webhook_endpoints',
+  'webhook_messages',
 ];
 
 const schemas: string[] = [];
@@ -86,6 +89,7 @@ describeScheduleStoreContract('PostgreSQL', emptyStore);
 describeTenantStoreContract('PostgreSQL', emptyStore);
 describeDashboardSessionStoreContract('PostgreSQL', emptyStore);
 describeAccountStoreContract('PostgreSQL', emptyStore);
+describeWebhookStoreContract('PostgreSQL', emptyStore);
 
 async function appliedMigrations(schema: string): Promise<string[]> {
   const { rows } = await admin.query<{ name: string }>(`select name from "${schema}".kysely_migration order by name`);

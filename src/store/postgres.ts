@@ -17,6 +17,7 @@ import { createAccountStore } from './account-store.js';
 import { createKyselyStore } from './kysely-store.js';
 import { createScheduleStore } from './schedule-store.js';
 import { createTenantStore } from './tenant-store.js';
+import { createWebhookStore } from './webhook-store.js';
 
 /**
  * The key of the advisory lock held while migrating: fixed, the same for every process of the connector (the ASCII
@@ -154,5 +155,6 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     tenants: createTenantStore(db),
     schedule: createScheduleStore(db),
     accounts: createAccountStore(db),
+    webhooks: createWebhookStore(db),
   };
 }

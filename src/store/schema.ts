@@ -27,6 +27,7 @@ import {
   runDirections,
   runStatuses,
   tenantRoles,
+  webhookSources,
 } from './port.js';
 import type {
   AlertState,
@@ -44,6 +45,8 @@ import type {
   TenantAlertSettings,
   TenantGrant,
   User,
+  WebhookEndpoint,
+  WebhookMessage,
 } from './port.js';
 
 /** The state store could not do what was asked: a failed migration, an unknown run, a row it cannot read. */
@@ -237,6 +240,40 @@ export interface TenantAlertSettingsTable {
   lang: string;
 }
 
+/**
+ * What a tenant's webhook receivers accept (migration 0013). The secret columns hold sealed values, never
+ * plaintext, like `tenants`. Mapped by `DbWebhookEndpoint`.
+ */
+export interface WebhookEndpointsTable {
+  tenant_id: string;
+  /** 0 or 1. */
+  enabled: number;
+  aimaira_customer_name: string | null;
+  aimaira_client_id: string | null;
+  /** Sealed. */
+  aimaira_client_secret: string | null;
+  edusign_school_id: string | null;
+  /** Sealed. */
+  edusign_client_secret: string | null;
+  /** JSON object of Aimaira's table names by entity. */
+  object_types: string;
+  updated_at: string;
+}
+
+/** The inbox of webhook messages (migration 0013): written before the sender is answered. */
+export interface WebhookMessagesTable {
+  id: GeneratedId;
+  tenant_id: string;
+  source: string;
+  received_at: string;
+  event: string;
+  object_type: string | null;
+  object_id: string | null;
+  /** 0 or 1; null: not checked. */
+  hash_ok: number | null;
+  processed_at: string | null;
+}
+
 export interface Database {
   links: LinksTable;
   runs: RunsTable;
@@ -257,6 +294,8 @@ export interface Database {
   audit: AuditTable;
   alert_states: AlertStatesTable;
   tenant_alert_settings: TenantAlertSettingsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_messages: WebhookMessagesTable;
 }
 
 function corrupt(table: string, column: string, problem: string): StateStoreError {
@@ -789,6 +828,77 @@ export const DbTenantAlertSettings = {
       tenantId: row.tenant_id,
       webhookUrl: row.webhook_url,
       lang: readOneOf(langs, row.lang, 'tenant_alert_settings', 'lang'),
+    };
+  },
+};
+
+/* The webhooks (migration 0013). */
+
+const ObjectTypesSchema = z.record(z.string(), z.string());
+
+export type DbWebhookEndpoint = Selectable<WebhookEndpointsTable>;
+export const DbWebhookEndpoint = {
+  to(endpoint: WebhookEndpoint): Insertable<WebhookEndpointsTable> {
+    return {
+      tenant_id: endpoint.tenantId,
+      enabled: endpoint.enabled ? 1 : 0,
+      aimaira_customer_name: endpoint.aimaira.customerName,
+      aimaira_client_id: endpoint.aimaira.clientId,
+      aimaira_client_secret: endpoint.aimaira.clientSecret,
+      edusign_school_id: endpoint.edusign.schoolId,
+      edusign_client_secret: endpoint.edusign.clientSecret,
+      object_types: JSON.stringify(endpoint.objectTypes),
+      updated_at: endpoint.updatedAt,
+    };
+  },
+  from(row: DbWebhookEndpoint): WebhookEndpoint {
+    return {
+      tenantId: row.tenant_id,
+      enabled: readBoolean(row.enabled, 'webhook_endpoints', 'enabled'),
+      aimaira: {
+        customerName: row.aimaira_customer_name,
+        clientId: row.aimaira_client_id,
+        clientSecret: row.aimaira_client_secret,
+      },
+      edusign: { schoolId: row.edusign_school_id, clientSecret: row.edusign_client_secret },
+      objectTypes: readJson(
+        row.object_types,
+        ObjectTypesSchema,
+        'webhook_endpoints',
+        'object_types',
+        'an object of table names',
+      ),
+      updatedAt: row.updated_at,
+    };
+  },
+};
+
+export type DbWebhookMessage = Selectable<WebhookMessagesTable>;
+export const DbWebhookMessage = {
+  /** The id is left out: the database numbers messages in the order they are recorded. */
+  to(message: Omit<WebhookMessage, 'id'>): Insertable<WebhookMessagesTable> {
+    return {
+      tenant_id: message.tenantId,
+      source: message.source,
+      received_at: message.receivedAt,
+      event: message.event,
+      object_type: message.objectType,
+      object_id: message.objectId,
+      hash_ok: message.hashOk === null ? null : message.hashOk ? 1 : 0,
+      processed_at: message.processedAt,
+    };
+  },
+  from(row: DbWebhookMessage): WebhookMessage {
+    return {
+      id: readInteger(row.id, 'webhook_messages', 'id'),
+      tenantId: row.tenant_id,
+      source: readOneOf(webhookSources, row.source, 'webhook_messages', 'source'),
+      receivedAt: row.received_at,
+      event: row.event,
+      objectType: row.object_type,
+      objectId: row.object_id,
+      hashOk: row.hash_ok === null ? null : readBoolean(row.hash_ok, 'webhook_messages', 'hash_ok'),
+      processedAt: row.processed_at,
     };
   },
 };

@@ -14,6 +14,7 @@ import { openSqliteStore, sqliteFileName } from './sqlite.js';
 import { describeScheduleStoreContract } from './schedule-store.contract.js';
 import { describeStoreContract } from './store.contract.js';
 import { describeTenantStoreContract } from './tenant-store.contract.js';
+import { describeWebhookStoreContract } from './webhook-store.contract.js';
 
 const tempDirs: string[] = [];
 
@@ -35,6 +36,8 @@ describeTenantStoreContract('SQLite :memory:', () => openSqliteStore({ file: ':m
 describeDashboardSessionStoreContract('SQLite file', async () => openSqliteStore({ dataDir: await tempDir() }));
 describeAccountStoreContract('SQLite file', async () => openSqliteStore({ dataDir: await tempDir() }));
 describeAccountStoreContract('SQLite :memory:', () => openSqliteStore({ file: ':memory:' }));
+describeWebhookStoreContract('SQLite file', async () => openSqliteStore({ dataDir: await tempDir() }));
+describeWebhookStoreContract('SQLite :memory:', () => openSqliteStore({ file: ':memory:' }));
 
 describe('openSqliteStore', () => {
   const migrationNames = Object.keys(storeMigrations('sqlite'));

@@ -15,6 +15,7 @@ import type { Database } from './schema.js';
 import { createAccountStore } from './account-store.js';
 import { createScheduleStore } from './schedule-store.js';
 import { createTenantStore } from './tenant-store.js';
+import { createWebhookStore } from './webhook-store.js';
 
 /** The file name of the store inside the data folder. */
 export const sqliteFileName = 'state.sqlite';
@@ -139,5 +140,6 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     tenants: createTenantStore(db),
     schedule: createScheduleStore(db),
     accounts: createAccountStore(db),
+    webhooks: createWebhookStore(db),
   };
 }
