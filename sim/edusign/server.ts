@@ -23,6 +23,14 @@ import {
   schoolSeed,
 } from './state.js';
 import type { EdusignSchoolHandle, Flag, LockState, SchoolIds } from './state.js';
+import { WebhookTargetError } from '../shared/webhook-target.js';
+import { createEdusignWebhooks } from './webhooks.js';
+import type {
+  EdusignWebhookOptions,
+  EdusignWebhookRegistration,
+  EdusignWebhookSubscription,
+  EdusignWebhooks,
+} from './webhooks.js';
 
 export type {
   AttendanceRow,
@@ -36,6 +44,15 @@ export type {
   StudentRecord,
 } from './state.js';
 export { anotherSchoolId, businessMessages } from './state.js';
+export type {
+  EdusignWebhookBody,
+  EdusignWebhookDelivery,
+  EdusignWebhookEventType,
+  EdusignWebhookOptions,
+  EdusignWebhookRegistration,
+  EdusignWebhookSubscription,
+  EdusignWebhooks,
+} from './webhooks.js';
 
 export interface EdusignSchoolOptions {
   apiKey: string;
@@ -77,17 +94,23 @@ export interface EdusignSimulatorOptions {
   /** Seeds the id generators (1 by default). */
   seed?: number;
   now?: () => Date;
+  /** The webhooks' wait for an answer (15 s) and drop seed (sim/edusign/webhooks.ts). */
+  webhooks?: EdusignWebhookOptions;
 }
 
 export interface EdusignSimulator extends SimServer {
   school(apiKey: string): EdusignSchoolHandle;
   /** Adds or removes an optional route for every school, from the next request on. */
   setRoutePresent(route: OptionalRoute, present: boolean): void;
+  /** The webhook registrations of every school and their delivery log. */
+  readonly webhooks: EdusignWebhooks;
+  /** Registers a loopback receiver for a school's events (`schoolId`: `school(apiKey).id`). */
+  registerWebhook(registration: EdusignWebhookRegistration): EdusignWebhookSubscription;
 }
 
 export type EdusignHandlerOptions = Pick<
   EdusignSimulatorOptions,
-  'schools' | 'rateLimit' | 'seed' | 'now' | 'profile' | 'externals' | 'groupGetId'
+  'schools' | 'rateLimit' | 'seed' | 'now' | 'profile' | 'externals' | 'groupGetId' | 'webhooks'
 >;
 
 export interface EdusignHandlers {
@@ -97,6 +120,7 @@ export interface EdusignHandlers {
   admin: SimHandler;
   school(apiKey: string): EdusignSchoolHandle;
   setRoutePresent(route: OptionalRoute, present: boolean): void;
+  webhooks: EdusignWebhooks;
 }
 
 /** Records per page when the request sends no `limit` (students: see `studentPaging`). */
@@ -698,6 +722,12 @@ export function createEdusignHandler(options: EdusignHandlerOptions): EdusignHan
   };
   const routePresent = (candidate: Route) => candidate.optional === undefined || present[candidate.optional];
   const schools = new Map<string, SchoolRuntime>();
+  const webhooks = createEdusignWebhooks({
+    now,
+    seed,
+    ...options.webhooks,
+    isSchool: (schoolId) => [...schools.values()].some((school) => school.state.id === schoolId),
+  });
   for (const [index, school] of options.schools.entries()) {
     if (schools.has(school.apiKey)) throw new Error(`Edusign simulator: API key configured twice (${school.apiKey})`);
     const state = new EdusignSchoolState({
@@ -706,6 +736,7 @@ export function createEdusignHandler(options: EdusignHandlerOptions): EdusignHan
       now,
     });
     if (profile === 'harsh') seedHarshSchool(state);
+    state.onEvent((event) => webhooks.emit(state.id, event));
     schools.set(school.apiKey, {
       options: school,
       state,
@@ -772,6 +803,9 @@ export function createEdusignHandler(options: EdusignHandlerOptions): EdusignHan
         return { status: 400, body: { error: 'malformed JSON body' } };
       }
     }
+    if (request.url.pathname === '/__sim/webhooks' || request.url.pathname.startsWith('/__sim/webhooks/')) {
+      return webhookAdmin(webhooks, school.state.id, request.method, request.url.pathname, body);
+    }
     try {
       const result = runAdmin(school.handle, request.method, request.url.pathname, body);
       return result === undefined
@@ -790,6 +824,7 @@ export function createEdusignHandler(options: EdusignHandlerOptions): EdusignHan
   return {
     api,
     admin,
+    webhooks,
     school(apiKey) {
       const school = schools.get(apiKey);
       if (!school) throw new Error(`Edusign simulator: no school with API key ${apiKey}`);
@@ -799,6 +834,47 @@ export function createEdusignHandler(options: EdusignHandlerOptions): EdusignHan
       present[route] = value;
     },
   };
+}
+
+/**
+ * `/__sim/webhooks` for the school of the Bearer key: `POST` registers (`schoolId` defaults to the school's, and
+ * may not name another), `GET` lists, `DELETE` removes the school's registrations; `GET|DELETE
+ * /__sim/webhooks/deliveries` reads the school's delivery log (DELETE answers what it empties).
+ */
+function webhookAdmin(
+  webhooks: EdusignWebhooks,
+  schoolId: string,
+  method: string,
+  pathname: string,
+  body: unknown,
+): SimResponse {
+  const rest = pathname.slice('/__sim/webhooks'.length).replace(/\/$/, '');
+  try {
+    if (rest === '') {
+      if (method === 'GET') return { status: 200, body: webhooks.subscriptions(schoolId) };
+      if (method === 'DELETE') {
+        webhooks.clear(schoolId);
+        return { status: 200, body: { cleared: true } };
+      }
+      if (method === 'POST') {
+        const input = (typeof body === 'object' && body !== null ? body : {}) as Partial<EdusignWebhookRegistration>;
+        if (input.schoolId !== undefined && input.schoolId !== schoolId) {
+          return { status: 400, body: { error: `schoolId ${String(input.schoolId)} is not this key's school` } };
+        }
+        return { status: 201, body: webhooks.register({ ...input, schoolId } as EdusignWebhookRegistration) };
+      }
+    }
+    if (rest === '/deliveries') {
+      if (method === 'GET') return { status: 200, body: webhooks.deliveries(schoolId) };
+      if (method === 'DELETE') return { status: 200, body: webhooks.takeDeliveries(schoolId) };
+    }
+  } catch (error) {
+    if (error instanceof WebhookTargetError) {
+      return { status: 400, body: { error: error.message } };
+    }
+    throw error;
+  }
+  return { status: 404, body: { error: `no simulator admin route ${method} ${pathname}` } };
 }
 
 /** The `/__sim/` routes: a person in the web app. Undefined when no route matches. */
@@ -873,9 +949,19 @@ export async function startEdusignSimulator(options: EdusignSimulatorOptions): P
     ...(options.latencyMs !== undefined && { latencyMs: options.latencyMs }),
     ...(options.port !== undefined && { port: options.port }),
     ...(options.host !== undefined && { host: options.host }),
+  }).catch((error: unknown) => {
+    handlers.webhooks.close();
+    throw error;
   });
+  const closeServer = server.close.bind(server);
   return Object.assign(server, {
     school: (apiKey: string) => handlers.school(apiKey),
     setRoutePresent: (route: OptionalRoute, present: boolean) => handlers.setRoutePresent(route, present),
+    webhooks: handlers.webhooks,
+    registerWebhook: (registration: EdusignWebhookRegistration) => handlers.webhooks.register(registration),
+    async close() {
+      handlers.webhooks.close();
+      await closeServer();
+    },
   });
 }

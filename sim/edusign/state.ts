@@ -558,6 +558,19 @@ export interface SchoolStateOptions {
   attendanceListBaseUrl?: string;
 }
 
+/** What a change to a course tells the school's webhooks (the event names of Edusign's webhooks). */
+export type SchoolEventType =
+  'on_course_created' | 'on_course_edited' | 'on_course_deleted' | 'on_course_locked' | 'on_student_sign';
+
+export interface SchoolEvent {
+  type: SchoolEventType;
+  courseId: string;
+  /** The learner who signed (`on_student_sign`). */
+  studentId?: string;
+}
+
+export type SchoolEventListener = (event: SchoolEvent) => void;
+
 export class EdusignSchoolState {
   readonly id: string;
   readonly name: string;
@@ -571,6 +584,7 @@ export class EdusignSchoolState {
   private readonly externalsById = new Map<string, ExternalRecord>();
   private readonly seededIds: string[] = [];
   private readonly emails: CredentialEmail[] = [];
+  private readonly listeners = new Set<SchoolEventListener>();
 
   constructor(options: SchoolStateOptions) {
     this.ids = options.ids;
@@ -582,6 +596,22 @@ export class EdusignSchoolState {
 
   private stamp(): string {
     return this.now().toISOString();
+  }
+
+  /** Calls `listener` after every course change that succeeded (through the API or the web app). */
+  onEvent(listener: SchoolEventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: SchoolEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's failure is its own: the change has happened.
+      }
+    }
   }
 
   // --- students ------------------------------------------------------------------------------------------------
@@ -962,6 +992,7 @@ export class EdusignSchoolState {
     for (const studentId of direct) this.enrol(course, studentId, undefined);
     for (const groupId of groups) this.enrolGroup(course, groupId);
     this.coursesById.set(course.record.ID, course);
+    this.emit({ type: 'on_course_created', courseId: course.record.ID });
     return this.renderCourse(course);
   }
 
@@ -1004,6 +1035,7 @@ export class EdusignSchoolState {
       course.enrolments = course.enrolments.filter((e) => e.direct || e.viaGroups.size > 0);
     }
     record.DATE_UPDATED = this.stamp();
+    this.emit({ type: 'on_course_edited', courseId: record.ID });
     return this.renderCourse(course);
   }
 
@@ -1012,6 +1044,7 @@ export class EdusignSchoolState {
     const course = this.storedCourse(id);
     this.assertUnlocked(course);
     this.coursesById.delete(id);
+    this.emit({ type: 'on_course_deleted', courseId: id });
   }
 
   getCourse(id: string): CourseRecord {
@@ -1062,6 +1095,7 @@ export class EdusignSchoolState {
     if (course.enrolments.some((e) => e.row.studentId === studentId)) throw conflict(businessMessages.alreadyInList);
     this.enrol(course, studentId, undefined);
     course.record.DATE_UPDATED = this.stamp();
+    this.emit({ type: 'on_course_edited', courseId: course.record.ID });
     return this.renderCourse(course);
   }
 
@@ -1074,6 +1108,7 @@ export class EdusignSchoolState {
     if (kept.length === course.enrolments.length) throw conflict(businessMessages.notInList);
     course.enrolments = kept;
     course.record.DATE_UPDATED = this.stamp();
+    this.emit({ type: 'on_course_edited', courseId: course.record.ID });
     return this.renderCourse(course);
   }
 
@@ -1086,6 +1121,7 @@ export class EdusignSchoolState {
     course.record.LOCKED = 1;
     course.record.ATTENDANCE_LIST_GENERATED = link;
     course.record.DATE_UPDATED = this.stamp();
+    this.emit({ type: 'on_course_locked', courseId: course.record.ID });
     return link;
   }
 
@@ -1095,6 +1131,7 @@ export class EdusignSchoolState {
     course.record.LOCKED = 0;
     course.record.ATTENDANCE_LIST_GENERATED = '';
     course.record.DATE_UPDATED = this.stamp();
+    this.emit({ type: 'on_course_edited', courseId: course.record.ID });
     return this.renderCourse(course);
   }
 
@@ -1107,7 +1144,9 @@ export class EdusignSchoolState {
     const when = at === undefined ? this.stamp() : toUtcInstant(at, 'at');
     enrolment.row.state = true;
     enrolment.row.timestamp = when;
-    return this.touched(course, enrolment);
+    const row = this.touched(course, enrolment);
+    this.emit({ type: 'on_student_sign', courseId: course.record.ID, studentId });
+    return row;
   }
 
   setDelay(courseId: string, studentId: string, minutes: number): AttendanceRow {
