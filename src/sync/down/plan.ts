@@ -47,6 +47,11 @@ export interface PlanInput {
   /** For each linked, upcoming sheet whose session is not eligible now: what Aimaira says of that session. */
   absentSessions: ReadonlyMap<number, AbsentSessionState>;
   now: Date;
+  /**
+   * A targeted run's sessions (Aimaira ids): the evaluation covers these only, so the plan writes their sheets and
+   * the people those sheets need, and nothing derived from the whole window (see `planDown`). Absent: a full run.
+   */
+  targets?: ReadonlySet<number> | undefined;
 }
 
 export type PersonOperation =
@@ -305,7 +310,10 @@ function planSheets(input: PlanInput): SheetOperation[] {
   const links = input.links.sheet;
   const operations: SheetOperation[] = [];
   const desiredIds = new Set<number>();
+  // A targeted run touches the sheets of its sessions only, whatever else the evaluation may hold.
+  const inScope = (aimairaId: number) => input.targets === undefined || input.targets.has(aimairaId);
   for (const sheet of input.evaluation.desired.sheets) {
+    if (!inScope(sheet.aimairaId)) continue;
     desiredIds.add(sheet.aimairaId);
     const hash = sheetHash(sheet);
     const link = links.get(sheet.aimairaId);
@@ -333,7 +341,7 @@ function planSheets(input: PlanInput): SheetOperation[] {
 
   for (const [aimairaId, state] of [...input.absentSessions.entries()].sort(([a], [b]) => a - b)) {
     const link = links.get(aimairaId);
-    if (!link || desiredIds.has(aimairaId)) continue;
+    if (!link || desiredIds.has(aimairaId) || !inScope(aimairaId)) continue;
     const written = readSheetLinkData(link);
     if (state.state === 'gone') {
       operations.push({ op: 'delete', aimairaId, edusignId: link.edusignId, reason: 'SESSION_GONE' });
@@ -362,6 +370,17 @@ function planSheets(input: PlanInput): SheetOperation[] {
   return operations;
 }
 
+/**
+ * The plan. A targeted run (`targets`) plans the same way for its sessions' sheets and the people they need, with
+ * one difference, for what a full run derives from every sheet of the window:
+ * - groups: a group's members are the learners on every sheet of the window carrying it, which a partial view
+ *   cannot tell (it would enrol a learner into sheets Aimaira does not list them on). No group is created or
+ *   updated: the sheets carry the groups already on Edusign, their rosters are corrected learner by learner as in a
+ *   full run, and a group not yet on Edusign is left to the next scheduled run (the sheet is saved without a hash,
+ *   so that run completes it).
+ * People are created, adopted, recovered or updated from their own records, read in full, as in a full run; they are
+ * never shrunk or archived by any run. Sheets of other sessions are neither updated nor deleted (`planSheets`).
+ */
 export function planDown(input: PlanInput): DownPlan {
   const { desired, verdicts } = input.evaluation;
   const window = input.evaluation.window;
@@ -376,7 +395,7 @@ export function planDown(input: PlanInput): DownPlan {
     facilitators: planPeople(desired.facilitators, input.links.facilitator, input.matches.facilitator),
     tutors: tutorsUnavailable === undefined ? planPeople(desired.tutors, input.links.tutor, input.matches.tutor) : [],
     learners: planPeople(learners, input.links.learner, input.matches.learner),
-    groups: planGroups(desired.groups, input.links.group, input.matches.group),
+    groups: input.targets === undefined ? planGroups(desired.groups, input.links.group, input.matches.group) : [],
     sheets: planSheets(input),
     skips: verdicts
       .filter((verdict) => !verdict.eligible && inWindow(verdict) && verdict.session.type !== 'other')

@@ -234,3 +234,48 @@ describe('rosterDiff', () => {
     expect(rosterDiff([3, 1, 2, 2], [2, 4, 4, 1])).toEqual({ add: [4], remove: [3] });
   });
 });
+
+describe('planDown: a targeted run', () => {
+  const upcoming = '2026-12-03T08:00:00.000Z';
+  const written = (id: number) => link('sheet', id, 'h', { ...sheetLinkData(sheet(id, { start: upcoming })) });
+
+  it('deletes or changes no sheet of a session outside its targets, whatever it is told of them', () => {
+    const plan = planDown({
+      ...input(
+        { sheets: [sheet(1, { classroom: 'Amphi' }), sheet(2, { classroom: 'Amphi' })] },
+        {
+          links: [written(1), written(2), written(3), written(4)],
+          absent: [
+            [3, { state: 'gone' }],
+            [4, { state: 'present', verdict: verdict(4, upcoming, ['CANCELLED']) }],
+          ],
+        },
+      ),
+      targets: new Set([1, 4]),
+    });
+    expect(
+      plan.sheets.map((operation) => [
+        operation.op,
+        'sheet' in operation ? operation.sheet.aimairaId : operation.aimairaId,
+      ]),
+    ).toEqual([
+      ['update', 1],
+      ['delete', 4],
+    ]);
+  });
+
+  it('creates and updates the people its sheets need, but writes no group: their members come from the whole window', () => {
+    const group = { aimairaId: 50, name: 'BTS 1', memberIds: [10, 11] };
+    const args = input(
+      { learners: [learner(10), learner(11, 'new@ecole.fr')], groups: [group], sheets: [sheet(1)] },
+      { links: [link('learner', 10, personHash(learner(10))), link('learner', 11, 'old'), link('group', 50, 'old')] },
+    );
+    const full = planDown(args);
+    const targeted = planDown({ ...args, targets: new Set([1]) });
+    expect(full.groups.map((operation) => operation.op)).toEqual(['update']);
+    expect(targeted.groups).toEqual([]);
+    expect(targeted.learners).toEqual(full.learners);
+    expect(targeted.learners.map((operation) => operation.op)).toEqual(['update']);
+    expect(targeted.sheets).toEqual(full.sheets);
+  });
+});

@@ -17,6 +17,12 @@ export interface ReadRequest {
   extraSessionIds: readonly number[];
   /** Sessions outside the window to read in full, with their rows and people (`explain`). */
   detailSessionIds?: readonly number[];
+  /**
+   * A targeted run: only these sessions are read (by id, wherever they are: in or out of the window, cancelled, of
+   * any type; a deleted one is simply absent), each in full, with their rows, people, brands and creation dates.
+   * The window query is not sent, and `extraSessionIds` and `detailSessionIds` are not used.
+   */
+  targetSessionIds?: readonly number[];
   /** Creation dates already known, for the given session ids. */
   knownCreations: (sessionIds: readonly number[]) => Promise<ReadonlyMap<number, string>>;
   importStudentTutors: boolean;
@@ -40,23 +46,28 @@ export async function readSnapshot(client: AimairaClient, request: ReadRequest):
   const attendanceTypes = ['SEANCE', 'EVENEMENT'].flatMap((code) => types.planification[code] ?? []);
   const rowTypes = ['APPRENANT', 'PROF', 'SALLE', 'GROUPE'].flatMap((code) => types.ressource[code] ?? []);
 
-  const windowPlanifications: PlanificationRecord[] = await client.listAll('Planification', {
-    filter: and(
-      gt('Debut', new Date(request.window.start)),
-      lt('Debut', new Date(request.window.end)),
-      inList('TypePlanificationId', attendanceTypes),
-    ),
-    select: planificationFields,
-  });
+  const targets = request.targetSessionIds;
+  // A targeted run reads its sessions by id, all in detail, and nothing of the window.
+  const windowPlanifications: PlanificationRecord[] = targets
+    ? []
+    : await client.listAll('Planification', {
+        filter: and(
+          gt('Debut', new Date(request.window.start)),
+          lt('Debut', new Date(request.window.end)),
+          inList('TypePlanificationId', attendanceTypes),
+        ),
+        select: planificationFields,
+      });
   const inWindow = new Set(windowPlanifications.map((p) => p.Id));
-  const extraIds = [...new Set([...request.extraSessionIds, ...(request.detailSessionIds ?? [])])].filter(
+  const detailSessionIds = targets ?? request.detailSessionIds ?? [];
+  const extraIds = [...new Set([...(targets ? [] : request.extraSessionIds), ...detailSessionIds])].filter(
     (id) => !inWindow.has(id),
   );
   const extraPlanifications: PlanificationRecord[] =
     extraIds.length > 0 ? await client.listByIds('Planification', 'Id', extraIds, { select: planificationFields }) : [];
 
   // Rows, people and creation dates are read for the window and for the sessions asked in detail.
-  const detailIds = new Set(request.detailSessionIds ?? []);
+  const detailIds = new Set(detailSessionIds);
   const windowIds = [...inWindow, ...extraPlanifications.filter((p) => detailIds.has(p.Id)).map((p) => p.Id)];
   const rows: ResourceRowRecord[] =
     windowIds.length > 0

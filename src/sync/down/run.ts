@@ -35,7 +35,20 @@ export interface DownRunOptions {
   dryRun: boolean;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
+  /**
+   * A targeted run (webhooks): only these sessions (Aimaira `Planification` ids) are read, judged by every rule of a
+   * full run, and planned; nothing else is written, deleted or shrunk. See docs/downward-sync.md, "Targeted runs".
+   */
+  only?: DownTargets | undefined;
 }
+
+/** The sessions a targeted downward run is about. */
+export interface DownTargets {
+  sessionIds: readonly number[];
+}
+
+/** The count that tells a targeted run from a full one in the run's record: how many sessions it was asked about. */
+export const targetedSessionsCount = 'targeted.sessions';
 
 export interface DownRunResult {
   tenantId: string;
@@ -61,6 +74,7 @@ export async function loadLinks(store: StateStore, tenantId: string): Promise<Li
 export async function runDown(options: DownRunOptions): Promise<DownRunResult> {
   const { tenant, store, clock, now, dryRun } = options;
   const tenantId = tenant.id;
+  const targets = options.only && new Set(options.only.sessionIds);
   const run = dryRun ? undefined : await store.startRun(tenantId, 'down', new Date(clock.now()).toISOString());
   const events = createEventBuffer(store, tenantId, run?.id, clock);
   // Saved in the store as it goes, for whoever watches from another process; the caller is told as before.
@@ -71,11 +85,13 @@ export async function runDown(options: DownRunOptions): Promise<DownRunResult> {
   };
   const finish = async (
     status: DownRunResult['status'],
-    counts: RunCounts,
+    runCounts: RunCounts,
     rest: Partial<DownRunResult>,
   ): Promise<DownRunResult> => {
     await events.flush();
     await progress?.flush();
+    // A targeted run says so in its counts, whatever its outcome (no migration: counts are free keys).
+    const counts = targets ? { ...runCounts, [targetedSessionsCount]: targets.size } : runCounts;
     if (run) await store.finishRun(run.id, status, counts, new Date(clock.now()).toISOString(), rest.error);
     return {
       tenantId,
@@ -105,12 +121,20 @@ export async function runDown(options: DownRunOptions): Promise<DownRunResult> {
       facilitators: unlinked('facilitator', desired.facilitators),
       tutors: unlinked('tutor', desired.tutors),
       learners: unlinked('learner', desired.learners),
-      groups: unlinked('group', desired.groups),
+      // A targeted run writes no group (planDown): nothing to look for.
+      groups: targets ? [] : unlinked('group', desired.groups),
       sheets: unlinked('sheet', desired.sheets),
       linkCounts: Object.fromEntries(recordKinds.map((kind) => [kind, links[kind].size])) as Record<RecordKind, number>,
       window: evaluation.window,
     });
-    plan = planDown({ evaluation, links, matches, absentSessions: absentSessions(evaluation, links, now), now });
+    plan = planDown({
+      evaluation,
+      links,
+      matches,
+      absentSessions: absentSessions(evaluation, links, now, targets),
+      now,
+      ...(targets && { targets }),
+    });
   } catch (error) {
     // Nothing was written: a run that could not read everything changes nothing, deletes nothing.
     return finish('failed', {}, { error: toError(error).message });
@@ -148,7 +172,7 @@ export async function runDown(options: DownRunOptions): Promise<DownRunResult> {
  * the default professor of common events exists.
  */
 export async function observeTenant(
-  options: Pick<DownRunOptions, 'tenant' | 'aimaira' | 'edusign' | 'store' | 'now'>,
+  options: Pick<DownRunOptions, 'tenant' | 'aimaira' | 'edusign' | 'store' | 'now' | 'only'>,
   links: LinkMaps,
   detailSessionIds: number[],
 ) {
@@ -161,6 +185,7 @@ export async function observeTenant(
     window,
     extraSessionIds: upcomingSheets.map((link) => link.aimairaId),
     detailSessionIds,
+    ...(options.only && { targetSessionIds: options.only.sessionIds }),
     knownCreations: (ids) => options.store.getSessionCreations(tenant.id, ids),
     importStudentTutors: tenant.options.importStudentTutors,
   });
@@ -190,12 +215,22 @@ export async function observeTenant(
   return { evaluation, newCreations: read.newCreations, snapshot: read.snapshot };
 }
 
-/** For each linked sheet still to come whose session did not come down: what Aimaira says of the session now. */
-export function absentSessions(evaluation: Evaluation, links: LinkMaps, now: Date): Map<number, AbsentSessionState> {
+/**
+ * For each linked sheet still to come whose session did not come down: what Aimaira says of the session now. With
+ * `targets` (a targeted run, which read only those sessions), only their sheets: any other session is merely unread,
+ * not gone.
+ */
+export function absentSessions(
+  evaluation: Evaluation,
+  links: LinkMaps,
+  now: Date,
+  targets?: ReadonlySet<number>,
+): Map<number, AbsentSessionState> {
   const verdicts = new Map(evaluation.verdicts.map((verdict) => [verdict.session.aimairaId, verdict]));
   const desired = new Set(evaluation.desired.sheets.map((sheet) => sheet.aimairaId));
   const absent = new Map<number, AbsentSessionState>();
   for (const link of links.sheet.values()) {
+    if (targets && !targets.has(link.aimairaId)) continue;
     if (desired.has(link.aimairaId) || Date.parse(readSheetLinkData(link).start) <= now.getTime()) continue;
     const verdict = verdicts.get(link.aimairaId);
     absent.set(link.aimairaId, verdict ? { state: 'present', verdict } : { state: 'gone' });

@@ -124,6 +124,24 @@ export async function readLockedSheets(
   return [...sheets.values()];
 }
 
+/**
+ * A targeted run's sheets (Edusign course ids), each read on its own: those that are locked and start within the
+ * look-back, as `readLockedSheets` would list them; any other (not locked, outside the look-back, gone) is left out.
+ */
+export async function readSheetsById(
+  edusign: EdusignClient,
+  span: Lookback,
+  sheetIds: readonly string[],
+  signal?: AbortSignal,
+): Promise<LockedSheet[]> {
+  const sheets: LockedSheet[] = [];
+  for (const id of new Set(sheetIds)) {
+    const course = await edusign.courses.get(id, signal ? { signal } : undefined);
+    if (course?.LOCKED && startsWithin(course, span)) sheets.push(toLockedSheet(course));
+  }
+  return sheets;
+}
+
 /** A learner row as read: what names its learner. */
 export interface LearnerRowRecord {
   Id: number;

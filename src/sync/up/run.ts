@@ -19,7 +19,7 @@ import { countPlan, observeAttendance, planUp, sessionsToRead } from './plan.js'
 import type { UpPlan } from './plan.js';
 import { chooseProvenance, describeRefusedProvenance } from './provenance.js';
 import type { ProvenanceChoice, ProvenanceField } from './provenance.js';
-import { lookback, readLearnerRows, readLockedSheets } from './read.js';
+import { lookback, readLearnerRows, readLockedSheets, readSheetsById } from './read.js';
 
 /** Sheets written at the same time by default: a few, to overlap Aimaira's latency without crowding it. */
 export const defaultUpConcurrency = 4;
@@ -39,7 +39,21 @@ export interface UpRunOptions {
   /** Called after each sheet written. */
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
+  /**
+   * A targeted run (`on_course_locked`, an edit of a locked sheet): only these sheets (Edusign course ids) are read
+   * and their attendance sent, exactly as a full run would send it (same hashes and records, so a later run sends
+   * nothing again). See docs/upward-sync.md, "Targeted runs".
+   */
+  only?: UpTargets | undefined;
 }
+
+/** The sheets a targeted upward run is about. */
+export interface UpTargets {
+  sheetIds: readonly string[];
+}
+
+/** The count that tells a targeted run from a full one in the run's record: how many sheets it was asked about. */
+export const targetedSheetsCount = 'targeted.sheets';
 
 export interface UpRunResult {
   tenantId: string;
@@ -64,13 +78,16 @@ export async function runUp(options: UpRunOptions): Promise<UpRunResult> {
     progress?.report(done, total);
     options.onProgress?.(done, total);
   };
+  const targets = options.only && new Set(options.only.sheetIds);
   const finish = async (
     status: UpRunResult['status'],
-    counts: RunCounts,
+    runCounts: RunCounts,
     rest: Partial<UpRunResult> = {},
   ): Promise<UpRunResult> => {
     await events.flush();
     await progress?.flush();
+    // A targeted run says so in its counts, whatever its outcome (no migration: counts are free keys).
+    const counts = targets ? { ...runCounts, [targetedSheetsCount]: targets.size } : runCounts;
     if (run) await store.finishRun(run.id, status, counts, new Date(clock.now()).toISOString(), rest.error);
     return { tenantId, runId: run?.id, status, counts, plan: undefined, error: undefined, ...rest };
   };
@@ -169,7 +186,9 @@ async function observeAndPlan(options: UpRunOptions, provenance: string | null):
   }
 
   const span = lookback(options.now, tenant.options.attendanceLookbackDays, tenant.options.horizonDays);
-  const sheets = await readLockedSheets(options.edusign, span, new Set(sessionBySheet.keys()), options.signal);
+  const sheets = options.only
+    ? await readSheetsById(options.edusign, span, options.only.sheetIds, options.signal)
+    : await readLockedSheets(options.edusign, span, new Set(sessionBySheet.keys()), options.signal);
   const sessionIds = sheets.flatMap((sheet) => sessionBySheet.get(sheet.edusignId) ?? []);
   const [sent, lockedSheets] = await Promise.all([
     store.listAttendance(tenantId, sessionIds),
