@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { startWebhookReceiver } from '../shared/webhook-receiver.js';
 import type { ReceivedRequest, WebhookReceiver } from '../shared/webhook-receiver.js';
+import { startSandbox } from '../sandbox.js';
 import { startEdusignSimulator } from './server.js';
 import type { EdusignSimulator, EdusignWebhookRegistration } from './server.js';
 
@@ -215,5 +216,46 @@ describe('Edusign simulator webhooks', () => {
     expect(delivered).toBeLessThan(70);
     expect(receiver.received.length - before).toBe(delivered);
     expect(await run()).toEqual(first);
+  });
+});
+
+describe('the sandbox', () => {
+  it('registers both simulators’ webhooks, the Edusign one for its school by default', async () => {
+    const sandbox = await startSandbox({
+      size: 'small',
+      webhooks: { aimaira: { retryDelaysMs: [10] }, edusign: { timeoutMs: WAIT_MS } },
+    });
+    try {
+      sandbox.registerAimairaWebhook({
+        url: `${receiver.url}/aimaira`,
+        customerName: 'Sandbox',
+        auth: { kind: 'basic', username: 'u', password: 'p' },
+        entities: ['Planification'],
+      });
+      const registered = sandbox.registerEdusignWebhook({ url: `${receiver.url}/edusign`, clientSecret: SECRET });
+      const school = sandbox.edusign.school(sandbox.scenario.credentials.edusign.apiKey);
+      expect(registered.schoolId).toBe(school.id);
+
+      const session = sandbox.aimaira.store.list('Planification')[0];
+      sandbox.aimaira.store.patch('Planification', session?.['Id'] as number, { Nom: 'Moved' });
+      const professor = school.createProfessor({ FIRSTNAME: 'Ada', LASTNAME: 'L', EMAIL: 'ada.sandbox@example.org' });
+      const course = school.createCourse({
+        NAME: 'Sandbox',
+        START: '2025-03-12T08:00:00Z',
+        END: '2025-03-12T09:00:00Z',
+        PROFESSOR: professor.ID,
+      });
+      school.lock(course.ID);
+      await receiver.waitFor(1, '/aimaira');
+      const edusign = await receiver.waitFor(2, '/edusign');
+      expect(edusign.map((request) => bodyOf(request)['type'])).toEqual(['on_course_created', 'on_course_locked']);
+      expect(bodyOf(receiver.received.find((r) => r.path === '/aimaira') as ReceivedRequest)).toMatchObject({
+        ObjectId: session?.['Id'],
+        ObjectType: 'planification.T_PLANIFICATION',
+        TriggerName: 'Modification',
+      });
+    } finally {
+      await sandbox.close();
+    }
   });
 });
