@@ -251,6 +251,44 @@ describe('a targeted downward run', () => {
     ).toEqual([]);
   });
 
+  it('brings a session with a group not yet on Edusign down without the group, which the next full run adds', async () => {
+    const model = before.courses[String(sheetIds[0]!)]!;
+    const { store } = harness.sandbox.aimaira;
+    const groupId = Number(
+      store.insert('Ressource', {
+        Nom: 'Groupe rattrapage',
+        Code: 'RATTR',
+        TypeRessourceId: harness.sandbox.scenario.manifest.typeRessourceIds.GROUPE,
+      })['Id'],
+    );
+    const programmeId = Number(store.get('Planification', sheetIds[0]!)?.['ProgrammeId'] ?? 0);
+    const start = new Date(now.getTime() + 2 * day);
+    const id = insertSession(harness.sandbox, {
+      name: 'Rattrapage',
+      debut: start.toISOString(),
+      fin: new Date(start.getTime() + 2 * hour).toISOString(),
+      programmeId,
+      facilitatorIds: model.professors.map(Number),
+      learnerIds: model.students.map(Number),
+      groupIds: [groupId],
+    });
+
+    const result = await targeted([id]);
+    expect(result.plan?.groups).toEqual([]);
+    const after = edusignStateByApiId(harness.school);
+    expect(after.groups).toEqual(before.groups);
+    expect(after.courses[String(id)]).toMatchObject({ groups: [], students: [...model.students].sort() });
+
+    const full = await harness.sync();
+    expect(full.counts).toMatchObject({ 'group.created': 1, 'sheet.updated': 1 });
+    const settled = edusignStateByApiId(harness.school);
+    expect(settled.courses[String(id)]).toMatchObject({
+      groups: [String(groupId)],
+      students: [...model.students].sort(),
+    });
+    await expectQuietRun(harness);
+  });
+
   it('leaves the next full run nothing to do for the sessions it brought across', async () => {
     const roomChanged = sheetWhere((course) => course.classroom !== '');
     const learnerAdded = sheetWhere(
