@@ -616,6 +616,8 @@ export const auditActions = [
   'tenant.pause',
   'tenant.resume',
   'alerts.update',
+  'webhooks.update',
+  'webhooks.credentials',
   'user.invite',
   'user.create',
   'user.update',

@@ -32,6 +32,10 @@ const publicRoutes = new Set([
   'GET /invitations/:token',
   'POST /invitations/:token',
   'GET /api/v1/openapi.json',
+  // The webhook receivers: no session, an authentication of their own (src/web/routes/hooks.ts).
+  'POST /hooks/aimaira/:hookTenant',
+  'POST /hooks/aimaira/:hookTenant/token',
+  'POST /hooks/edusign/:hookTenant',
 ]);
 
 /**

@@ -19,6 +19,7 @@ import { clientAddress, headers, hostGuard, language, sameSiteWrites, signedIn }
 import { accountRoutes } from './routes/account.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes, readyFirstOperator } from './routes/auth.js';
+import { hookRoutes } from './routes/hooks.js';
 import { settingsRoutes } from './routes/settings.js';
 import { staticRoutes } from './routes/static.js';
 import { syncRoutes } from './routes/sync.js';
@@ -76,7 +77,17 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
   app.use(signedIn(web));
   app.use(language(web));
   app.use(sameSiteWrites(web, publicUrl?.host));
-  app.use(bodyLimit({ maxSize: maxBodyBytes, onError: (c) => c.text('The request is too large.\n', 413) }));
+  app.use(
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: (c) => {
+        // A webhook sender's oversized message is counted with the receivers' other refusals.
+        const hook = /\/hooks\/(aimaira|edusign)\//.exec(c.req.path)?.[1];
+        if (hook === 'aimaira' || hook === 'edusign') deps.webhooks?.count?.(hook, 'too-large');
+        return c.text('The request is too large.\n', 413);
+      },
+    }),
+  );
 
   const routes = new Routes(app, web, refusePage(web), base);
   for (const add of [
@@ -88,6 +99,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
     userRoutes,
     accountRoutes,
     auditRoutes,
+    hookRoutes,
   ]) {
     add(routes, web);
   }

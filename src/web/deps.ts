@@ -5,7 +5,17 @@
  */
 import type { Clock } from '../clock.js';
 import type { TenantOptions } from '../config/config.js';
-import type { AccountStore, RunCounts, RunDirection, RunStatus, StateStore } from '../store/port.js';
+import type {
+  AccountStore,
+  RunCounts,
+  RunDirection,
+  RunStatus,
+  StateStore,
+  WebhookEndpoint,
+  WebhookMessage,
+  WebhookSource,
+  WebhookStore,
+} from '../store/port.js';
 import type { UrlPolicyOptions } from '../service/url-policy.js';
 import type { SessionExplanation } from '../sync/down/explain.js';
 import type { Lang } from './i18n.js';
@@ -166,6 +176,43 @@ export interface DashboardAlerts {
   tenantResumed(tenantId: string): Promise<unknown>;
 }
 
+/** A tenant's webhook receivers with their secrets opened (src/service/webhook-endpoints.ts makes it). */
+export interface OpenedWebhookEndpoint {
+  tenantId: string;
+  enabled: boolean;
+  aimaira: { customerName: string | null; clientId: string | null; clientSecret: string | null };
+  edusign: { schoolId: string | null; clientSecret: string | null };
+  objectTypes: Record<string, string>;
+}
+
+/** How a received webhook message was answered, for `/metrics`. */
+export const webhookOutcomes = [
+  'accepted',
+  'unauthenticated',
+  'malformed',
+  'too-large',
+  'other-tenant',
+  'disabled',
+] as const;
+export type WebhookOutcome = (typeof webhookOutcomes)[number];
+
+/** The receivers' needs: the tenants' endpoints, the inbox, and who to tell. */
+export interface DashboardWebhooks {
+  endpoints: {
+    get(tenantId: string): Promise<WebhookEndpoint | undefined>;
+    opened(tenantId: string): Promise<OpenedWebhookEndpoint | undefined>;
+    setEnabled(tenantId: string, enabled: boolean): Promise<void>;
+    newAimairaCredentials(tenantId: string): Promise<{ clientId: string; clientSecret: string }>;
+    setAimairaCustomerName(tenantId: string, customerName: string | null): Promise<void>;
+    setEdusign(tenantId: string, change: { schoolId?: string | null; clientSecret?: string }): Promise<void>;
+  };
+  inbox: Pick<WebhookStore, 'recordWebhookMessage' | 'lastWebhookMessages'>;
+  /** A message is recorded: whoever acts on them may look at the tenant now. */
+  onRecorded?(message: WebhookMessage): void;
+  /** Every message answered, by source and outcome; an Aimaira hash that does not match is told apart. */
+  count?(source: WebhookSource, outcome: WebhookOutcome | 'hash-mismatch'): void;
+}
+
 export interface DashboardDeps {
   store: StateStore;
   /** Accounts, invitations, tokens, the audit, alert settings. */
@@ -191,6 +238,8 @@ export interface DashboardDeps {
   /** The URL policy of the tenants' alert webhooks (loopback allowed for the simulators and the tests only). */
   webhookPolicy?: UrlPolicyOptions;
   alerts?: DashboardAlerts;
+  /** The webhook receivers (`/hooks/...`); absent: not served. */
+  webhooks?: DashboardWebhooks;
   /** Signed out after this long without a request; 30 minutes by default. */
   sessionIdleMinutes?: number;
   /** A page that failed (the visitor sees a plain error page; the details go here, for the service's logs). */

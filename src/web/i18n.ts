@@ -311,6 +311,24 @@ const en = {
   yourAlerts: 'Your alerts',
   yourAlertsHelp: 'What you receive by e-mail about the tenants you can see, once per change (not at every run).',
   yourRoles: 'You',
+  webhooksTitle: 'Near real time (webhooks)',
+  webhooksHelp:
+    'With webhooks on, a change in Aimaira reaches Edusign within a minute, and a locked sheet’s attendance goes back to Aimaira as soon as it is archived; the twice-daily windows stay as they are and catch whatever a lost message missed. Give Aimaira’s team the receiver’s address, the token address and the credentials below; in Edusign, set the receiver’s address and copy the application’s client secret and the school id here.',
+  webhooksEnabled: 'Act on the webhooks of this tenant',
+  webhookReceiver: 'Receiver',
+  webhookTokenUrl: 'Token address (OAuth 2 client credentials)',
+  webhookClientId: 'Client id',
+  webhookClientSecret: 'Client secret',
+  webhookNoCredentials: 'none yet: make them below',
+  webhookCredentialsMade: 'New credentials for Aimaira’s team (the previous ones no longer work):',
+  webhookNewCredentials: 'Make new credentials for Aimaira',
+  webhookCustomerName: 'Customer name Aimaira sends (CustomerName)',
+  webhookSchoolId: 'Edusign school id',
+  webhookEdusignSecret: 'Client secret of the Edusign application (write-only)',
+  webhookLast: 'Last message received',
+  webhookNone: 'none yet',
+  webhooksSaved: 'Webhook settings saved.',
+  secretSet: 'set (type to replace)',
 } as const;
 
 export type LabelKey = keyof typeof en;
@@ -616,6 +634,24 @@ const fr: Labels = {
   yourAlertsHelp:
     'Ce que vous recevez par e-mail sur les clients que vous voyez, une fois par changement (pas à chaque synchronisation).',
   yourRoles: 'Vous',
+  webhooksTitle: 'Temps quasi réel (webhooks)',
+  webhooksHelp:
+    'Avec les webhooks, un changement dans Aimaira arrive sur Edusign en moins d’une minute, et les présences d’une feuille verrouillée repartent vers Aimaira dès son archivage ; les deux passages quotidiens restent et rattrapent ce qu’un message perdu aurait manqué. Donnez à l’équipe d’Aimaira l’adresse du récepteur, l’adresse des jetons et les identifiants ci-dessous ; dans Edusign, renseignez l’adresse du récepteur et recopiez ici le secret client de l’application et l’identifiant de l’école.',
+  webhooksEnabled: 'Tenir compte des webhooks de ce client',
+  webhookReceiver: 'Récepteur',
+  webhookTokenUrl: 'Adresse des jetons (OAuth 2, client credentials)',
+  webhookClientId: 'Identifiant client',
+  webhookClientSecret: 'Secret client',
+  webhookNoCredentials: 'aucun pour l’instant : créez-les ci-dessous',
+  webhookCredentialsMade: 'Nouveaux identifiants pour l’équipe d’Aimaira (les précédents ne fonctionnent plus) :',
+  webhookNewCredentials: 'Créer de nouveaux identifiants pour Aimaira',
+  webhookCustomerName: 'Nom de client envoyé par Aimaira (CustomerName)',
+  webhookSchoolId: 'Identifiant de l’école Edusign',
+  webhookEdusignSecret: 'Secret client de l’application Edusign (en écriture seule)',
+  webhookLast: 'Dernier message reçu',
+  webhookNone: 'aucun pour l’instant',
+  webhooksSaved: 'Réglages des webhooks enregistrés.',
+  secretSet: 'renseigné (saisir pour remplacer)',
 };
 
 export const labels: Record<Lang, Labels> = { en, fr };

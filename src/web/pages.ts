@@ -6,7 +6,16 @@ import { TenantOptions } from '../config/config.js';
 import type { ReasonCode } from '../domain/reasons.js';
 import { reasonCodes } from '../domain/reasons.js';
 import { eventActions, eventLevels } from '../store/port.js';
-import type { AuditEntry, LiveRun, Run, SyncEvent, TenantAlertSettings } from '../store/port.js';
+import type {
+  AuditEntry,
+  LiveRun,
+  Run,
+  SyncEvent,
+  TenantAlertSettings,
+  WebhookEndpoint,
+  WebhookMessage,
+  WebhookSource,
+} from '../store/port.js';
 import type { SessionExplanation } from '../sync/down/explain.js';
 import { renderRunsChart } from './chart.js';
 import type { CheckResult, PersonMatch, SessionMatch, SyncSummary, TenantDetails, TenantSchedule } from './deps.js';
@@ -748,6 +757,17 @@ export interface SettingsPageData {
   preflight?: PreflightReport | undefined;
   /** Where the tenant's alerts go; undefined when never set. */
   alertSettings?: TenantAlertSettings | undefined;
+  /** The webhook receivers, when the service serves them. */
+  webhooks?: WebhookSection | undefined;
+}
+
+/** What the settings page shows of a tenant's webhook receivers: addresses, what is set (never a secret's value). */
+export interface WebhookSection {
+  endpoint: WebhookEndpoint | undefined;
+  last: Partial<Record<WebhookSource, WebhookMessage>>;
+  urls: { aimaira: string; aimairaToken: string; edusign: string };
+  /** New Aimaira credentials, shown once. */
+  credentials?: { clientId: string; clientSecret: string };
 }
 
 const optionNames = Object.keys(TenantOptions.shape) as (keyof TenantOptions)[];
@@ -856,7 +876,8 @@ export function settingsPage(ctx: PageContext, data: SettingsPageData): SafeHtml
           : ''
       }
     </section>
-    ${alertSettingsSection(ctx, tenant.id, data.alertSettings)} ${preflightSection(ctx, data.preflight)}
+    ${alertSettingsSection(ctx, tenant.id, data.alertSettings)}
+    ${data.webhooks ? webhookSection(ctx, tenant.id, data.webhooks) : ''} ${preflightSection(ctx, data.preflight)}
     ${retentionSection(ctx, tenant.retention)}`;
   return layout(ctx, t('settingsTitle', { id: tenant.id }), body, [
     [t('navTenants'), `${ctx.base}/`],
@@ -888,6 +909,75 @@ function alertSettingsSection(ctx: PageContext, tenantId: string, settings: Tena
         <option value="en" ${lang === 'en' ? 'selected' : ''}>${t('langEn')}</option>
       </select>
       <button type="submit" id="save-alert-settings">${t('save')}</button>
+    </form>
+  </section>`;
+}
+
+function webhookSection(ctx: PageContext, tenantId: string, data: WebhookSection): SafeHtml {
+  const { t } = ctx;
+  const endpoint = data.endpoint;
+  const lastLine = (source: WebhookSource) => {
+    const message = data.last[source];
+    return message
+      ? html`${formatInstant(message.receivedAt, ctx.lang)} · <code>${message.event}</code>`
+      : html`<span class="muted">${t('webhookNone')}</span>`;
+  };
+  return html`<section aria-labelledby="webhooks-title" class="card" id="webhooks">
+    <h2 id="webhooks-title">${t('webhooksTitle')}</h2>
+    <p class="help">${t('webhooksHelp')}</p>
+    ${
+      data.credentials
+        ? html`<div class="notice ok" role="status">
+            <p>${t('webhookCredentialsMade')}</p>
+            <p>
+              ${t('webhookClientId')}: <code class="secret" id="webhook-client-id">${data.credentials.clientId}</code>
+            </p>
+            <p>
+              ${t('webhookClientSecret')}:
+              <code class="secret" id="webhook-client-secret">${data.credentials.clientSecret}</code>
+            </p>
+            <p><small>${t('shownOnce')}</small></p>
+          </div>`
+        : ''
+    }
+    <form method="post" action="${tenantPath(ctx, tenantId, '/webhooks')}" class="stack">
+      ${csrfField(ctx)}
+      <label
+        ><input type="checkbox" name="enabled" id="webhooks-enabled" ${endpoint?.enabled ? 'checked' : ''} />
+        ${t('webhooksEnabled')}</label
+      >
+      <h3>Aimaira</h3>
+      <p>
+        ${t('webhookReceiver')}: <code>${data.urls.aimaira}</code><br />${t('webhookTokenUrl')}:
+        <code>${data.urls.aimairaToken}</code>
+      </p>
+      <p>
+        ${t('webhookClientId')}:
+        ${endpoint?.aimaira.clientId ? html`<code>${endpoint.aimaira.clientId}</code>` : html`<span class="muted">${t('webhookNoCredentials')}</span>`}
+      </p>
+      <label for="customer-name">${t('webhookCustomerName')}</label>
+      <input id="customer-name" name="customerName" maxlength="200" value="${endpoint?.aimaira.customerName ?? ''}" />
+      <p>${t('webhookLast')}: ${lastLine('aimaira')}</p>
+      <h3>Edusign</h3>
+      <p>${t('webhookReceiver')}: <code>${data.urls.edusign}</code></p>
+      <label for="school-id">${t('webhookSchoolId')}</label>
+      <input id="school-id" name="schoolId" maxlength="100" value="${endpoint?.edusign.schoolId ?? ''}" />
+      <label for="edusign-secret">${t('webhookEdusignSecret')}</label>
+      <input
+        id="edusign-secret"
+        name="edusignSecret"
+        type="password"
+        autocomplete="off"
+        maxlength="500"
+        placeholder="${endpoint?.edusign.clientSecret ? t('secretSet') : ''}"
+      />
+      <p>${t('webhookLast')}: ${lastLine('edusign')}</p>
+      <button type="submit" id="save-webhooks">${t('save')}</button>
+    </form>
+    <form method="post" action="${tenantPath(ctx, tenantId, '/webhooks/credentials')}">
+      ${csrfField(ctx)}<button type="submit" class="secondary" id="new-webhook-credentials">
+        ${t('webhookNewCredentials')}
+      </button>
     </form>
   </section>`;
 }

@@ -10,7 +10,7 @@ import type { CredentialsUpdate, TenantDetails } from '../deps.js';
 import type { Web, WebContext } from '../env.js';
 import { audit, pageContext, readForm, sendPage } from '../env.js';
 import { settingsPage } from '../pages.js';
-import type { PageContext, SettingsPageData } from '../pages.js';
+import type { PageContext, SettingsPageData, WebhookSection } from '../pages.js';
 import type { Routes } from '../routing.js';
 import { webhookUrlProblem } from '../alert-settings.js';
 
@@ -89,6 +89,49 @@ export function settingsRoutes(routes: Routes, web: Web): void {
     const after = (await web.deps.tenants.get(tenant.id)) ?? tenant;
     return sendPage(c, 200, await settingsWithPreflight(web, pageContext(web, c), { tenant: after, check }));
   });
+  routes.post('/tenants/:tenant/webhooks', 'tenant:manage', async (c) => {
+    const tenant = c.get('tenant');
+    const ctx = pageContext(web, c);
+    const hooks = web.deps.webhooks;
+    const parsed = WebhookForm.safeParse((await readForm(c)) ?? {});
+    if (!hooks || !parsed.success) {
+      const notice = { kind: 'error' as const, text: ctx.t('webhookInvalid') };
+      return sendPage(c, 400, await settingsWithPreflight(web, ctx, { tenant, notice }));
+    }
+    const { enabled, customerName, schoolId, edusignSecret } = parsed.data;
+    await hooks.endpoints.setAimairaCustomerName(tenant.id, customerName === '' ? null : customerName);
+    await hooks.endpoints.setEdusign(tenant.id, {
+      schoolId: schoolId === '' ? null : schoolId,
+      ...(edusignSecret.trim() !== '' && { clientSecret: edusignSecret.trim() }),
+    });
+    await hooks.endpoints.setEnabled(tenant.id, enabled === 'on');
+    // Never the secret: whether one was given.
+    await audit(
+      web,
+      c,
+      'webhooks.update',
+      {
+        enabled: enabled === 'on',
+        customerName,
+        schoolId,
+        edusignSecret: edusignSecret.trim() !== '' ? 'set' : 'kept',
+      },
+      tenant.id,
+    );
+    const notice = { kind: 'ok' as const, text: ctx.t('webhooksSaved') };
+    return sendPage(c, 200, await settingsWithPreflight(web, ctx, { tenant, notice }));
+  });
+
+  routes.post('/tenants/:tenant/webhooks/credentials', 'tenant:manage', async (c) => {
+    const tenant = c.get('tenant');
+    const ctx = pageContext(web, c);
+    const hooks = web.deps.webhooks;
+    if (!hooks) return sendPage(c, 404, await settingsWithPreflight(web, ctx, { tenant }));
+    const credentials = await hooks.endpoints.newAimairaCredentials(tenant.id);
+    await audit(web, c, 'webhooks.credentials', { clientId: credentials.clientId }, tenant.id);
+    return sendPage(c, 200, await settingsWithPreflight(web, ctx, { tenant }, credentials));
+  });
+
   routes.post('/tenants/:tenant/alerts', 'tenant:manage', async (c) => {
     const tenant = c.get('tenant');
     const ctx = pageContext(web, c);
@@ -125,14 +168,53 @@ export function settingsRoutes(routes: Routes, web: Web): void {
   });
 }
 
-/** The settings page, with the tenant's last preflight and alert settings read from the store. */
-async function settingsWithPreflight(web: Web, ctx: PageContext, data: SettingsPageData) {
+/** The settings page, with the tenant's last preflight, alert settings and webhook receivers read from the store. */
+async function settingsWithPreflight(
+  web: Web,
+  ctx: PageContext,
+  data: SettingsPageData,
+  credentials?: { clientId: string; clientSecret: string },
+) {
   const [preflight, alerts] = await Promise.all([
     web.deps.store.getPreflight(data.tenant.id),
     web.deps.accounts.getTenantAlertSettings(data.tenant.id),
   ]);
-  return settingsPage(ctx, { ...data, preflight, alertSettings: alerts });
+  return settingsPage(ctx, {
+    ...data,
+    preflight,
+    alertSettings: alerts,
+    ...(web.deps.webhooks && { webhooks: await webhookSection(web, data.tenant.id, credentials) }),
+  });
 }
+
+async function webhookSection(
+  web: Web,
+  tenantId: string,
+  credentials?: { clientId: string; clientSecret: string },
+): Promise<WebhookSection | undefined> {
+  const hooks = web.deps.webhooks;
+  if (!hooks) return undefined;
+  // The addresses the vendors are given: the public URL's when there is one (the service behind a proxy).
+  const origin = web.publicUrl ?? `http://127.0.0.1${web.base}`;
+  const id = encodeURIComponent(tenantId);
+  return {
+    endpoint: await hooks.endpoints.get(tenantId),
+    last: await hooks.inbox.lastWebhookMessages(tenantId),
+    urls: {
+      aimaira: `${origin}/hooks/aimaira/${id}`,
+      aimairaToken: `${origin}/hooks/aimaira/${id}/token`,
+      edusign: `${origin}/hooks/edusign/${id}`,
+    },
+    ...(credentials && { credentials }),
+  };
+}
+
+const WebhookForm = z.object({
+  enabled: z.literal('on').optional(),
+  customerName: z.string().trim().max(200).default(''),
+  schoolId: z.string().trim().max(100).default(''),
+  edusignSecret: z.string().max(500).default(''),
+});
 
 async function saveOptions(web: Web, c: WebContext, tenant: TenantDetails, form: Record<string, string>) {
   const ctx = pageContext(web, c);
