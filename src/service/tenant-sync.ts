@@ -112,6 +112,11 @@ export interface TenantSyncRequest {
   onPreflight?: (report: PreflightReport) => void;
   /** Told as each direction ends, with its outcome, before the next one starts; a listener that throws is ignored. */
   onDirection?: (outcome: DirectionOutcome) => void;
+  /**
+   * A targeted run (the webhooks): down for these sessions only, up for these sheets only, with every rule of a full
+   * run (src/sync/down/run.ts `only`, src/sync/up/run.ts `only`). A direction with nothing to target is not run.
+   */
+  only?: { sessionIds: readonly number[]; sheetIds: readonly string[] };
 }
 
 const defaultProgressEveryMs = 10_000;
@@ -151,7 +156,12 @@ function tell<T>(listener: ((value: T) => void) | undefined, value: T): void {
 export async function syncTenant(context: TenantSyncContext, request: TenantSyncRequest): Promise<TenantSyncOutcome> {
   const { tenant, signal } = request;
   const dryRun = request.dryRun ?? false;
-  const wanted = directionsOf(request.directions ?? 'both');
+  // A targeted run skips a direction it has nothing to target in (an empty target would read nothing and write
+  // nothing, yet leave a run row behind).
+  const wanted = directionsOf(request.directions ?? 'both').filter(
+    (direction) =>
+      !request.only || (direction === 'down' ? request.only.sessionIds.length > 0 : request.only.sheetIds.length > 0),
+  );
   const log = tenantLogger(context.logger ?? silentLogger, tenant.id);
   log.info(
     { reason: request.reason, ...(dryRun && { dryRun }) },
@@ -268,11 +278,12 @@ async function runDirection(
     signal,
     onProgress,
   };
+  const only = request.only;
 
   let outcome: Omit<DirectionOutcome, 'durationMs'>;
   try {
     if (direction === 'down') {
-      const result = await runDown(options);
+      const result = await runDown({ ...options, ...(only && { only: { sessionIds: only.sessionIds } }) });
       outcome = {
         ...endOf(direction, result),
         ...(result.plan && { skipReasons: countSkipReasons(result.plan) }),
@@ -281,7 +292,7 @@ async function runDirection(
         ...(dryRun && result.evaluation && { evaluation: result.evaluation }),
       };
     } else {
-      outcome = endOf(direction, await runUp(options));
+      outcome = endOf(direction, await runUp({ ...options, ...(only && { only: { sheetIds: only.sheetIds } }) }));
     }
   } catch (error) {
     // The runs report their own failures; this is what breaks outside them (the store, a bug).
