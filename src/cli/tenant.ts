@@ -420,7 +420,7 @@ export async function runTenantRotateKey(
     ]);
   }
   return withRepository(options, 'write', streams, async ({ store, keys }) => {
-    const rotation = await rotateMasterKey(await keys(), store.tenants);
+    const rotation = await rotateMasterKey(await keys(), store.tenants, new Date(), store.webhooks);
     for (const notice of rotation.notices) streams.stderr.write(`aimaira-edusign: ${notice}\n`);
     print(streams, options, rotation, () => formatRotation(rotation));
     return exitCodes.ok;

@@ -13,6 +13,7 @@ import type { TenantClientOptions } from '../sync/clients.js';
 import type {
   DashboardAlerts,
   DashboardMailer,
+  DashboardWebhooks,
   AdminPassword,
   CheckResult,
   DashboardDeps,
@@ -47,6 +48,7 @@ export interface ServiceDashboardOptions {
   trustProxy?: boolean;
   mailer?: DashboardMailer;
   alerts?: DashboardAlerts;
+  webhooks?: DashboardWebhooks;
   clock: Clock;
   scheduler: Pick<Scheduler, 'status' | 'resume'>;
   syncNow: DashboardSyncNow;
@@ -225,6 +227,7 @@ export function createServiceDashboardDeps(options: ServiceDashboardOptions): Da
     ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
     ...(options.mailer && { mailer: options.mailer }),
     ...(options.alerts && { alerts: options.alerts }),
+    ...(options.webhooks && { webhooks: options.webhooks }),
     ...(options.urlPolicy && { webhookPolicy: options.urlPolicy }),
     ...(options.onError && { onError: options.onError }),
   };

@@ -53,6 +53,10 @@ export interface ServiceMetrics {
   recordJob(job: WorkerJob): void;
   /** Plugs into the transport's `onExchange`. */
   observeExchange(exchange: Exchange): void;
+  /** A webhook message answered by a receiver of this process: accepted, refused (and why), or a hash mismatch. */
+  recordWebhook(source: string, outcome: string): void;
+  /** A batch of webhook messages acted on (src/service/realtime.ts): its status and latency. */
+  recordRealtimeBatch(batch: { status: string; latencyMs: number }): void;
   /** The Prometheus text exposition. */
   render(): Promise<string>;
 }
@@ -119,6 +123,27 @@ export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMet
     labelNames: ['worker', 'outcome'] as const,
     registers: [registry],
   });
+  const webhooks = new Counter({
+    name: `${metricPrefix}webhook_messages_total`,
+    help:
+      'Webhook messages answered by this process, by source (aimaira, edusign) and outcome (accepted, ' +
+      'unauthenticated, malformed, too-large, other-tenant, disabled; hash-mismatch counts accepted Aimaira messages ' +
+      'whose Hash is not the published formula).',
+    labelNames: ['source', 'outcome'] as const,
+    registers: [registry],
+  });
+  const realtimeBatches = new Counter({
+    name: `${metricPrefix}realtime_batches_total`,
+    help: 'Batches of webhook messages acted on by targeted runs in this process, by status.',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
+  const realtimeLatency = new Histogram({
+    name: `${metricPrefix}realtime_latency_seconds`,
+    help: "From a batch's oldest message received to the end of its targeted run.",
+    buckets: [1, 5, 10, 20, 30, 60, 120, 300, 900],
+    registers: [registry],
+  });
   const queueJobs = options.queueJobs;
   if (queueJobs) {
     // One read of the queue per scrape, shared by the three gauges.
@@ -157,6 +182,13 @@ export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMet
     contentType: registry.contentType,
     recordJob(job) {
       jobs.inc({ worker: job.worker, outcome: job.outcome });
+    },
+    recordWebhook(source, outcome) {
+      webhooks.inc({ source, outcome });
+    },
+    recordRealtimeBatch(batch) {
+      realtimeBatches.inc({ status: batch.status });
+      realtimeLatency.observe(batch.latencyMs / 1000);
     },
     recordRun(run) {
       runs.inc({ tenant: run.tenantId, direction: run.direction, status: run.status });

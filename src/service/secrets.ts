@@ -18,6 +18,7 @@ import { z } from 'zod';
 
 import { ConfigError, ConnectorError } from '../errors.js';
 import type { TenantStore } from '../store/tenant-store.js';
+import type { WebhookStore } from '../store/port.js';
 
 /** The environment variable that holds the master key(s); read in src/cli/env.ts only. */
 export const masterKeyEnvVar = 'AIMAIRA_EDUSIGN_MASTER_KEY';
@@ -482,14 +483,24 @@ export async function rotateMasterKey(
   keys: MasterKeys,
   tenants: TenantStore,
   now = new Date(),
+  webhooks?: Pick<WebhookStore, 'reencryptWebhookSecrets' | 'listWebhookEndpoints'>,
 ): Promise<RotationOutcome> {
   const notices: string[] = [];
+  /** The tenants' own secrets, then their webhook secrets (sealed under `webhooks.<field>`, see webhook-endpoints.ts). */
+  const resealAll = async (keyring: Keyring) => {
+    const reseal = (sealed: string, context: SecretContext) => keyring.seal(keyring.open(sealed, context), context);
+    const own = await tenants.reencryptAll((secret) =>
+      reseal(secret.sealed, { tenantId: secret.tenantId, field: secret.field }),
+    );
+    const hooks =
+      (await webhooks?.reencryptWebhookSecrets((sealed, tenantId, field) =>
+        reseal(sealed, { tenantId, field: `webhooks.${field}` }),
+      )) ?? 0;
+    return own + hooks;
+  };
   if (keys.source === 'environment' || keys.file === undefined) {
     const keyring = keys.keyring();
-    const reencrypted = await tenants.reencryptAll((secret) => {
-      const context = { tenantId: secret.tenantId, field: secret.field };
-      return keyring.seal(keyring.open(secret.sealed, context), context);
-    });
+    const reencrypted = await resealAll(keyring);
     const unusedKeyIds = keyring.ids.filter((id) => id !== keyring.currentId);
     if (unusedKeyIds.length === 0) {
       notices.push(
@@ -511,18 +522,24 @@ export async function rotateMasterKey(
   await keys.replaceFileKeys([...old, fresh], fresh.id, dates);
   const keyring = keys.keyring();
   // 2. Every secret re-sealed under the new key, all or none.
-  const reencrypted = await tenants.reencryptAll((secret) => {
-    const context = { tenantId: secret.tenantId, field: secret.field };
-    return keyring.seal(keyring.open(secret.sealed, context), context);
-  });
+  const reencrypted = await resealAll(keyring);
   // 3. Only now the old keys can go, unless a secret saved meanwhile by another process still uses one.
+  const sealedSecrets = [
+    ...(await tenants.list()).flatMap((tenant) => [
+      tenant.aimaira.password,
+      tenant.aimaira.apiKey,
+      tenant.edusign.apiKey,
+    ]),
+    ...((await webhooks?.listWebhookEndpoints()) ?? []).flatMap((endpoint) => [
+      endpoint.aimaira.clientSecret,
+      endpoint.edusign.clientSecret,
+    ]),
+  ];
   const stillUsed = new Set(
-    (await tenants.list()).flatMap((tenant) =>
-      [tenant.aimaira.password, tenant.aimaira.apiKey, tenant.edusign.apiKey].flatMap((sealed) => {
-        const keyId = sealed === null ? undefined : sealedKeyId(sealed);
-        return keyId !== undefined && keyId !== fresh.id ? [keyId] : [];
-      }),
-    ),
+    sealedSecrets.flatMap((sealed) => {
+      const keyId = sealed === null ? undefined : sealedKeyId(sealed);
+      return keyId !== undefined && keyId !== fresh.id ? [keyId] : [];
+    }),
   );
   if (stillUsed.size > 0) {
     notices.push(

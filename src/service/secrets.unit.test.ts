@@ -5,6 +5,10 @@ import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { createManualClock } from '../clock.js';
+import { openSqliteStore } from '../store/sqlite.js';
+import { createWebhookEndpoints } from './webhook-endpoints.js';
+
 import type { SealedSecret, StoredTenant, TenantStore } from '../store/tenant-store.js';
 import {
   MasterKeyError,
@@ -355,6 +359,35 @@ describe('rotateMasterKey', () => {
         `edusign-${index}`,
       );
     }
+  });
+
+  it('re-seals the tenants’ webhook secrets too, which open after the old key is gone', async () => {
+    const file = join(tempDir(), 'master.key');
+    const keys = await loadMasterKeys({ keyFile: file, create: true });
+    const oldId = keys.keyring().currentId;
+    const tenants = await storeWith(keys, 1);
+    const stores = await openSqliteStore({ file: ':memory:' });
+    const clock = createManualClock(Date.parse('2027-01-01T00:00:00Z'));
+    const endpoints = createWebhookEndpoints({
+      store: stores.webhooks,
+      keys: () => Promise.resolve(keys.keyring()),
+      clock,
+    });
+    const { clientSecret } = await endpoints.newAimairaCredentials('tenant-0');
+    await endpoints.setEdusign('tenant-0', { schoolId: 's', clientSecret: 'le secret edusign' });
+
+    const rotation = await rotateMasterKey(keys, tenants, new Date('2027-01-02T00:00:00Z'), stores.webhooks);
+    expect(rotation.reencrypted).toBe(4);
+    expect(rotation.retiredKeyIds).toEqual([oldId]);
+    const reloaded = await loadMasterKeys({ keyFile: file, create: false });
+    const reopened = createWebhookEndpoints({
+      store: stores.webhooks,
+      keys: () => Promise.resolve(reloaded.keyring()),
+      clock,
+    });
+    expect((await reopened.opened('tenant-0'))?.aimaira.clientSecret).toBe(clientSecret);
+    expect((await reopened.opened('tenant-0'))?.edusign.clientSecret).toBe('le secret edusign');
+    await stores.close();
   });
 
   it('changes nothing in the store and keeps the old key when a secret does not open', async () => {

@@ -20,6 +20,8 @@ import { sqliteFileName } from '../store/sqlite.js';
 import { attentionFromEvents, createAlerter, createMailer, createWebhookSender } from '../alerts/index.js';
 import type { SmtpSettings } from '../alerts/index.js';
 import { createDashboard } from '../web/dashboard.js';
+import type { DashboardWebhooks } from '../web/deps.js';
+import { createWebhookEndpoints } from './webhook-endpoints.js';
 import { loadAdminPassword } from './admin-password.js';
 import type { ServiceAdminPassword } from './admin-password.js';
 import { createServiceDashboardDeps } from './dashboard-deps.js';
@@ -46,7 +48,13 @@ import type { SyncQueue } from './queue.js';
 import { queuedSyncNow } from './queued-sync.js';
 import { keyFileName } from './secrets.js';
 import { syncTenant } from './tenant-sync.js';
-import type { DirectionOutcome, TenantSyncOutcome, TenantSyncProgressListener } from './tenant-sync.js';
+import type {
+  DirectionOutcome,
+  TenantSyncOutcome,
+  TenantSyncProgressListener,
+  TenantSyncRequest,
+} from './tenant-sync.js';
+import type { Keyring } from './secrets.js';
 import { createTenantRepository, lazyMasterKeys, tenantSecrets } from './tenants.js';
 import type { TenantRepository } from './tenants.js';
 import type { UrlPolicyOptions } from './url-policy.js';
@@ -198,6 +206,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   let tenants: ServiceTenants;
   let dashboardTenants: DashboardTenantSource;
   let admin: ServiceAdminPassword;
+  /** The keys that seal the tenants' webhook secrets; none in the sandbox (its demo tenant has no receivers). */
+  let webhookKeys: (() => Promise<Keyring>) | undefined;
   try {
     // The real data folder's, in the sandbox too: a password chosen there is the one of the real service.
     admin = await loadAdminPassword({ dataDir: options.dataDir, plaintext: options.adminPassword });
@@ -209,7 +219,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       tenants = sandboxTenants(sandbox.tenant);
       dashboardTenants = { kind: 'sandbox', tenant: sandbox.tenant };
     } else {
-      const repository = storeRepository(store, options);
+      const { repository, keys } = storeRepository(store, options);
+      webhookKeys = keys;
       tenants = options.tenants
         ? await options.tenants(store)
         : { list: () => repository.list(), config: (tenantId) => repository.toTenantConfig(tenantId) };
@@ -290,12 +301,13 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   let running = 0;
   const edusignRequestsPerMinute = sandbox?.edusignPerMinute ?? options.edusignRequestsPerMinute;
 
-  /** Called by the scheduler under the tenant's lock. */
+  /** Called by the scheduler under the tenant's lock; `only` by the near-real-time runner, under the same lock. */
   const runTenant = async (
     tenantId: string,
-    trigger: RunTrigger,
+    trigger: RunTrigger | 'realtime',
     signal: AbortSignal,
     onProgress?: TenantSyncProgressListener,
+    only?: TenantSyncRequest['only'],
   ): Promise<RunOutcome> => {
     running++;
     try {
@@ -322,7 +334,14 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
           metrics,
           ...(edusignRequestsPerMinute !== undefined && { edusignRequestsPerMinute }),
         },
-        { tenant, reason: trigger, signal, ...(afterDown && { afterDown }), ...(onProgress && { onProgress }) },
+        {
+          tenant,
+          reason: trigger,
+          signal,
+          ...(afterDown && { afterDown }),
+          ...(onProgress && { onProgress }),
+          ...(only && { only }),
+        },
       );
       lastOutcomes.set(tenantId, outcome);
       return runOutcomeOf(outcome.directions);
@@ -390,6 +409,17 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     return { accepted: true, tenantId, done: result.done.then(() => lastOutcomes.get(tenantId)) };
   };
 
+  // Each tenant's webhook receivers (not in the sandbox: its demo tenant has none). A message recorded wakes the
+  // near-real-time runner of this process, when it has one; otherwise the process that runs syncs finds it.
+  const webhookEndpoints = webhookKeys && createWebhookEndpoints({ store: store.webhooks, keys: webhookKeys, clock });
+  let wakeRealtime = (): void => undefined;
+  const webhooks: DashboardWebhooks | undefined = webhookEndpoints && {
+    endpoints: webhookEndpoints,
+    inbox: store.webhooks,
+    onRecorded: () => wakeRealtime(),
+    count: (source, outcome) => metrics.recordWebhook(source, outcome),
+  };
+
   // The set-up page made the first operator at an earlier start: no set-up link any more, people sign in.
   if (admin.source === 'setup' && (await store.accounts.countUsers()) > 0) {
     admin = { source: 'accounts', password: admin.password };
@@ -409,6 +439,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
           ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
           ...(mailer && { mailer }),
           ...(alerter && { alerts: alerter }),
+          ...(webhooks && { webhooks }),
           retention: retentionSettings(options.retention),
           ...(options.urlPolicy && { urlPolicy: options.urlPolicy }),
           clientOptions: {
@@ -662,8 +693,14 @@ function sandboxTenants(tenant: TenantConfig): ServiceTenants {
   };
 }
 
-/** The tenants of the store; their secrets are opened with the master keys, loaded at the first run. */
-function storeRepository(store: Stores, options: ServiceOptions): TenantRepository {
+/**
+ * The tenants of the store; their secrets are opened with the master keys, loaded at the first run. The same keys
+ * seal the tenants' webhook secrets.
+ */
+function storeRepository(
+  store: Stores,
+  options: ServiceOptions,
+): { repository: TenantRepository; keys: () => Promise<Keyring> } {
   const loadKeys = lazyMasterKeys(store.tenants, {
     keyFile: options.masterKey?.keyFile ?? join(options.dataDir, keyFileName),
     environmentValue: options.masterKey?.environmentValue,
@@ -676,10 +713,11 @@ function storeRepository(store: Stores, options: ServiceOptions): TenantReposito
     noticesLogged = true;
     return loaded;
   };
-  return createTenantRepository({
+  const repository = createTenantRepository({
     store: store.tenants,
     keys,
     clock: options.clock,
     ...(options.urlPolicy && { urlPolicy: options.urlPolicy }),
   });
+  return { repository, keys: async () => (await keys()).keyring() };
 }

@@ -775,6 +775,8 @@ export type NewWebhookMessage = Omit<WebhookMessage, 'id' | 'processedAt'>;
 
 export interface WebhookStore {
   getWebhookEndpoint(tenantId: string): Promise<WebhookEndpoint | undefined>;
+  /** By tenant: every endpoint (a key rotation checks which keys their secrets still use). */
+  listWebhookEndpoints(): Promise<WebhookEndpoint[]>;
   /** Inserts or replaces. */
   saveWebhookEndpoint(endpoint: WebhookEndpoint): Promise<void>;
   /** Durable when it returns: the caller answers the sender after this. */

@@ -73,6 +73,13 @@ export function describeWebhookStoreContract(name: string, makeStore: () => Prom
         expect(await store.getWebhookEndpoint('beta')).toBeUndefined();
       });
 
+      it('lists every endpoint by tenant', async () => {
+        expect(await store.listWebhookEndpoints()).toEqual([]);
+        await store.saveWebhookEndpoint(anEndpoint({ tenantId: 'zeta' }));
+        await store.saveWebhookEndpoint(anEndpoint({ tenantId: 'acme' }));
+        expect((await store.listWebhookEndpoints()).map((endpoint) => endpoint.tenantId)).toEqual(['acme', 'zeta']);
+      });
+
       it('replaces the whole endpoint when saved again, nulls and an empty object included', async () => {
         await store.saveWebhookEndpoint(anEndpoint());
         await store.saveWebhookEndpoint(anEndpoint({ tenantId: 'beta' }));

@@ -39,6 +39,11 @@ export function createWebhookStore(db: Kysely<Database>): WebhookStore {
       return row === undefined ? undefined : DbWebhookEndpoint.from(row);
     },
 
+    async listWebhookEndpoints() {
+      const rows = await db.selectFrom('webhook_endpoints').selectAll().orderBy('tenant_id').execute();
+      return rows.map((row) => DbWebhookEndpoint.from(row));
+    },
+
     async saveWebhookEndpoint(endpoint) {
       await db
         .insertInto('webhook_endpoints')
