@@ -45,7 +45,7 @@
  */
 import { DateTime, IANAZone } from 'luxon';
 
-import { makeRecord } from '../aimaira/entities.js';
+import { aimairaTableNames, makeRecord } from '../aimaira/entities.js';
 import type { EntitySetName } from '../aimaira/entities.js';
 import {
   asciiFold,
@@ -1886,8 +1886,8 @@ function buildRecords(inputs: RecordInputs): Partial<Record<EntitySetName, Recor
         DateCreation: iso(dates.created),
         DateModification: iso(dates.modified),
         Actif: true,
-        // The legacy table name is not public; the entity set name stands in for it.
-        Type: 'Planification',
+        // The simulator's table name, the one its webhooks send (the real names are not public).
+        Type: aimairaTableNames.Planification,
       }),
     );
     const row = (type: TypeRessourceCode, reference_: number, nom: string, code: string): void => {

@@ -22,6 +22,7 @@ import type { SmtpSettings } from '../alerts/index.js';
 import { createDashboard } from '../web/dashboard.js';
 import type { DashboardWebhooks } from '../web/deps.js';
 import { createWebhookEndpoints } from './webhook-endpoints.js';
+import { startRealtimeLoop } from './realtime-loop.js';
 import { loadAdminPassword } from './admin-password.js';
 import type { ServiceAdminPassword } from './admin-password.js';
 import { createServiceDashboardDeps } from './dashboard-deps.js';
@@ -120,6 +121,8 @@ export interface ServiceOptions {
   trustProxy?: boolean;
   /** The SMTP server for invitations and alerts (src/alerts/mailer.ts); no e-mail without it. */
   smtp?: SmtpSettings;
+  /** How long webhook messages settle before a targeted run (src/service/realtime.ts; tests shorten it). */
+  realtime?: { quietMs?: number; maxWaitMs?: number };
 }
 
 export const serviceRoles = ['all', 'scheduler', 'worker', 'web'] as const;
@@ -412,7 +415,29 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   // Each tenant's webhook receivers (not in the sandbox: its demo tenant has none). A message recorded wakes the
   // near-real-time runner of this process, when it has one; otherwise the process that runs syncs finds it.
   const webhookEndpoints = webhookKeys && createWebhookEndpoints({ store: store.webhooks, keys: webhookKeys, clock });
-  let wakeRealtime = (): void => undefined;
+  // The embedded mode acts on them in this process. (The scaled mode's workers do not yet: its messages wait for
+  // the scheduled windows.)
+  const realtime =
+    webhookEndpoints && !queue && runsHere
+      ? startRealtimeLoop({
+          store,
+          clock,
+          logger,
+          endpoints: webhookEndpoints,
+          tenants,
+          ...(edusignRequestsPerMinute !== undefined && { clientOptions: { edusignRequestsPerMinute } }),
+          ...options.realtime,
+          run: async (tenantId, targets, signal) =>
+            (
+              await runTenant(tenantId, 'realtime', signal, undefined, {
+                sessionIds: targets.sessionIds,
+                sheetIds: targets.sheetIds,
+              })
+            ).status,
+          onBatch: (batch) => metrics.recordRealtimeBatch(batch),
+        })
+      : undefined;
+  const wakeRealtime = (): void => realtime?.wake();
   const webhooks: DashboardWebhooks | undefined = webhookEndpoints && {
     endpoints: webhookEndpoints,
     inbox: store.webhooks,
@@ -528,6 +553,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       // Workers take no new job; the runs in progress end after their record in flight and give their jobs back.
       await queue?.stopWorking();
       await scheduler.stop();
+      await realtime?.stop();
       // Alerts of the last runs go out before the store closes.
       await alerter?.idle();
       mailer?.close();

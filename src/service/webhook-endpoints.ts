@@ -37,6 +37,8 @@ export interface WebhookEndpoints {
   setAimairaCustomerName(tenantId: string, customerName: string | null): Promise<void>;
   /** An absent field keeps its value. */
   setEdusign(tenantId: string, change: { schoolId?: string | null; clientSecret?: string }): Promise<void>;
+  /** Aimaira's table names learned for the tenant (src/sync/realtime/object-types.ts). */
+  setObjectTypes(tenantId: string, objectTypes: Record<string, string>): Promise<void>;
 }
 
 export function createWebhookEndpoints(options: {
@@ -99,6 +101,7 @@ export function createWebhookEndpoints(options: {
       }));
       return { clientId, clientSecret };
     },
+    setObjectTypes: (tenantId, objectTypes) => change(tenantId, (endpoint) => ({ ...endpoint, objectTypes })),
     setAimairaCustomerName: (tenantId, customerName) =>
       change(tenantId, (endpoint) => ({ ...endpoint, aimaira: { ...endpoint.aimaira, customerName } })),
     setEdusign: (tenantId, edit) =>

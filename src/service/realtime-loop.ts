@@ -1,0 +1,138 @@
+/**
+ * The near-real-time runner of a process that runs syncs itself (the embedded mode): its tenants' webhook messages,
+ * looked at every second and at once when a receiver of this process records one. The targets of a batch are worked
+ * out with the tenant's own clients (src/sync/realtime/); Aimaira's table names are learned at the first batch when
+ * the preflight did not learn them.
+ */
+import type { Clock } from '../clock.js';
+import { toError } from '../errors.js';
+import type { Stores } from '../store/port.js';
+import { findKnownIds, learnObjectTypes } from '../sync/realtime/object-types.js';
+import { resolveRealtimeTargets } from '../sync/realtime/targets.js';
+import { createTenantClients } from '../sync/clients.js';
+import type { TenantClientOptions } from '../sync/clients.js';
+import type { TenantConfig } from '../config/config.js';
+import type { Logger } from './logging.js';
+import { createRealtimeRunner } from './realtime.js';
+import type { RealtimeBatch, RealtimeRunnerOptions } from './realtime.js';
+import type { TenantRef } from './scheduler.js';
+import { activeTenantStatus } from './scheduler.js';
+import type { WebhookEndpoints } from './webhook-endpoints.js';
+
+const tickMs = 1_000;
+
+export interface RealtimeLoopOptions {
+  store: Stores;
+  clock: Clock;
+  logger: Logger;
+  endpoints: WebhookEndpoints;
+  tenants: { list(): Promise<readonly TenantRef[]>; config(tenantId: string): Promise<TenantConfig> };
+  clientOptions?: Omit<TenantClientOptions, 'clock'>;
+  run: RealtimeRunnerOptions['run'];
+  onBatch?: (batch: RealtimeBatch) => void;
+  /** Settling times (tests shorten them). */
+  quietMs?: number;
+  maxWaitMs?: number;
+}
+
+export interface RealtimeLoop {
+  /** A message was recorded: look now rather than at the next second. */
+  wake(): void;
+  stop(): Promise<void>;
+}
+
+export function startRealtimeLoop(options: RealtimeLoopOptions): RealtimeLoop {
+  const { store, clock, logger, endpoints } = options;
+  const runner = createRealtimeRunner({
+    inbox: store.webhooks,
+    locks: store.schedule,
+    clock,
+    ...(options.quietMs !== undefined && { quietMs: options.quietMs }),
+    ...(options.maxWaitMs !== undefined && { maxWaitMs: options.maxWaitMs }),
+    async active(tenantId) {
+      if (!(await endpoints.get(tenantId))?.enabled) return false;
+      const tenant = (await options.tenants.list()).find((candidate) => candidate.id === tenantId);
+      if (tenant?.status !== activeTenantStatus) return false;
+      return !(await store.schedule.getHealth(tenantId))?.paused;
+    },
+    async resolve(tenantId, messages) {
+      const tenant = await options.tenants.config(tenantId);
+      const clients = createTenantClients(tenant, { ...options.clientOptions, clock });
+      const now = new Date(clock.now());
+      let objectTypes = (await endpoints.get(tenantId))?.objectTypes ?? {};
+      if (Object.keys(objectTypes).length === 0) {
+        const known = await findKnownIds(clients.aimaira, {
+          store,
+          tenantId,
+          now,
+          horizonDays: tenant.options.horizonDays,
+        });
+        const learned = await learnObjectTypes(clients.aimaira, known);
+        objectTypes = learned.objectTypes;
+        await endpoints.setObjectTypes(tenantId, objectTypes);
+        logger.info(
+          { tenant: tenantId, objectTypes, unlearned: learned.unlearned },
+          "webhooks: Aimaira's table names learned from /Object",
+        );
+      }
+      return resolveRealtimeTargets(messages, {
+        aimaira: clients.aimaira,
+        store,
+        tenantId,
+        objectTypes,
+        now,
+        horizonDays: tenant.options.horizonDays,
+        edusign: clients.edusign,
+      });
+    },
+    run: options.run,
+    onBatch(batch) {
+      logger.info(
+        {
+          tenant: batch.tenantId,
+          messages: batch.messages,
+          sessions: batch.sessions,
+          sheets: batch.sheets,
+          status: batch.status,
+          latencyMs: batch.latencyMs,
+        },
+        `webhooks: ${batch.messages} message(s) acted on (${batch.sessions} session(s), ${batch.sheets} sheet(s)): ${batch.status}`,
+      );
+      options.onBatch?.(batch);
+    },
+    onError(error, tenantId) {
+      logger.warn({ tenant: tenantId, err: error }, 'webhooks: a batch could not be acted on; its messages wait');
+    },
+  });
+
+  let ticking: Promise<unknown> | undefined;
+  let again = false;
+  let stopped = false;
+  const tick = () => {
+    if (stopped) return;
+    if (ticking) {
+      again = true;
+      return;
+    }
+    ticking = runner
+      .tick()
+      .catch((error: unknown) => logger.error({ err: toError(error) }, 'webhooks: the inbox could not be read'))
+      .finally(() => {
+        ticking = undefined;
+        if (again) {
+          again = false;
+          tick();
+        }
+      });
+  };
+  const timer = setInterval(tick, tickMs);
+  timer.unref();
+  return {
+    wake: tick,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await ticking;
+    },
+  };
+}
