@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { expect } from 'vitest';
+import { DateTime } from 'luxon';
 
 import { isSimProfile } from '../sim/shared/profile.js';
 import type { SimProfile } from '../sim/shared/profile.js';
@@ -11,6 +12,7 @@ import { startSandbox } from '../sim/sandbox.js';
 import type { Sandbox, SandboxOptions } from '../sim/sandbox.js';
 import type { EdusignSchoolHandle } from '../sim/edusign/server.js';
 import type { Clock } from '../src/clock.js';
+import type { ScheduleWindow } from '../src/service/schedule.js';
 import { TenantConfig } from '../src/config/config.js';
 import type { TenantOptions } from '../src/config/config.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
@@ -372,4 +374,14 @@ export function studentOf(school: EdusignSchoolHandle, learnerId: number) {
 }
 export function professorOf(school: EdusignSchoolHandle, facilitatorId: number) {
   return school.professors().find((professor) => professor.API_ID === String(facilitatorId));
+}
+
+/** A daily window hours away from now (Paris time), so that no scheduled run starts during a test. */
+export function closedWindows(): ScheduleWindow[] {
+  const hour = DateTime.now().setZone('Europe/Paris').hour;
+  let start = (hour + 8) % 24;
+  // 02:00 does not exist on the day clocks go forward: 04:00 instead.
+  if (start === 2) start = 4;
+  const pad = (value: number) => String(value).padStart(2, '0');
+  return [{ id: 'later', start: `${pad(start)}:00`, end: `${pad(start)}:30` }];
 }

@@ -9,19 +9,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 
-import { DateTime } from 'luxon';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { startSandbox } from '../../sim/sandbox.js';
 import type { Sandbox } from '../../sim/sandbox.js';
 import { generateScenario } from '../../sim/scenario/generate.js';
+import { closedWindows } from '../../test/helpers.js';
 import { startCommand as startProcess } from '../../test/service-process.js';
 import type { CommandProcess, LogLine } from '../../test/service-process.js';
 import { systemClock } from '../clock.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import type { Run } from '../store/port.js';
 import { createServiceLogger } from './logging.js';
-import type { ScheduleWindow } from './schedule.js';
 import { sandboxFolder, sandboxTenantId } from './sandbox.js';
 import { interruptedRunMessage, startService } from './serve.js';
 import type { RunningService } from './serve.js';
@@ -144,14 +143,6 @@ describe('npm start on a fresh data folder: the sandbox', () => {
 });
 
 /** A daily window that is not open now (nor within the next hours), so that the scheduler leaves a test alone. */
-function closedWindows(): ScheduleWindow[] {
-  const hour = DateTime.now().setZone('Europe/Paris').hour;
-  let start = (hour + 8) % 24;
-  if (start === 2) start = 4;
-  const pad = (value: number) => String(value).padStart(2, '0');
-  return [{ id: 'later', start: `${pad(start)}:00`, end: `${pad(start)}:30` }];
-}
-
 describe('the service on configured tenants', () => {
   /** Simulators of the test, a data folder with one tenant (added as `tenant add` does), captured logs. */
   async function setUp() {

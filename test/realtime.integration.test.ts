@@ -1,0 +1,194 @@
+/**
+ * Near real time, end to end: the service (embedded mode) with a tenant whose receivers are on, both simulators
+ * sending their webhooks to it, and no window open. A room changed in Aimaira reaches the Edusign sheet, and a
+ * locked sheet's attendance reaches Aimaira, within seconds and without a window; with every Aimaira message
+ * dropped, nothing moves until the next full run, which converges to the same state.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { startSandbox } from '../sim/sandbox.js';
+import type { Sandbox } from '../sim/sandbox.js';
+import { systemClock } from '../src/clock.js';
+import { createServiceLogger } from '../src/service/logging.js';
+import { startService } from '../src/service/serve.js';
+import type { RunningService } from '../src/service/serve.js';
+import { createTenantRepository, lazyMasterKeys } from '../src/service/tenants.js';
+import { createWebhookEndpoints } from '../src/service/webhook-endpoints.js';
+import { openSqliteStore } from '../src/store/sqlite.js';
+import { closedWindows, sessionRowsOfType, simProfile } from './helpers.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+const customerName = 'ECOLE-ACME';
+const edusignSecret = 'le secret client de l’application de test';
+
+async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The service on a tenant whose receivers are on, both simulators sending to them; a first full sync done. */
+async function setUp(options: { aimairaDropShare?: number } = {}) {
+  const simulators: Sandbox = await startSandbox({ size: 'small', seed: 5, profile: simProfile });
+  cleanups.push(() => simulators.close());
+  const dataDir = mkdtempSync(join(tmpdir(), 'aimaira-edusign-realtime-'));
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  const keyFile = join(dataDir, 'master.key');
+  const { aimaira, edusign } = simulators.scenario.credentials;
+  const store = await openSqliteStore({ dataDir });
+  const repository = createTenantRepository({
+    store: store.tenants,
+    keys: lazyMasterKeys(store.tenants, { keyFile }),
+    urlPolicy: { allowLoopbackHttp: true },
+  });
+  await repository.add({
+    id: 'acme',
+    aimaira: { url: simulators.aimaira.rootUrl, username: aimaira.username, password: aimaira.password },
+    edusign: { url: simulators.edusign.url, apiKey: edusign.apiKey },
+    options: { sendAttendance: true },
+  });
+  await store.close();
+
+  let logText = '';
+  const service: RunningService = await startService({
+    dataDir,
+    clock: systemClock,
+    log: createServiceLogger({
+      destination: new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          logText += chunk.toString('utf8');
+          done();
+        },
+      }),
+      level: 'debug',
+    }),
+    port: 0,
+    host: '127.0.0.1',
+    masterKey: { keyFile },
+    urlPolicy: { allowLoopbackHttp: true },
+    processMetrics: false,
+    scheduler: { windows: closedWindows() },
+    realtime: { quietMs: 300, maxWaitMs: 3_000 },
+  });
+  cleanups.push(() => service.stop());
+  const first = await service.syncNow('acme');
+  if (!first.accepted) throw new Error(first.message);
+  expect((await first.done)?.status).toBe('success');
+
+  // The tenant's receivers, as its manager sets them on the settings page.
+  const keys = lazyMasterKeys(service.store.tenants, { keyFile });
+  const endpoints = createWebhookEndpoints({
+    store: service.store.webhooks,
+    keys: async () => (await keys()).keyring(),
+    clock: systemClock,
+  });
+  const school = simulators.edusign.school(edusign.apiKey);
+  const credentials = await endpoints.newAimairaCredentials('acme');
+  await endpoints.setAimairaCustomerName('acme', customerName);
+  await endpoints.setEdusign('acme', { schoolId: school.id, clientSecret: edusignSecret });
+  await endpoints.setEnabled('acme', true);
+  // What Aimaira's team and the school's Edusign administrator are given.
+  simulators.registerAimairaWebhook({
+    url: `${service.url}/hooks/aimaira/acme`,
+    customerName,
+    auth: {
+      kind: 'oauth',
+      tokenUrl: `${service.url}/hooks/aimaira/acme/token`,
+      clientId: credentials.clientId,
+      clientSecret: credentials.clientSecret,
+    },
+    ...(options.aimairaDropShare !== undefined && { dropShare: options.aimairaDropShare, seed: 7 }),
+  });
+  simulators.registerEdusignWebhook({ url: `${service.url}/hooks/edusign/acme`, clientSecret: edusignSecret });
+  return { simulators, service, school, logs: () => logText };
+}
+
+/** A sheet the first sync made for an upcoming session with a room. */
+async function upcomingSheetWithRoom(service: RunningService, simulators: Sandbox) {
+  const links = await service.store.listLinks('acme', 'sheet');
+  for (const link of links) {
+    const [room] = sessionRowsOfType(simulators, link.aimairaId, 'SALLE');
+    const course = simulators.edusign.school(simulators.scenario.credentials.edusign.apiKey).course(link.edusignId);
+    if (room && course && Date.parse(course.START) > Date.now() && !course.LOCKED) return { link, room, course };
+  }
+  throw new Error('no upcoming sheet with a room');
+}
+
+describe('near real time through both webhooks', () => {
+  it('brings a room change to its Edusign sheet within seconds, with no window open, in a targeted run', async () => {
+    const { simulators, service, school } = await setUp();
+    const { link, room } = await upcomingSheetWithRoom(service, simulators);
+    const runsBefore = (await service.store.listRuns('acme', 100)).length;
+
+    simulators.aimaira.store.patch('PlanificationRessource', Number(room['Id']), { Nom: 'Salle Marie Curie' });
+    await until('the room on Edusign', () => school.course(link.edusignId)?.CLASSROOM === 'Salle Marie Curie');
+
+    const runs = (await service.store.listRuns('acme', 100)).slice(0, -runsBefore || undefined);
+    expect(runs.length).toBeGreaterThan(0);
+    for (const run of runs) expect(run.counts['targeted.sessions']).toBeGreaterThan(0);
+    const last = await service.store.webhooks.lastWebhookMessages('acme');
+    expect(last.aimaira?.processedAt).not.toBeNull();
+    // Edusign tells of the connector's own edit too: that message is acted on (nothing to do) and done with.
+    const pending = async () => (await service.store.webhooks.pendingWebhookMessages('acme', 10)).length;
+    const deadline = Date.now() + 10_000;
+    while ((await pending()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await pending()).toBe(0);
+  });
+
+  it("sends a locked sheet's attendance to Aimaira as soon as it is locked, once", async () => {
+    const { simulators, service, school } = await setUp();
+    const { link, course } = await upcomingSheetWithRoom(service, simulators);
+    const [first, ...others] = course.STUDENTS;
+    for (const row of others) school.sign(link.edusignId, row.studentId, course.START);
+    school.lock(link.edusignId);
+
+    const learnerRows = () => sessionRowsOfType(simulators, link.aimairaId, 'APPRENANT');
+    const upRun = async () =>
+      (await service.store.listRuns('acme', 100)).find(
+        (run) => run.direction === 'up' && run.status !== 'running' && run.counts['targeted.sheets'] === 1,
+      );
+    const deadline = Date.now() + 20_000;
+    while (!(await upRun()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await upRun())?.status).toBe('success');
+    const present = learnerRows().filter((row) => row['Presence'] === true).length;
+    expect(present).toBe(others.length);
+    expect(first).toBeDefined();
+
+    // Once: a full run afterwards writes nothing more to Aimaira.
+    const puts = () => simulators.aimaira.requests.filter((request) => request.method === 'PUT').length;
+    const before = puts();
+    const full = await service.syncNow('acme');
+    if (!full.accepted) throw new Error(full.message);
+    await full.done;
+    expect(puts()).toBe(before);
+  });
+
+  it('with every Aimaira message lost, changes nothing until the next full run, which converges', async () => {
+    const { simulators, service, school } = await setUp({ aimairaDropShare: 1 });
+    const { link, room } = await upcomingSheetWithRoom(service, simulators);
+    simulators.aimaira.store.patch('PlanificationRessource', Number(room['Id']), { Nom: 'Salle perdue' });
+    await simulators.aimaira.webhooks.settled();
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(school.course(link.edusignId)?.CLASSROOM).not.toBe('Salle perdue');
+    expect(await service.store.webhooks.lastWebhookMessages('acme')).not.toHaveProperty('aimaira');
+
+    // The window's run (here asked for at once): the same state as if the message had come.
+    const window = await service.syncNow('acme');
+    if (!window.accepted) throw new Error(window.message);
+    await window.done;
+    expect(school.course(link.edusignId)?.CLASSROOM).toBe('Salle perdue');
+  });
+});
