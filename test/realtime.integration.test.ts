@@ -29,6 +29,19 @@ afterEach(async () => {
 
 const customerName = 'ECOLE-ACME';
 const edusignSecret = 'le secret client de l’application de test';
+const adminPassword = 'le mot de passe de l’opérateur';
+
+/** The tenant page as the operator sees it. */
+async function tenantPage(service: RunningService): Promise<string> {
+  const signIn = await fetch(`${service.url}/sign-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ email: 'admin', password: adminPassword }).toString(),
+  });
+  const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  return (await fetch(`${service.url}/tenants/acme`, { headers: { cookie } })).text();
+}
 
 async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -82,6 +95,7 @@ async function setUp(options: { aimairaDropShare?: number } = {}) {
     processMetrics: false,
     scheduler: { windows: closedWindows() },
     realtime: { quietMs: 300, maxWaitMs: 3_000 },
+    adminPassword,
   });
   cleanups.push(() => service.stop());
   const first = await service.syncNow('acme');
@@ -146,6 +160,12 @@ describe('near real time through both webhooks', () => {
     const deadline = Date.now() + 10_000;
     while ((await pending()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await pending()).toBe(0);
+
+    // The tenant page says when each side last spoke, and how long the service took to act on it.
+    const page = await tenantPage(service);
+    const card = /<section aria-labelledby="realtime-title"[\s\S]*?<\/section>/.exec(page)?.[0] ?? '';
+    expect(card).toMatch(/Aimaira: .*traité \d+ s après son arrivée/s);
+    expect(card).toMatch(/Edusign: .*on_course_edited/s);
   });
 
   it("sends a locked sheet's attendance to Aimaira as soon as it is locked, once", async () => {

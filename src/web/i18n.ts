@@ -329,6 +329,8 @@ const en = {
   webhookNone: 'none yet',
   webhooksSaved: 'Webhook settings saved.',
   secretSet: 'set (type to replace)',
+  webhookPending: 'waiting to be acted on',
+  webhookActedIn: 'acted on {seconds} s after it came',
 } as const;
 
 export type LabelKey = keyof typeof en;
@@ -652,6 +654,8 @@ const fr: Labels = {
   webhookNone: 'aucun pour l’instant',
   webhooksSaved: 'Réglages des webhooks enregistrés.',
   secretSet: 'renseigné (saisir pour remplacer)',
+  webhookPending: 'en attente de traitement',
+  webhookActedIn: 'traité {seconds} s après son arrivée',
 };
 
 export const labels: Record<Lang, Labels> = { en, fr };

@@ -316,6 +316,8 @@ export interface TenantPageData {
   live?: { run: LiveRun | undefined };
   /** The tenant's latest audit entries, newest first. */
   audit?: AuditEntry[];
+  /** Its webhooks, when its receivers are on: the last message from each side, and how long it took to act on it. */
+  realtime?: { last: Partial<Record<WebhookSource, WebhookMessage>> };
 }
 
 export function tenantPage(ctx: PageContext, data: TenantPageData): SafeHtml {
@@ -361,6 +363,7 @@ export function tenantPage(ctx: PageContext, data: TenantPageData): SafeHtml {
       }
     </section>
 
+    ${data.realtime ? realtimeCard(ctx, data.realtime.last) : ''}
     <section aria-labelledby="chart-title" class="card">
       <h2 id="chart-title">${t('chartTitle')}</h2>
       ${renderRunsChart(data.chartRuns, { now: ctx.now, lang: ctx.lang, t })}
@@ -910,6 +913,29 @@ function alertSettingsSection(ctx: PageContext, tenantId: string, settings: Tena
       </select>
       <button type="submit" id="save-alert-settings">${t('save')}</button>
     </form>
+  </section>`;
+}
+
+function realtimeCard(ctx: PageContext, last: Partial<Record<WebhookSource, WebhookMessage>>): SafeHtml {
+  const { t } = ctx;
+  const line = (source: WebhookSource, label: string) => {
+    const message = last[source];
+    if (!message) return html`<li>${label}: <span class="muted">${t('webhookNone')}</span></li>`;
+    const acted =
+      message.processedAt === null
+        ? t('webhookPending')
+        : t('webhookActedIn', {
+            seconds: Math.max(0, Math.round((Date.parse(message.processedAt) - Date.parse(message.receivedAt)) / 1000)),
+          });
+    return html`<li>
+      ${label}: ${formatInstant(message.receivedAt, ctx.lang)} · <code>${message.event}</code> · ${acted}
+    </li>`;
+  };
+  return html`<section aria-labelledby="realtime-title" class="card" id="realtime">
+    <h2 id="realtime-title">${t('webhooksTitle')}</h2>
+    <ul>
+      ${line('aimaira', 'Aimaira')} ${line('edusign', 'Edusign')}
+    </ul>
   </section>`;
 }
 

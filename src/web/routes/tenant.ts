@@ -130,6 +130,9 @@ export async function tenantView(
     olderBefore,
     filter,
     audit: await accounts.listAudit({ tenantId: tenant.id, limit: auditShown }),
+    ...((await web.deps.webhooks?.endpoints.get(tenant.id))?.enabled && {
+      realtime: { last: (await web.deps.webhooks?.inbox.lastWebhookMessages(tenant.id)) ?? {} },
+    }),
     ...extra,
   };
   return sendPage(c, status, tenantPage(tenantPageContext(web, c), data));
