@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+
+import pg from 'pg';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
 import { startSandbox } from '../sim/sandbox.js';
 import type { Sandbox } from '../sim/sandbox.js';
@@ -19,13 +22,39 @@ import { startService } from '../src/service/serve.js';
 import type { RunningService } from '../src/service/serve.js';
 import { createTenantRepository, lazyMasterKeys } from '../src/service/tenants.js';
 import { createWebhookEndpoints } from '../src/service/webhook-endpoints.js';
-import { openSqliteStore } from '../src/store/sqlite.js';
+import { openStore } from '../src/store/open.js';
 import { closedWindows, sessionRowsOfType, simProfile } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
+
+const postgresUrl = process.env['AIMAIRA_EDUSIGN_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const schemas: string[] = [];
+afterAll(async () => {
+  if (schemas.length === 0) return;
+  const admin = new pg.Pool({ connectionString: postgresUrl, max: 1 });
+  for (const schema of schemas) {
+    await admin.query(`drop schema if exists "${schema}" cascade`);
+    await admin.query(`drop schema if exists "${schema}_queue" cascade`);
+  }
+  await admin.end();
+});
+
+/**
+ * The two ways the service runs: embedded (SQLite, the inbox table read by the process that runs syncs) and scaled
+ * (PostgreSQL, the leader hands each tenant's settled messages to a worker as a job of the queue; here the three
+ * roles in one process).
+ */
+type Mode = 'embedded' | 'scaled';
+
+function storeFor(mode: Mode): string | undefined {
+  if (mode === 'embedded') return undefined;
+  const schema = `realtime_test_${randomBytes(6).toString('hex')}`;
+  schemas.push(schema);
+  return `${postgresUrl}?schema=${schema}`;
+}
 
 const customerName = 'ECOLE-ACME';
 const edusignSecret = 'le secret client de l’application de test';
@@ -54,14 +83,15 @@ async function until<T>(what: string, check: () => T | undefined | false, timeou
 }
 
 /** The service on a tenant whose receivers are on, both simulators sending to them; a first full sync done. */
-async function setUp(options: { aimairaDropShare?: number } = {}) {
+async function setUp(mode: Mode, options: { aimairaDropShare?: number } = {}) {
   const simulators: Sandbox = await startSandbox({ size: 'small', seed: 5, profile: simProfile });
   cleanups.push(() => simulators.close());
   const dataDir = mkdtempSync(join(tmpdir(), 'aimaira-edusign-realtime-'));
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   const keyFile = join(dataDir, 'master.key');
   const { aimaira, edusign } = simulators.scenario.credentials;
-  const store = await openSqliteStore({ dataDir });
+  const storeUrl = storeFor(mode);
+  const store = await openStore(storeUrl ?? `sqlite:${join(dataDir, 'state.sqlite')}`, { createMissing: true });
   const repository = createTenantRepository({
     store: store.tenants,
     keys: lazyMasterKeys(store.tenants, { keyFile }),
@@ -78,6 +108,7 @@ async function setUp(options: { aimairaDropShare?: number } = {}) {
   let logText = '';
   const service: RunningService = await startService({
     dataDir,
+    ...(storeUrl !== undefined && { store: storeUrl, scaled: { pollingIntervalSeconds: 0.5 } }),
     clock: systemClock,
     log: createServiceLogger({
       destination: new Writable({
@@ -141,9 +172,9 @@ async function upcomingSheetWithRoom(service: RunningService, simulators: Sandbo
   throw new Error('no upcoming sheet with a room');
 }
 
-describe('near real time through both webhooks', () => {
+describe.each(['embedded', 'scaled'] as const)('near real time through both webhooks, %s', (mode) => {
   it('brings a room change to its Edusign sheet within seconds, with no window open, in a targeted run', async () => {
-    const { simulators, service, school } = await setUp();
+    const { simulators, service, school } = await setUp(mode);
     const { link, room } = await upcomingSheetWithRoom(service, simulators);
     const runsBefore = (await service.store.listRuns('acme', 100)).length;
 
@@ -161,6 +192,13 @@ describe('near real time through both webhooks', () => {
     while ((await pending()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await pending()).toBe(0);
 
+    // Scaled: the batches were jobs of the queue, taken by the worker ("sync now" above ran in the process itself).
+    const metrics = await service.metrics.render();
+    expect(metrics).toMatch(/^aimaira_edusign_realtime_batches_total\{status="success"\} [1-9]/m);
+    if (mode === 'scaled') {
+      expect(metrics).toMatch(/^aimaira_edusign_worker_jobs_total\{worker="[^"]+",outcome="success"\} [1-9]/m);
+    }
+
     // The tenant page says when each side last spoke, and how long the service took to act on it.
     const page = await tenantPage(service);
     const card = /<section aria-labelledby="realtime-title"[\s\S]*?<\/section>/.exec(page)?.[0] ?? '';
@@ -169,7 +207,7 @@ describe('near real time through both webhooks', () => {
   });
 
   it("sends a locked sheet's attendance to Aimaira as soon as it is locked, once", async () => {
-    const { simulators, service, school } = await setUp();
+    const { simulators, service, school } = await setUp(mode);
     const { link, course } = await upcomingSheetWithRoom(service, simulators);
     const [first, ...others] = course.STUDENTS;
     for (const row of others) school.sign(link.edusignId, row.studentId, course.START);
@@ -197,7 +235,7 @@ describe('near real time through both webhooks', () => {
   });
 
   it('with every Aimaira message lost, changes nothing until the next full run, which converges', async () => {
-    const { simulators, service, school } = await setUp({ aimairaDropShare: 1 });
+    const { simulators, service, school } = await setUp(mode, { aimairaDropShare: 1 });
     const { link, room } = await upcomingSheetWithRoom(service, simulators);
     simulators.aimaira.store.patch('PlanificationRessource', Number(room['Id']), { Nom: 'Salle perdue' });
     await simulators.aimaira.webhooks.settled();

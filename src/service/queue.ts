@@ -45,6 +45,8 @@ const OccurrenceData = z.object({
 export const SyncJobData = z.discriminatedUnion('trigger', [
   z.object({ trigger: z.literal('scheduled'), tenantId: z.string().min(1), occurrence: OccurrenceData }),
   z.object({ trigger: z.literal('on-demand'), tenantId: z.string().min(1) }),
+  // The tenant's webhook messages settled (src/service/realtime.ts): a targeted run of what they touch.
+  z.object({ trigger: z.literal('realtime'), tenantId: z.string().min(1) }),
 ]);
 export type SyncJobData = z.infer<typeof SyncJobData>;
 
@@ -74,12 +76,16 @@ export interface WorkOptions {
   worker: string;
   /** Told when a job ends, whatever happened. */
   onJob?: (result: SyncJobResult) => void;
+  /** Runs a `realtime` job: the tenant's pending webhook messages (src/service/realtime.ts `runTenant`). */
+  realtime?: (tenantId: string) => Promise<{ status: string } | undefined>;
 }
 
 export interface SyncQueue {
   readonly dispatcher: Dispatcher;
   /** Queues an on-demand run of a tenant; null when a job of that tenant is already waiting. */
   requestRun(tenantId: string): Promise<string | null>;
+  /** Queues a run of the tenant's settled webhook messages; null when a job of that tenant is already waiting. */
+  requestRealtime(tenantId: string): Promise<string | null>;
   /** Starts taking jobs. Once. */
   work(options: WorkOptions): Promise<void>;
   /** Stops taking jobs (the jobs being run go on). */
@@ -140,6 +146,20 @@ export async function startSyncQueue(options: SyncQueueOptions): Promise<SyncQue
       };
     }
     const job = parsed.data;
+    if (job.trigger === 'realtime') {
+      // Its messages stay pending when it could not run (busy, a failure): the leader hands them over again.
+      const batch = await work.realtime?.(job.tenantId);
+      const ended: SyncJobResult = batch
+        ? { ran: true, status: batch.status, worker: work.worker }
+        : {
+            ran: false,
+            why: 'nothing',
+            message: 'no batch ran (busy, waiting after a failure, or nothing pending)',
+            worker: work.worker,
+          };
+      work.onJob?.(ended);
+      return ended;
+    }
     const result: DispatchedRunResult =
       job.trigger === 'scheduled'
         ? await work.scheduler.runOccurrence(job.occurrence satisfies Occurrence)
@@ -157,6 +177,7 @@ export async function startSyncQueue(options: SyncQueueOptions): Promise<SyncQue
   return {
     dispatcher,
     requestRun: (tenantId) => send({ trigger: 'on-demand', tenantId }),
+    requestRealtime: (tenantId) => send({ trigger: 'realtime', tenantId }),
     async work(work) {
       for (let i = 0; i < work.concurrency; i++) {
         workerIds.push(

@@ -33,11 +33,22 @@ export interface RealtimeLoopOptions {
   /** Settling times (tests shorten them). */
   quietMs?: number;
   maxWaitMs?: number;
+  /**
+   * `local`: this process runs its tenants' batches (the embedded mode). `dispatch`: while this process leads, it
+   * hands each tenant whose messages settled to a worker (the scaled mode's scheduler). `jobs-only`: it only runs
+   * the batches it is handed (`runTenant`, a scaled worker).
+   */
+  mode:
+    | { kind: 'local' }
+    | { kind: 'dispatch'; leading: () => boolean; dispatch: (tenantId: string) => Promise<unknown> }
+    | { kind: 'jobs-only' };
 }
 
 export interface RealtimeLoop {
   /** A message was recorded: look now rather than at the next second. */
   wake(): void;
+  /** One tenant's batch now (a worker's job). */
+  runTenant(tenantId: string): Promise<RealtimeBatch | undefined>;
   stop(): Promise<void>;
 }
 
@@ -114,8 +125,16 @@ export function startRealtimeLoop(options: RealtimeLoopOptions): RealtimeLoop {
       again = true;
       return;
     }
-    ticking = runner
-      .tick()
+    const { mode } = options;
+    const work =
+      mode.kind === 'local'
+        ? runner.tick()
+        : mode.kind === 'dispatch' && mode.leading()
+          ? runner.due().then(async (tenants) => {
+              for (const tenantId of tenants) await mode.dispatch(tenantId);
+            })
+          : Promise.resolve();
+    ticking = work
       .catch((error: unknown) => logger.error({ err: toError(error) }, 'webhooks: the inbox could not be read'))
       .finally(() => {
         ticking = undefined;
@@ -125,10 +144,11 @@ export function startRealtimeLoop(options: RealtimeLoopOptions): RealtimeLoop {
         }
       });
   };
-  const timer = setInterval(tick, tickMs);
-  timer.unref();
+  const timer = options.mode.kind === 'jobs-only' ? undefined : setInterval(tick, tickMs);
+  timer?.unref();
   return {
     wake: tick,
+    runTenant: (tenantId) => runner.runTenant(tenantId),
     async stop() {
       stopped = true;
       clearInterval(timer);

@@ -68,6 +68,13 @@ const failureBackoffMs = { first: 30_000, max: 15 * 60_000 };
 export interface RealtimeRunner {
   /** Looks at every tenant with pending messages, runs those whose messages settled; resolves with the batches run. */
   tick(): Promise<RealtimeBatch[]>;
+  /**
+   * The tenants whose pending messages settled (and are not waiting after a failure): what a scaled mode's leader
+   * hands to the workers as jobs.
+   */
+  due(): Promise<string[]>;
+  /** One tenant's batch now, whether or not its messages settled (a worker's job); undefined when nothing ran. */
+  runTenant(tenantId: string): Promise<RealtimeBatch | undefined>;
 }
 
 export function createRealtimeRunner(options: RealtimeRunnerOptions): RealtimeRunner {
@@ -88,11 +95,16 @@ export function createRealtimeRunner(options: RealtimeRunnerOptions): RealtimeRu
     return now - newest >= quietMs || now - oldest >= maxWaitMs;
   };
 
+  const waiting = (tenantId: string) => (backoff.get(tenantId)?.until ?? 0) > clock.now();
+
+  async function isDue(tenantId: string): Promise<boolean> {
+    if (waiting(tenantId)) return false;
+    const pending = await inbox.pendingWebhookMessages(tenantId, limit);
+    return pending.length > 0 && settled(pending, clock.now()) && (await options.active(tenantId));
+  }
+
   async function runTenant(tenantId: string): Promise<RealtimeBatch | undefined> {
     const now = clock.now();
-    if ((backoff.get(tenantId)?.until ?? 0) > now) return undefined;
-    const pending = await inbox.pendingWebhookMessages(tenantId, limit);
-    if (pending.length === 0 || !settled(pending, now)) return undefined;
     if (!(await options.active(tenantId))) return undefined;
     // Busy (a scheduled run, "sync now", another process): the messages wait for the next tick.
     const attempt = await acquireTenantLock(options.locks, tenantId, { holder, clock });
@@ -130,21 +142,36 @@ export function createRealtimeRunner(options: RealtimeRunnerOptions): RealtimeRu
     }
   }
 
+  /** A batch of the tenant, its failure reported and backed off: its messages stay pending. */
+  async function guarded(tenantId: string): Promise<RealtimeBatch | undefined> {
+    try {
+      const batch = await runTenant(tenantId);
+      if (batch) options.onBatch?.(batch);
+      return batch;
+    } catch (error) {
+      // Aimaira could not say what a message touches, or the store failed: the messages stay pending.
+      backOff(tenantId);
+      options.onError?.(toError(error), tenantId);
+      return undefined;
+    }
+  }
+
+  async function due(): Promise<string[]> {
+    const tenants: string[] = [];
+    for (const { tenantId } of await inbox.tenantsWithPendingWebhookMessages()) {
+      if (await isDue(tenantId)) tenants.push(tenantId);
+    }
+    return tenants;
+  }
+
   return {
+    due,
+    runTenant: guarded,
     async tick() {
       const batches: RealtimeBatch[] = [];
-      for (const { tenantId } of await inbox.tenantsWithPendingWebhookMessages()) {
-        try {
-          const batch = await runTenant(tenantId);
-          if (batch) {
-            batches.push(batch);
-            options.onBatch?.(batch);
-          }
-        } catch (error) {
-          // Aimaira could not say what a message touches, or the store failed: the messages stay pending.
-          backOff(tenantId);
-          options.onError?.(toError(error), tenantId);
-        }
+      for (const tenantId of await due()) {
+        const batch = await guarded(tenantId);
+        if (batch) batches.push(batch);
       }
       return batches;
     },

@@ -388,6 +388,39 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     ...(queue && { dispatcher: queue.dispatcher }),
     ...(election && { leading: () => election.isLeader() }),
   });
+  // Each tenant's webhook receivers (not in the sandbox: its demo tenant has none), and acting on their messages:
+  // in this process in the embedded mode; in the scaled mode the leader hands each tenant's settled messages to the
+  // workers as jobs of the queue, and a worker runs them.
+  const webhookEndpoints = webhookKeys && createWebhookEndpoints({ store: store.webhooks, keys: webhookKeys, clock });
+  const realtime =
+    webhookEndpoints && (runsHere || schedulesHere)
+      ? startRealtimeLoop({
+          store,
+          clock,
+          logger,
+          endpoints: webhookEndpoints,
+          tenants,
+          ...(edusignRequestsPerMinute !== undefined && { clientOptions: { edusignRequestsPerMinute } }),
+          ...options.realtime,
+          mode: !queue
+            ? { kind: 'local' }
+            : schedulesHere
+              ? {
+                  kind: 'dispatch',
+                  leading: () => election?.isLeader() ?? false,
+                  dispatch: (tenantId) => queue.requestRealtime(tenantId),
+                }
+              : { kind: 'jobs-only' },
+          run: async (tenantId, targets, signal) =>
+            (
+              await runTenant(tenantId, 'realtime', signal, undefined, {
+                sessionIds: targets.sessionIds,
+                sheetIds: targets.sheetIds,
+              })
+            ).status,
+          onBatch: (batch) => metrics.recordRealtimeBatch(batch),
+        })
+      : undefined;
   if (queue && runsHere) {
     const worker = scheduler.holder;
     await queue.work({
@@ -395,6 +428,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       concurrency: options.workerConcurrency ?? defaultWorkerConcurrency,
       worker,
       onJob: (job) => metrics.recordJob({ worker, outcome: job.ran ? job.status : `not-run:${job.why}` }),
+      ...(realtime && { realtime: (tenantId: string) => realtime.runTenant(tenantId) }),
     });
   }
   // A web process runs nothing: its "sync now" is a job for a worker.
@@ -412,31 +446,6 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     return { accepted: true, tenantId, done: result.done.then(() => lastOutcomes.get(tenantId)) };
   };
 
-  // Each tenant's webhook receivers (not in the sandbox: its demo tenant has none). A message recorded wakes the
-  // near-real-time runner of this process, when it has one; otherwise the process that runs syncs finds it.
-  const webhookEndpoints = webhookKeys && createWebhookEndpoints({ store: store.webhooks, keys: webhookKeys, clock });
-  // The embedded mode acts on them in this process. (The scaled mode's workers do not yet: its messages wait for
-  // the scheduled windows.)
-  const realtime =
-    webhookEndpoints && !queue && runsHere
-      ? startRealtimeLoop({
-          store,
-          clock,
-          logger,
-          endpoints: webhookEndpoints,
-          tenants,
-          ...(edusignRequestsPerMinute !== undefined && { clientOptions: { edusignRequestsPerMinute } }),
-          ...options.realtime,
-          run: async (tenantId, targets, signal) =>
-            (
-              await runTenant(tenantId, 'realtime', signal, undefined, {
-                sessionIds: targets.sessionIds,
-                sheetIds: targets.sheetIds,
-              })
-            ).status,
-          onBatch: (batch) => metrics.recordRealtimeBatch(batch),
-        })
-      : undefined;
   const wakeRealtime = (): void => realtime?.wake();
   const webhooks: DashboardWebhooks | undefined = webhookEndpoints && {
     endpoints: webhookEndpoints,
