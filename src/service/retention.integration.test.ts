@@ -97,6 +97,34 @@ describe('the retention passes', () => {
     expect(lines).toHaveLength(2);
   });
 
+  it('deletes webhook messages acted on over a month ago, and keeps pending ones whatever their age', async () => {
+    store = await openSqliteStore({ file: ':memory:' });
+    const clock = createSteppedClock('2026-12-03T14:00:00.000Z');
+    const logger = pino({ level: 'silent' });
+    const message = (receivedAt: string) =>
+      store!.webhooks.recordWebhookMessage({
+        tenantId: 'acme',
+        source: 'edusign',
+        receivedAt,
+        event: 'on_course_locked',
+        objectType: null,
+        objectId: 'c1',
+        hashOk: null,
+      });
+    const old = await message('2026-10-01T08:00:00.000Z');
+    const recent = await message('2026-11-20T08:00:00.000Z');
+    const oldPending = await message('2026-09-01T08:00:00.000Z');
+    await store.webhooks.markWebhookMessagesProcessed([old.id, recent.id], '2026-11-20T08:00:01.000Z');
+
+    const retention = startRetention({ store, clock, logger });
+    await clock.settle();
+    await retention.stop();
+    const left = await store.webhooks.pendingWebhookMessages('acme', 10);
+    expect(left.map((m) => m.id)).toEqual([oldPending.id]);
+    const kept = await store.db.selectFrom('webhook_messages').select('id').orderBy('id').execute();
+    expect(kept.map((row) => Number(row.id))).toEqual([recent.id, oldPending.id]);
+  });
+
   it('logs a failed pass and tries again the next day', async () => {
     const clock = createSteppedClock('2026-12-03T14:00:00.000Z');
     const lines: string[] = [];

@@ -4,7 +4,7 @@
  * a day. The store keeps the running runs and each tenant's newest ones (`deleteHistoryBefore`).
  */
 import type { Clock } from '../clock.js';
-import type { HistoryDeleted, StateStore } from '../store/port.js';
+import type { HistoryDeleted, StateStore, WebhookStore } from '../store/port.js';
 import { toError } from '../errors.js';
 import type { Logger } from './logging.js';
 
@@ -52,6 +52,9 @@ export function retentionCutoff(now: number, months: number): string {
   return date.toISOString();
 }
 
+/** Processed webhook messages are kept this long. */
+export const webhookMessagesKeptMs = 31 * 24 * 3_600_000;
+
 /** The settings `options` amount to (the dashboard shows them). */
 export function retentionSettings(options: RetentionOptions | undefined): RetentionSettings {
   return { months: checkRetentionMonths(options?.months ?? defaultRetentionMonths) };
@@ -59,7 +62,7 @@ export function retentionSettings(options: RetentionOptions | undefined): Retent
 
 /** Starts the passes: the first one now, without delaying the service's start, then one per interval. */
 export function startRetention(deps: {
-  store: Pick<StateStore, 'deleteHistoryBefore'>;
+  store: Pick<StateStore, 'deleteHistoryBefore'> & { webhooks?: Pick<WebhookStore, 'deleteProcessedWebhookMessages'> };
   clock: Clock;
   logger: Logger;
   options?: RetentionOptions | undefined;
@@ -76,6 +79,12 @@ export function startRetention(deps: {
       if (deleted.runs > 0) {
         logger.info({ before, ...deleted }, `retention: ${deleted.runs} run(s) older than ${months} months deleted`);
       }
+      // Webhook messages acted on are ids and names only, kept a month for whoever checks what came; pending ones
+      // stay whatever their age (a run has yet to act on them).
+      const messagesBefore = new Date(clock.now() - webhookMessagesKeptMs).toISOString();
+      const messages = (await store.webhooks?.deleteProcessedWebhookMessages(messagesBefore)) ?? 0;
+      if (messages > 0)
+        logger.info({ before: messagesBefore, messages }, `retention: ${messages} webhook message(s) deleted`);
       return deleted;
     } catch (error) {
       // A failed pass is tried again at the next one: the history only stays a day longer.
