@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 
 import type { Clock } from '../clock.js';
-import type { WebhookEndpoint, WebhookStore } from '../store/port.js';
+import type { OpenedWebhookEndpoint, WebhookEndpoint, WebhookStore } from '../store/port.js';
 import type { Keyring } from './secrets.js';
 
 export const webhookSecretFields = ['aimaira.clientSecret', 'edusign.clientSecret'] as const;
@@ -16,15 +16,6 @@ export type WebhookSecretField = (typeof webhookSecretFields)[number];
 /** The sealing context of a webhook secret: its own field names, apart from the tenants' `SecretField`s. */
 export function webhookSecretContext(tenantId: string, field: WebhookSecretField) {
   return { tenantId, field: `webhooks.${field}` };
-}
-
-/** An endpoint with its secrets opened: for checking a message, never shown. */
-export interface OpenedWebhookEndpoint {
-  tenantId: string;
-  enabled: boolean;
-  aimaira: { customerName: string | null; clientId: string | null; clientSecret: string | null };
-  edusign: { schoolId: string | null; clientSecret: string | null };
-  objectTypes: Record<string, string>;
 }
 
 export interface WebhookEndpoints {

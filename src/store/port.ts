@@ -752,6 +752,15 @@ export interface WebhookEndpoint {
   updatedAt: string;
 }
 
+/** An endpoint with its secrets opened (src/service/webhook-endpoints.ts): for checking a message, never shown. */
+export interface OpenedWebhookEndpoint {
+  tenantId: string;
+  enabled: boolean;
+  aimaira: { customerName: string | null; clientId: string | null; clientSecret: string | null };
+  edusign: { schoolId: string | null; clientSecret: string | null };
+  objectTypes: Record<string, string>;
+}
+
 /** One message received: ids and names only (neither service sends data in them). */
 export interface WebhookMessage {
   id: number;

@@ -10,6 +10,7 @@ import type {
   RunCounts,
   RunDirection,
   RunStatus,
+  OpenedWebhookEndpoint,
   StateStore,
   WebhookEndpoint,
   WebhookMessage,
@@ -174,15 +175,6 @@ export interface DashboardMailer {
 export interface DashboardAlerts {
   tenantPaused(tenantId: string, reason: string): Promise<unknown>;
   tenantResumed(tenantId: string): Promise<unknown>;
-}
-
-/** A tenant's webhook receivers with their secrets opened (src/service/webhook-endpoints.ts makes it). */
-export interface OpenedWebhookEndpoint {
-  tenantId: string;
-  enabled: boolean;
-  aimaira: { customerName: string | null; clientId: string | null; clientSecret: string | null };
-  edusign: { schoolId: string | null; clientSecret: string | null };
-  objectTypes: Record<string, string>;
 }
 
 /** How a received webhook message was answered, for `/metrics`. */

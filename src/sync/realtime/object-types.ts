@@ -3,10 +3,9 @@
  * `/Object/{id}` of one known record of each entity, whose `Type` is that table name.
  */
 import type { AimairaClient } from '../../aimaira/client.js';
-import { and, gt, inList, lt } from '../../aimaira/query.js';
 import type { StateStore } from '../../store/port.js';
 import { syncWindow } from '../down/rules.js';
-import { realtimeEntities } from './targets.js';
+import { realtimeEntities, windowSessionIds } from './targets.js';
 import type { RealtimeEntity } from './targets.js';
 
 /** One known record id of each entity (any of them may be missing). */
@@ -58,23 +57,11 @@ export async function findKnownIds(
 
   // A session that is still there, for its rows: the window's first one.
   const types = await aimaira.resolveTypeCodes();
-  const sessionTypes = ['SEANCE', 'EVENEMENT'].flatMap((code) => types.planification[code] ?? []);
   const window = syncWindow(options.now, options.horizonDays);
-  const sessions =
-    sessionTypes.length === 0
-      ? []
-      : await aimaira.listAll('Planification', {
-          filter: and(
-            gt('Debut', new Date(window.start)),
-            lt('Debut', new Date(window.end)),
-            inList('TypePlanificationId', sessionTypes),
-          ),
-          select: ['Id'],
-          top: 5,
-        });
-  known.Planification ??= sessions[0]?.Id;
-  for (const session of sessions) {
-    const rows = await aimaira.navigation('Planification', session.Id, 'PlanificationsRessource', {
+  const sessionIds = await windowSessionIds(aimaira, types, window, 5);
+  known.Planification ??= sessionIds[0];
+  for (const sessionId of sessionIds) {
+    const rows = await aimaira.navigation('Planification', sessionId, 'PlanificationsRessource', {
       select: ['Id', 'TypeRessourceId', 'Reference'],
     });
     if (rows === undefined || rows.length === 0) continue;

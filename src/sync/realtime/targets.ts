@@ -459,6 +459,27 @@ async function lookUpCourses(needed: NeededFacts, options: ResolveRealtimeOption
  * those sessions naming the people (learner rows by `Reference` or by the learner's `Code`, facilitator rows by
  * `Reference`), a few people per query. Over `maxPeople`, every window session is taken instead.
  */
+/** The ids of the window's sessions and common events (as a full run reads them), `top` of them when given. */
+export async function windowSessionIds(
+  aimaira: AimairaClient,
+  codes: TypeCodes,
+  window: SyncWindow,
+  top?: number,
+): Promise<number[]> {
+  const sessionTypes = attendanceCodes.flatMap((code) => codes.planification[code] ?? []);
+  if (sessionTypes.length === 0) return [];
+  const sessions = await aimaira.listAll('Planification', {
+    filter: and(
+      gt('Debut', new Date(window.start)),
+      lt('Debut', new Date(window.end)),
+      inList('TypePlanificationId', sessionTypes),
+    ),
+    select: ['Id'],
+    ...(top !== undefined && { top }),
+  });
+  return sessions.map((session) => session.Id);
+}
+
 async function lookUpPeopleSessions(
   learnerIds: readonly number[],
   facilitatorIds: readonly number[],
@@ -470,19 +491,7 @@ async function lookUpPeopleSessions(
   const personSessions = new Map<string, number[]>();
   if (learnerIds.length + facilitatorIds.length === 0) return { personSessions };
   const codes = await types();
-  const sessionTypes = attendanceCodes.flatMap((code) => codes.planification[code] ?? []);
-  const windowSessions =
-    sessionTypes.length === 0
-      ? []
-      : await aimaira.listAll('Planification', {
-          filter: and(
-            gt('Debut', new Date(window.start)),
-            lt('Debut', new Date(window.end)),
-            inList('TypePlanificationId', sessionTypes),
-          ),
-          select: ['Id'],
-        });
-  const windowIds = [...new Set(windowSessions.map((session) => session.Id))].sort((a, b) => a - b);
+  const windowIds = [...new Set(await windowSessionIds(aimaira, codes, window))].sort((a, b) => a - b);
   for (const id of learnerIds) personSessions.set(personKey('Apprenant', id), []);
   for (const id of facilitatorIds) personSessions.set(personKey('Enseignant', id), []);
   if (windowIds.length === 0) return { personSessions };
