@@ -16,7 +16,8 @@ import type { ScheduleWindow } from '../src/service/schedule.js';
 import { TenantConfig } from '../src/config/config.js';
 import type { TenantOptions } from '../src/config/config.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
-import type { StateStore, SyncEvent } from '../src/store/port.js';
+import type { StateStore, SyncEvent, TenantStore } from '../src/store/port.js';
+import { createTenantRepository, lazyMasterKeys } from '../src/service/tenants.js';
 import { createTenantClients } from '../src/sync/clients.js';
 import { runDown } from '../src/sync/down/run.js';
 import type { DownRunResult } from '../src/sync/down/run.js';
@@ -384,4 +385,28 @@ export function closedWindows(): ScheduleWindow[] {
   if (start === 2) start = 4;
   const pad = (value: number) => String(value).padStart(2, '0');
   return [{ id: 'later', start: `${pad(start)}:00`, end: `${pad(start)}:30` }];
+}
+
+/**
+ * Adds a tenant on the simulators to a store, as `tenant add` does (secrets sealed with the key file's master key,
+ * loopback URLs allowed): the service tests start the service on it.
+ */
+export async function addSimulatorTenant(
+  tenants: TenantStore,
+  simulators: Sandbox,
+  options: { keyFile: string; id?: string; tenantOptions?: Partial<TenantOptions> },
+) {
+  const repository = createTenantRepository({
+    store: tenants,
+    keys: lazyMasterKeys(tenants, { keyFile: options.keyFile }),
+    urlPolicy: { allowLoopbackHttp: true },
+  });
+  const { aimaira, edusign } = simulators.scenario.credentials;
+  await repository.add({
+    id: options.id ?? 'acme',
+    aimaira: { url: simulators.aimaira.rootUrl, username: aimaira.username, password: aimaira.password },
+    edusign: { url: simulators.edusign.url, apiKey: edusign.apiKey },
+    options: { sendAttendance: true, ...options.tenantOptions },
+  });
+  return repository;
 }

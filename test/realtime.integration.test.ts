@@ -20,10 +20,10 @@ import { systemClock } from '../src/clock.js';
 import { createServiceLogger } from '../src/service/logging.js';
 import { startService } from '../src/service/serve.js';
 import type { RunningService } from '../src/service/serve.js';
-import { createTenantRepository, lazyMasterKeys } from '../src/service/tenants.js';
+import { lazyMasterKeys } from '../src/service/tenants.js';
 import { createWebhookEndpoints } from '../src/service/webhook-endpoints.js';
 import { openStore } from '../src/store/open.js';
-import { closedWindows, sessionRowsOfType, simProfile } from './helpers.js';
+import { addSimulatorTenant, closedWindows, sessionRowsOfType, simProfile } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -89,20 +89,10 @@ async function setUp(mode: Mode, options: { aimairaDropShare?: number } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'aimaira-edusign-realtime-'));
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   const keyFile = join(dataDir, 'master.key');
-  const { aimaira, edusign } = simulators.scenario.credentials;
+  const { edusign } = simulators.scenario.credentials;
   const storeUrl = storeFor(mode);
   const store = await openStore(storeUrl ?? `sqlite:${join(dataDir, 'state.sqlite')}`, { createMissing: true });
-  const repository = createTenantRepository({
-    store: store.tenants,
-    keys: lazyMasterKeys(store.tenants, { keyFile }),
-    urlPolicy: { allowLoopbackHttp: true },
-  });
-  await repository.add({
-    id: 'acme',
-    aimaira: { url: simulators.aimaira.rootUrl, username: aimaira.username, password: aimaira.password },
-    edusign: { url: simulators.edusign.url, apiKey: edusign.apiKey },
-    options: { sendAttendance: true },
-  });
+  await addSimulatorTenant(store.tenants, simulators, { keyFile });
   await store.close();
 
   let logText = '';

@@ -20,7 +20,8 @@ import { createServiceLogger } from './logging.js';
 import type { ScheduleWindow } from './schedule.js';
 import { startService } from './serve.js';
 import type { RunningService } from './serve.js';
-import { createTenantRepository, lazyMasterKeys, tenantSecrets } from './tenants.js';
+import { tenantSecrets } from './tenants.js';
+import { addSimulatorTenant } from '../../test/helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -47,21 +48,10 @@ async function setUp() {
   const dataDir = mkdtempSync(join(tmpdir(), 'aimaira-edusign-dashboard-'));
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   const keyFile = join(dataDir, 'master.key');
-  const { aimaira, edusign } = simulators.scenario.credentials;
   const store = await openSqliteStore({ dataDir });
   let secrets: string[];
   try {
-    const repository = createTenantRepository({
-      store: store.tenants,
-      keys: lazyMasterKeys(store.tenants, { keyFile }),
-      urlPolicy: { allowLoopbackHttp: true },
-    });
-    await repository.add({
-      id: 'acme',
-      aimaira: { url: simulators.aimaira.rootUrl, username: aimaira.username, password: aimaira.password },
-      edusign: { url: simulators.edusign.url, apiKey: edusign.apiKey },
-      options: { sendAttendance: true },
-    });
+    const repository = await addSimulatorTenant(store.tenants, simulators, { keyFile });
     secrets = tenantSecrets(await repository.toTenantConfig('acme'));
   } finally {
     await store.close();

@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../sim/sandbox.js';
 import type { Sandbox } from '../../sim/sandbox.js';
 import { generateScenario } from '../../sim/scenario/generate.js';
-import { closedWindows } from '../../test/helpers.js';
+import { addSimulatorTenant, closedWindows } from '../../test/helpers.js';
 import { startCommand as startProcess } from '../../test/service-process.js';
 import type { CommandProcess, LogLine } from '../../test/service-process.js';
 import { systemClock } from '../clock.js';
@@ -24,7 +24,7 @@ import { createServiceLogger } from './logging.js';
 import { sandboxFolder, sandboxTenantId } from './sandbox.js';
 import { interruptedRunMessage, startService } from './serve.js';
 import type { RunningService } from './serve.js';
-import { createTenantRepository, lazyMasterKeys, tenantSecrets } from './tenants.js';
+import { tenantSecrets } from './tenants.js';
 
 /** Anything that looks like an e-mail address, in a log. */
 const emailLike = /[^\s"'@\\]+@[^\s"'@\\]+\.[a-z]{2,}/i;
@@ -150,21 +150,9 @@ describe('the service on configured tenants', () => {
     cleanups.push(() => simulators.close());
     const dataDir = temporaryFolder();
     const keyFile = join(dataDir, 'master.key');
-    const { aimaira, edusign } = simulators.scenario.credentials;
-    const tenantInput = {
-      id: 'acme',
-      aimaira: { url: simulators.aimaira.rootUrl, username: aimaira.username, password: aimaira.password },
-      edusign: { url: simulators.edusign.url, apiKey: edusign.apiKey },
-      options: { sendAttendance: true },
-    };
     const store = await openSqliteStore({ dataDir });
     try {
-      const repository = createTenantRepository({
-        store: store.tenants,
-        keys: lazyMasterKeys(store.tenants, { keyFile }),
-        urlPolicy: { allowLoopbackHttp: true },
-      });
-      await repository.add(tenantInput);
+      const repository = await addSimulatorTenant(store.tenants, simulators, { keyFile });
       const secrets = tenantSecrets(await repository.toTenantConfig('acme'));
       expect(secrets.length).toBeGreaterThanOrEqual(3);
 
