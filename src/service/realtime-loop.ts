@@ -10,7 +10,7 @@ import type { Stores } from '../store/port.js';
 import { findKnownIds, learnObjectTypes } from '../sync/realtime/object-types.js';
 import { resolveRealtimeTargets } from '../sync/realtime/targets.js';
 import { createTenantClients } from '../sync/clients.js';
-import type { TenantClientOptions } from '../sync/clients.js';
+import type { RateLimiter } from '../http/rate-limiter.js';
 import type { TenantConfig } from '../config/config.js';
 import type { Logger } from './logging.js';
 import { createRealtimeRunner } from './realtime.js';
@@ -27,7 +27,8 @@ export interface RealtimeLoopOptions {
   logger: Logger;
   endpoints: WebhookEndpoints;
   tenants: { list(): Promise<readonly TenantRef[]>; config(tenantId: string): Promise<TenantConfig> };
-  clientOptions?: Omit<TenantClientOptions, 'clock'>;
+  /** The tenant's Edusign limiter, the one its runs use (the look-ups of a batch count against it too). */
+  edusignLimiterOf: (tenantId: string) => RateLimiter;
   run: RealtimeRunnerOptions['run'];
   onBatch?: (batch: RealtimeBatch) => void;
   /** Settling times (tests shorten them). */
@@ -68,7 +69,7 @@ export function startRealtimeLoop(options: RealtimeLoopOptions): RealtimeLoop {
     },
     async resolve(tenantId, messages) {
       const tenant = await options.tenants.config(tenantId);
-      const clients = createTenantClients(tenant, { ...options.clientOptions, clock });
+      const clients = createTenantClients(tenant, { clock, edusignLimiter: options.edusignLimiterOf(tenantId) });
       const now = new Date(clock.now());
       let objectTypes = (await endpoints.get(tenantId))?.objectTypes ?? {};
       if (Object.keys(objectTypes).length === 0) {

@@ -22,6 +22,7 @@ import type { SmtpSettings } from '../alerts/index.js';
 import { createDashboard } from '../web/dashboard.js';
 import type { DashboardWebhooks } from '../web/deps.js';
 import { createWebhookEndpoints } from './webhook-endpoints.js';
+import { createTenantEdusignLimiters } from '../sync/clients.js';
 import { startRealtimeLoop } from './realtime-loop.js';
 import { loadAdminPassword } from './admin-password.js';
 import type { ServiceAdminPassword } from './admin-password.js';
@@ -303,6 +304,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const lastOutcomes = new Map<string, TenantSyncOutcome>();
   let running = 0;
   const edusignRequestsPerMinute = sandbox?.edusignPerMinute ?? options.edusignRequestsPerMinute;
+  // One Edusign limiter per tenant for all its runs in this process: scheduled, on demand and targeted runs follow
+  // one another under the tenant's lock, and together stay under the limit.
+  const edusignLimiterOf = createTenantEdusignLimiters(clock, edusignRequestsPerMinute);
 
   /** Called by the scheduler under the tenant's lock; `only` by the near-real-time runner, under the same lock. */
   const runTenant = async (
@@ -336,6 +340,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
           logger,
           metrics,
           ...(edusignRequestsPerMinute !== undefined && { edusignRequestsPerMinute }),
+          edusignLimiterOf,
         },
         {
           tenant,
@@ -400,7 +405,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
           logger,
           endpoints: webhookEndpoints,
           tenants,
-          ...(edusignRequestsPerMinute !== undefined && { clientOptions: { edusignRequestsPerMinute } }),
+          edusignLimiterOf,
           ...options.realtime,
           mode: !queue
             ? { kind: 'local' }

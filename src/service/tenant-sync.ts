@@ -15,6 +15,7 @@ import type { TenantConfig } from '../config/config.js';
 import type { PreflightReport } from '../domain/preflight.js';
 import type { ReasonCode } from '../domain/reasons.js';
 import { toError } from '../errors.js';
+import type { RateLimiter } from '../http/rate-limiter.js';
 import type { RunCounts, RunDirection, RunStatus, StateStore } from '../store/port.js';
 import type { TenantClients } from '../sync/clients.js';
 import type { DownPlan } from '../sync/down/plan.js';
@@ -65,6 +66,8 @@ export interface TenantSyncContext {
   metrics?: Pick<ServiceMetrics, 'observeExchange' | 'recordRun'>;
   /** Edusign requests a minute per tenant; Edusign's own limit (a little under 480) by default. */
   edusignRequestsPerMinute?: number;
+  /** The tenant's Edusign limiter shared by all its runs in this process (`createTenantEdusignLimiters`). */
+  edusignLimiterOf?: (tenantId: string) => RateLimiter;
   /** How often a long run logs its progress. */
   progressEveryMs?: number;
 }
@@ -176,6 +179,7 @@ export async function syncTenant(context: TenantSyncContext, request: TenantSync
       ...(context.edusignRequestsPerMinute !== undefined && {
         edusignRequestsPerMinute: context.edusignRequestsPerMinute,
       }),
+      ...(context.edusignLimiterOf && { edusignLimiter: context.edusignLimiterOf(tenant.id) }),
       store: context.store,
       now: request.now ?? new Date(context.clock.now()),
       save: !dryRun,

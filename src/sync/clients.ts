@@ -7,6 +7,7 @@ import type { TenantConfig } from '../config/config.js';
 import { createEdusignClient, createEdusignRateLimiter } from '../edusign/client.js';
 import type { EdusignClient } from '../edusign/client.js';
 import { createRateLimiter } from '../http/rate-limiter.js';
+import type { RateLimiter } from '../http/rate-limiter.js';
 import type { Exchange } from '../http/transport.js';
 
 /** The options of an Aimaira client but its strategies. */
@@ -23,6 +24,30 @@ export interface TenantClientOptions {
   onExchange?: (exchange: Exchange) => void;
   /** Edusign requests a minute for this tenant; Edusign's own limit (kept a little under 480) by default. */
   edusignRequestsPerMinute?: number;
+  /**
+   * The tenant's Edusign limiter, shared by every run of the tenant in this process (scheduled, on demand,
+   * targeted): one run after another cannot go over the limit together. A new one per clients by default.
+   */
+  edusignLimiter?: RateLimiter;
+}
+
+/** One Edusign limiter per tenant, made at first use and kept: what `edusignLimiter` expects. */
+export function createTenantEdusignLimiters(
+  clock: Clock,
+  requestsPerMinute?: number,
+): (tenantId: string) => RateLimiter {
+  const limiters = new Map<string, RateLimiter>();
+  return (tenantId) => {
+    let limiter = limiters.get(tenantId);
+    if (!limiter) {
+      limiter =
+        requestsPerMinute === undefined
+          ? createEdusignRateLimiter(clock)
+          : createRateLimiter({ limit: requestsPerMinute, windowMs: 60_000, clock });
+      limiters.set(tenantId, limiter);
+    }
+    return limiter;
+  };
 }
 
 export interface TenantAimairaOptions extends Pick<TenantClientOptions, 'clock' | 'fetch' | 'onExchange'> {
@@ -63,10 +88,7 @@ export function createTenantClients(tenant: TenantConfig, options: TenantClientO
   const edusign = createEdusignClient({
     baseUrl: tenant.edusign.url,
     apiKey: tenant.edusign.apiKey,
-    limiter:
-      options.edusignRequestsPerMinute === undefined
-        ? createEdusignRateLimiter(clock)
-        : createRateLimiter({ limit: options.edusignRequestsPerMinute, windowMs: 60_000, clock }),
+    limiter: options.edusignLimiter ?? createTenantEdusignLimiters(clock, options.edusignRequestsPerMinute)(tenant.id),
     ...shared,
   });
   return { aimaira, edusign };
