@@ -185,6 +185,8 @@ describe.each(['embedded', 'scaled'] as const)('near real time through both webh
     // Scaled: the batches were jobs of the queue, taken by the worker ("sync now" above ran in the process itself).
     const metrics = await service.metrics.render();
     expect(metrics).toMatch(/^aimaira_edusign_realtime_batches_total\{status="success"\} [1-9]/m);
+    expect(metrics).toMatch(/^aimaira_edusign_webhook_messages_total\{source="aimaira",outcome="accepted"\} [1-9]/m);
+    expect(metrics).toMatch(/^aimaira_edusign_webhook_messages_total\{source="edusign",outcome="accepted"\} [1-9]/m);
     if (mode === 'scaled') {
       expect(metrics).toMatch(/^aimaira_edusign_worker_jobs_total\{worker="[^"]+",outcome="success"\} [1-9]/m);
     }
