@@ -241,4 +241,34 @@ describe.each(['embedded', 'scaled'] as const)('near real time through both webh
     await window.done;
     expect(school.course(link.edusignId)?.CLASSROOM).toBe('Salle perdue');
   });
+
+  it('with half the Aimaira messages lost, the next full run brings every change across, as if none was', async () => {
+    const { simulators, service, school } = await setUp(mode, { aimairaDropShare: 0.5 });
+    const sheets = (await service.store.listLinks('acme', 'sheet')).flatMap((link) => {
+      const [room] = sessionRowsOfType(simulators, link.aimairaId, 'SALLE');
+      const course = school.course(link.edusignId);
+      return room && course && Date.parse(course.START) > Date.now() && !course.LOCKED ? [{ link, room }] : [];
+    });
+    const changed = sheets.slice(0, 8);
+    expect(changed.length).toBe(8);
+    for (const [index, { room }] of changed.entries()) {
+      simulators.aimaira.store.patch('PlanificationRessource', Number(room['Id']), { Nom: `Salle ${index + 1}` });
+    }
+    await simulators.aimaira.webhooks.settled();
+    const dropped = simulators.aimaira.webhooks.deliveries().filter((delivery) => delivery.state === 'dropped');
+    expect(dropped.length).toBeGreaterThan(0);
+    expect(dropped.length).toBeLessThan(changed.length);
+    const rooms = () => changed.map(({ link }) => school.course(link.edusignId)?.CLASSROOM);
+    const wanted = changed.map((_, index) => `Salle ${index + 1}`);
+    // What came is acted on within seconds; what was lost waits.
+    await until('the rooms whose messages came', () => {
+      const shown = rooms().filter((room, index) => room === wanted[index]).length;
+      return shown === changed.length - dropped.length && shown;
+    });
+
+    const window = await service.syncNow('acme');
+    if (!window.accepted) throw new Error(window.message);
+    await window.done;
+    expect(rooms()).toEqual(wanted);
+  });
 });
