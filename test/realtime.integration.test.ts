@@ -151,6 +151,20 @@ async function setUp(mode: Mode, options: { aimairaDropShare?: number } = {}) {
   return { simulators, service, school, logs: () => logText };
 }
 
+/**
+ * A full run of the tenant, as the window's would be: when a targeted run holds the tenant (an Edusign message about
+ * the connector's own writes, say), "sync now" is refused, and asked again once it ends.
+ */
+async function fullRun(service: RunningService) {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const run = await service.syncNow('acme');
+    if (run.accepted) return run.done;
+    if (Date.now() > deadline || !run.message.includes('already in progress')) throw new Error(run.message);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 /** A sheet the first sync made for an upcoming session with a room. */
 async function upcomingSheetWithRoom(service: RunningService, simulators: Sandbox) {
   const links = await service.store.listLinks('acme', 'sheet');
@@ -220,9 +234,7 @@ describe.each(['embedded', 'scaled'] as const)('near real time through both webh
     // Once: a full run afterwards writes nothing more to Aimaira.
     const puts = () => simulators.aimaira.requests.filter((request) => request.method === 'PUT').length;
     const before = puts();
-    const full = await service.syncNow('acme');
-    if (!full.accepted) throw new Error(full.message);
-    await full.done;
+    await fullRun(service);
     expect(puts()).toBe(before);
   });
 
@@ -236,9 +248,7 @@ describe.each(['embedded', 'scaled'] as const)('near real time through both webh
     expect(await service.store.webhooks.lastWebhookMessages('acme')).not.toHaveProperty('aimaira');
 
     // The window's run (here asked for at once): the same state as if the message had come.
-    const window = await service.syncNow('acme');
-    if (!window.accepted) throw new Error(window.message);
-    await window.done;
+    await fullRun(service);
     expect(school.course(link.edusignId)?.CLASSROOM).toBe('Salle perdue');
   });
 
@@ -266,9 +276,7 @@ describe.each(['embedded', 'scaled'] as const)('near real time through both webh
       return shown === changed.length - dropped.length && shown;
     });
 
-    const window = await service.syncNow('acme');
-    if (!window.accepted) throw new Error(window.message);
-    await window.done;
+    await fullRun(service);
     expect(rooms()).toEqual(wanted);
   });
 });
