@@ -83,8 +83,9 @@ export function startRetention(deps: {
       // stay whatever their age (a run has yet to act on them).
       const messagesBefore = new Date(clock.now() - webhookMessagesKeptMs).toISOString();
       const messages = (await store.webhooks?.deleteProcessedWebhookMessages(messagesBefore)) ?? 0;
-      if (messages > 0)
-        {logger.info({ before: messagesBefore, messages }, `retention: ${messages} webhook message(s) deleted`);}
+      if (messages > 0) {
+        logger.info({ before: messagesBefore, messages }, `retention: ${messages} webhook message(s) deleted`);
+      }
       return deleted;
     } catch (error) {
       // A failed pass is tried again at the next one: the history only stays a day longer.
