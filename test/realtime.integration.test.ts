@@ -60,16 +60,34 @@ const customerName = 'ECOLE-ACME';
 const edusignSecret = 'le secret client de l’application de test';
 const adminPassword = 'le mot de passe de l’opérateur';
 
-/** The tenant page as the operator sees it. */
-async function tenantPage(service: RunningService): Promise<string> {
-  const signIn = await fetch(`${service.url}/sign-in`, {
+/** The operator's session cookie. */
+async function signIn(service: RunningService): Promise<string> {
+  const answer = await fetch(`${service.url}/sign-in`, {
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ email: 'admin', password: adminPassword }).toString(),
   });
-  const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  return (answer.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+}
+
+/** The tenant page as the operator sees it. */
+async function tenantPage(service: RunningService): Promise<string> {
+  const cookie = await signIn(service);
   return (await fetch(`${service.url}/tenants/acme`, { headers: { cookie } })).text();
+}
+
+/** The connection check of the settings page, which runs the preflight. */
+async function checkConnection(service: RunningService): Promise<void> {
+  const cookie = await signIn(service);
+  const settings = await (await fetch(`${service.url}/tenants/acme/settings`, { headers: { cookie } })).text();
+  const csrf = /name="csrf" value="([^"]+)"/.exec(settings)?.[1] ?? '';
+  const answer = await fetch(`${service.url}/tenants/acme/check`, {
+    method: 'POST',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ csrf }).toString(),
+  });
+  expect(answer.status).toBe(200);
 }
 
 async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
@@ -180,6 +198,14 @@ describe.each(['embedded', 'scaled'] as const)('near real time through both webh
   it('brings a room change to its Edusign sheet within seconds, with no window open, in a targeted run', async () => {
     const { simulators, service, school } = await setUp(mode);
     const { link, room } = await upcomingSheetWithRoom(service, simulators);
+    // The deep check learns Aimaira's table names, before any message comes.
+    await checkConnection(service);
+    const learned = (await service.store.webhooks.getWebhookEndpoint('acme'))?.objectTypes;
+    expect(learned).toMatchObject({
+      Planification: 'planification.T_PLANIFICATION',
+      PlanificationRessource: 'planification.T_PLANIFICATION_RESSOURCE',
+      Apprenant: 'apprenant.T_APPRENANT',
+    });
     const runsBefore = (await service.store.listRuns('acme', 100)).length;
 
     simulators.aimaira.store.patch('PlanificationRessource', Number(room['Id']), { Nom: 'Salle Marie Curie' });

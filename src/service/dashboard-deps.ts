@@ -23,6 +23,8 @@ import type {
 } from '../web/deps.js';
 import { createLiveLookups } from '../web/lookups.js';
 import { checkTenant } from './check.js';
+import { learnTenantObjectTypes } from './realtime-loop.js';
+import type { WebhookEndpoints } from './webhook-endpoints.js';
 import type { RetentionSettings } from './retention.js';
 import type { Scheduler } from './scheduler.js';
 import type { TenantSyncOutcome, TenantSyncProgressListener } from './tenant-sync.js';
@@ -49,6 +51,8 @@ export interface ServiceDashboardOptions {
   mailer?: DashboardMailer;
   alerts?: DashboardAlerts;
   webhooks?: DashboardWebhooks;
+  /** The receivers' settings, for the deep check to learn Aimaira's table names (src/service/realtime-loop.ts). */
+  webhookEndpoints?: WebhookEndpoints;
   clock: Clock;
   scheduler: Pick<Scheduler, 'status' | 'resume'>;
   syncNow: DashboardSyncNow;
@@ -174,6 +178,17 @@ export function createServiceDashboardDeps(options: ServiceDashboardOptions): Da
       if (report.ok) {
         // The deep check, as `tenant check --deep`: the settings page shows the preflight it keeps.
         await store.savePreflight(await runPreflight(tenant, clients, { now: new Date(clock.now()), connection }));
+        // The tenant's receivers on: Aimaira's table names of its messages, learned with the preflight.
+        const endpoints = options.webhookEndpoints;
+        if (endpoints && (await endpoints.get(id))?.enabled) {
+          await learnTenantObjectTypes({
+            aimaira: clients.aimaira,
+            store,
+            endpoints,
+            tenant,
+            now: new Date(clock.now()),
+          });
+        }
         if (source.kind === 'repository' && before?.status === 'paused') await source.repository.resume(id);
         await scheduler.resume(id);
       }

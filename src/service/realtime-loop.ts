@@ -6,7 +6,8 @@
  */
 import type { Clock } from '../clock.js';
 import { toError } from '../errors.js';
-import type { Stores } from '../store/port.js';
+import type { StateStore, Stores } from '../store/port.js';
+import type { AimairaClient } from '../aimaira/client.js';
 import { findKnownIds, learnObjectTypes } from '../sync/realtime/object-types.js';
 import { resolveRealtimeTargets } from '../sync/realtime/targets.js';
 import { createTenantClients } from '../sync/clients.js';
@@ -53,6 +54,34 @@ export interface RealtimeLoop {
   stop(): Promise<void>;
 }
 
+/**
+ * Aimaira's table names for the tenant's webhook messages, learned from `/Object/{id}` of one known record of each
+ * entity and kept with its receivers; what could not be learned is logged (its messages wait for the windows).
+ */
+export async function learnTenantObjectTypes(context: {
+  aimaira: AimairaClient;
+  store: Pick<StateStore, 'listLinks'>;
+  endpoints: Pick<WebhookEndpoints, 'setObjectTypes'>;
+  tenant: TenantConfig;
+  now: Date;
+  logger?: Logger;
+}): Promise<Record<string, string>> {
+  const { aimaira, tenant } = context;
+  const known = await findKnownIds(aimaira, {
+    store: context.store,
+    tenantId: tenant.id,
+    now: context.now,
+    horizonDays: tenant.options.horizonDays,
+  });
+  const learned = await learnObjectTypes(aimaira, known);
+  await context.endpoints.setObjectTypes(tenant.id, learned.objectTypes);
+  context.logger?.info(
+    { tenant: tenant.id, objectTypes: learned.objectTypes, unlearned: learned.unlearned },
+    "webhooks: Aimaira's table names learned from /Object",
+  );
+  return learned.objectTypes;
+}
+
 export function startRealtimeLoop(options: RealtimeLoopOptions): RealtimeLoop {
   const { store, clock, logger, endpoints } = options;
   const runner = createRealtimeRunner({
@@ -72,20 +101,9 @@ export function startRealtimeLoop(options: RealtimeLoopOptions): RealtimeLoop {
       const clients = createTenantClients(tenant, { clock, edusignLimiter: options.edusignLimiterOf(tenantId) });
       const now = new Date(clock.now());
       let objectTypes = (await endpoints.get(tenantId))?.objectTypes ?? {};
+      // Learned at the deep check (the preflight); a tenant whose receivers were set after it learns them now.
       if (Object.keys(objectTypes).length === 0) {
-        const known = await findKnownIds(clients.aimaira, {
-          store,
-          tenantId,
-          now,
-          horizonDays: tenant.options.horizonDays,
-        });
-        const learned = await learnObjectTypes(clients.aimaira, known);
-        objectTypes = learned.objectTypes;
-        await endpoints.setObjectTypes(tenantId, objectTypes);
-        logger.info(
-          { tenant: tenantId, objectTypes, unlearned: learned.unlearned },
-          "webhooks: Aimaira's table names learned from /Object",
-        );
+        objectTypes = await learnTenantObjectTypes({ aimaira: clients.aimaira, store, endpoints, tenant, now, logger });
       }
       return resolveRealtimeTargets(messages, {
         aimaira: clients.aimaira,

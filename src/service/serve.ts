@@ -479,6 +479,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
           ...(mailer && { mailer }),
           ...(alerter && { alerts: alerter }),
           ...(webhooks && { webhooks }),
+          ...(webhookEndpoints && { webhookEndpoints }),
           retention: retentionSettings(options.retention),
           ...(options.urlPolicy && { urlPolicy: options.urlPolicy }),
           clientOptions: {
