@@ -183,6 +183,15 @@ async function fullRun(service: RunningService) {
   }
 }
 
+/** Waits for an asynchronous condition (the store), up to 20 s. */
+async function untilSettled(what: string, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`waited 20 s for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** A sheet the first sync made for an upcoming session with a room. */
 async function upcomingSheetWithRoom(service: RunningService, simulators: Sandbox) {
   const links = await service.store.listLinks('acme', 'sheet');
@@ -211,16 +220,17 @@ describe.each(['embedded', 'scaled'] as const)('near real time through both webh
     simulators.aimaira.store.patch('PlanificationRessource', Number(room['Id']), { Nom: 'Salle Marie Curie' });
     await until('the room on Edusign', () => school.course(link.edusignId)?.CLASSROOM === 'Salle Marie Curie');
 
+    // Settled: the room's message and Edusign's word of the connector's own edit, both acted on (that one finds
+    // nothing to do), and no run going on.
+    await untilSettled('both messages acted on', async () => {
+      const last = await service.store.webhooks.lastWebhookMessages('acme');
+      const pending = await service.store.webhooks.pendingWebhookMessages('acme', 10);
+      const running = (await service.store.listRuns('acme', 100)).some((run) => run.status === 'running');
+      return Boolean(last.aimaira?.processedAt && last.edusign?.processedAt) && pending.length === 0 && !running;
+    });
     const runs = (await service.store.listRuns('acme', 100)).slice(0, -runsBefore || undefined);
     expect(runs.length).toBeGreaterThan(0);
     for (const run of runs) expect(run.counts['targeted.sessions']).toBeGreaterThan(0);
-    const last = await service.store.webhooks.lastWebhookMessages('acme');
-    expect(last.aimaira?.processedAt).not.toBeNull();
-    // Edusign tells of the connector's own edit too: that message is acted on (nothing to do) and done with.
-    const pending = async () => (await service.store.webhooks.pendingWebhookMessages('acme', 10)).length;
-    const deadline = Date.now() + 10_000;
-    while ((await pending()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(await pending()).toBe(0);
 
     // Scaled: the batches were jobs of the queue, taken by the worker ("sync now" above ran in the process itself).
     const metrics = await service.metrics.render();
